@@ -1,0 +1,42 @@
+# Outlet ticket kiosk. `make demo` runs the product on embedded defaults; `make test` passes the tests.
+GO       ?= go
+PKGS     ?= ./...
+BIN      ?= bin
+STATICCHECK_VERSION ?= v0.8.2
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
+
+.PHONY: all build test test-short bench lint fmt demo deps fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+# deps installs what the tests need on a Debian machine (Mosquitto), when it is missing.
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+demo:
+	$(GO) run ./cmd/kioskctl demo
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,105 @@
+// Package device holds the kiosk's hardware interfaces (Keypad, Display, Printer) and their
+// drivers: GPIO matrix keypads and HD44780-over-PCF8574 displays through periph, Linux input
+// event devices, the terminal, and serial, USB, TCP and file printers.
+//
+// Drivers take periph's gpio.PinIO, i2c.Bus or conn.Conn and never open a bus themselves;
+// only cmd/ calls host.Init(). This package never imports kiosk, store or mqtt.
+package device
+
+import (
+	"context"
+	"errors"
+
+	"ticketkiosk/escpos"
+)
+
+// KeyKind says what a Key is.
+type KeyKind uint8
+
+// The abstract keys the screen flow reads (DESIGN.md, "Keys on the kiosk", a contract).
+const (
+	KeyNone      KeyKind = iota
+	KeyChar              // a character: digits '0'..'9' and, from keyboards, letters and symbols
+	KeyUp                // A on a 4×4 keypad, arrow up on a keyboard
+	KeyDown              // B on a 4×4 keypad, arrow down on a keyboard
+	KeyOK                // D on a 4×4 keypad, Enter on a keyboard
+	KeyCancel            // C on a 4×4 keypad, Esc on a keyboard
+	KeyBackspace         // * on a 4×4 keypad, Backspace on a keyboard
+	KeySymbol            // # on a 4×4 keypad: cycles symbols (@ . - _ +) in text fields
+)
+
+// Key is one key press.
+type Key struct {
+	Kind KeyKind
+	Rune rune // for KeyChar
+}
+
+// Char returns the KeyChar key for r.
+func Char(r rune) Key { return Key{Kind: KeyChar, Rune: r} }
+
+// IsDigit reports whether k is one of the digit keys 0-9.
+func (k Key) IsDigit() bool { return k.Kind == KeyChar && k.Rune >= '0' && k.Rune <= '9' }
+
+// String names the key: "5", "a", "OK", "Up", ...
+func (k Key) String() string {
+	switch k.Kind {
+	case KeyChar:
+		return string(k.Rune)
+	case KeyUp:
+		return "Up"
+	case KeyDown:
+		return "Down"
+	case KeyOK:
+		return "OK"
+	case KeyCancel:
+		return "Cancel"
+	case KeyBackspace:
+		return "Backspace"
+	case KeySymbol:
+		return "Symbol"
+	}
+	return "None"
+}
+
+// Keypad is a source of key presses.
+type Keypad interface {
+	// ReadKey blocks until a key is pressed or ctx is done. It returns io.EOF when the
+	// input has ended (a pipe closed) and ctx.Err() when ctx is done.
+	ReadKey(ctx context.Context) (Key, error)
+	// Halt stops the keypad and releases what it holds.
+	Halt() error
+	String() string
+}
+
+// Glyphs the screen flow may put on a display; drivers map them to custom characters
+// (HD44780 CGRAM) or to plain symbols (terminal).
+const (
+	GlyphSynced  = '\uE000' // every sale acknowledged by the hub
+	GlyphOffline = '\uE001' // no connection to the hub
+	GlyphPending = '\uE002' // sales waiting to be sent
+)
+
+// Display shows a frame of text: Rows() lines of at most Cols() characters.
+type Display interface {
+	Rows() int
+	Cols() int
+	// Show replaces what is on the display with lines (missing lines are blank; longer
+	// lines are cut). Drivers rewrite only what changed.
+	Show(lines []string) error
+	Halt() error
+	String() string
+}
+
+// Printer is an ESC/POS printer connection.
+type Printer interface {
+	// Status asks the printer for its state (DLE EOT). A printer that does not answer
+	// within the context's deadline (or the driver's own timeout) returns ErrOffline.
+	Status(ctx context.Context) (escpos.Status, error)
+	// Print sends one job (an ESC/POS byte stream) and returns once it is written.
+	Print(ctx context.Context, job []byte) error
+	Halt() error
+	String() string
+}
+
+// ErrOffline means the printer did not answer.
+var ErrOffline = errors.New("printer offline")
