@@ -1,0 +1,263 @@
+// Package escpos speaks ESC/POS, the command language of receipt printers: a Builder
+// encodes text (transcoded to the printer's code page), styles, QR codes, CODE128
+// barcodes, raster images and cuts; the status functions read DLE EOT and ASB replies;
+// Parse and Render decode a byte stream back into commands and into a picture of the paper
+// (the virtual printer); VirtualPrinter plays a scripted printer at the far end of a
+// serial line or socket.
+package escpos
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+)
+
+// Control bytes.
+const (
+	nul = 0x00
+	eot = 0x04
+	ht  = 0x09
+	lf  = 0x0a
+	ff  = 0x0c
+	cr  = 0x0d
+	dle = 0x10
+	can = 0x18
+	esc = 0x1b
+	fs  = 0x1c
+	gs  = 0x1d
+)
+
+const (
+	fontAWidth  = 12 // font A cell, dots
+	fontAHeight = 24
+)
+
+// Align is a justification for ESC a.
+type Align byte
+
+// Justifications.
+const (
+	Left   Align = 0
+	Center Align = 1
+	Right  Align = 2
+)
+
+// CutMode selects the cut of GS V.
+type CutMode byte
+
+// Cuts.
+const (
+	FullCut    CutMode = 0
+	PartialCut CutMode = 1
+)
+
+// Builder encodes ESC/POS commands for one printer profile onto an io.Writer. Like
+// bufio.Writer it buffers and keeps the first error: after an error every method does
+// nothing, and Err or Flush reports it. Methods return the Builder so calls chain.
+type Builder struct {
+	w       *bufio.Writer
+	prof    Profile
+	page    *codePage
+	err     error
+	scratch []byte
+}
+
+// NewBuilder returns a Builder writing to w for the printer described by p. The current
+// code page starts as p.DefaultCodePage (PC437 when empty); select another with CodePage.
+func NewBuilder(w io.Writer, p Profile) *Builder {
+	b := &Builder{w: bufio.NewWriterSize(w, 4096), prof: p}
+	name := p.DefaultCodePage
+	if name == "" {
+		name = "PC437"
+	}
+	b.page, _ = lookupCodePage(name)
+	if b.page == nil {
+		b.page, _ = lookupCodePage("PC437")
+	}
+	return b
+}
+
+// Profile returns the printer profile the Builder encodes for.
+func (b *Builder) Profile() Profile { return b.prof }
+
+// Err returns the first error met, or nil.
+func (b *Builder) Err() error { return b.err }
+
+// Flush writes any buffered bytes to the underlying writer and returns the first error.
+func (b *Builder) Flush() error {
+	if b.err != nil {
+		return b.err
+	}
+	if err := b.w.Flush(); err != nil {
+		b.err = fmt.Errorf("escpos: write: %w", err)
+	}
+	return b.err
+}
+
+func (b *Builder) fail(err error) *Builder {
+	if b.err == nil {
+		b.err = err
+	}
+	return b
+}
+
+// Raw writes p unchanged. It is the escape hatch for commands the Builder lacks.
+func (b *Builder) Raw(p ...byte) *Builder {
+	if b.err != nil {
+		return b
+	}
+	if _, err := b.w.Write(p); err != nil {
+		b.err = fmt.Errorf("escpos: write: %w", err)
+	}
+	return b
+}
+
+// Init resets the printer (ESC @), leaves Chinese double-byte mode when the profile says
+// so (FS .), and selects the current code page again, since ESC @ resets it.
+func (b *Builder) Init() *Builder {
+	b.Raw(esc, '@')
+	if b.prof.CancelKanji {
+		b.Raw(fs, '.')
+	}
+	return b.selectPage()
+}
+
+// CodePage selects the character table by name ("PC437", "PC866", "WPC1251", ...):
+// it sends ESC t with the profile's number for it, and transcodes later text into it.
+func (b *Builder) CodePage(name string) *Builder {
+	if b.err != nil {
+		return b
+	}
+	cp, ok := lookupCodePage(name)
+	if _, known := b.prof.CodePages[name]; !ok || !known {
+		return b.fail(fmt.Errorf("escpos: code page %q on %s: %w", name, b.prof.Name, ErrUnknownCodePage))
+	}
+	b.page = cp
+	return b.selectPage()
+}
+
+// CodePageName returns the name of the current code page.
+func (b *Builder) CodePageName() string { return b.page.name }
+
+func (b *Builder) selectPage() *Builder {
+	n, ok := b.prof.CodePages[b.page.name]
+	if !ok {
+		return b
+	}
+	return b.Raw(esc, 't', n)
+}
+
+// Text writes s transcoded to the current code page (see the package rules on characters
+// the page lacks). A newline in s becomes LF; other control characters are dropped.
+func (b *Builder) Text(s string) *Builder {
+	if b.err != nil {
+		return b
+	}
+	b.scratch = b.scratch[:0]
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			b.scratch = b.page.encode(b.scratch, s[start:i])
+			b.scratch = append(b.scratch, lf)
+			start = i + 1
+		}
+	}
+	b.scratch = b.page.encode(b.scratch, s[start:])
+	return b.Raw(b.scratch...)
+}
+
+// Line writes s and a line feed.
+func (b *Builder) Line(s string) *Builder { return b.Text(s).Raw(lf) }
+
+// LF prints the line buffer and feeds one line.
+func (b *Builder) LF() *Builder { return b.Raw(lf) }
+
+// Bold turns emphasis (ESC E) on or off.
+func (b *Builder) Bold(on bool) *Builder { return b.Raw(esc, 'E', boolByte(on)) }
+
+// Underline sets underline (ESC -): 0 off, 1 one dot, 2 two dots thick.
+func (b *Builder) Underline(dots int) *Builder {
+	if dots < 0 || dots > 2 {
+		return b.fail(fmt.Errorf("escpos: underline %d: %w", dots, ErrArgument))
+	}
+	return b.Raw(esc, '-', byte(dots))
+}
+
+// Size sets the character magnification (GS !): width and height 1..8 times.
+func (b *Builder) Size(width, height int) *Builder {
+	if width < 1 || width > 8 || height < 1 || height > 8 {
+		return b.fail(fmt.Errorf("escpos: size %dx%d: %w", width, height, ErrArgument))
+	}
+	return b.Raw(gs, '!', byte(width-1)<<4|byte(height-1))
+}
+
+// Justify sets the justification (ESC a) of the following lines, barcodes and images.
+func (b *Builder) Justify(a Align) *Builder {
+	if a > Right {
+		return b.fail(fmt.Errorf("escpos: justify %d: %w", a, ErrArgument))
+	}
+	return b.Raw(esc, 'a', byte(a))
+}
+
+// LineSpacing sets the line feed amount to dots (ESC 3 n).
+func (b *Builder) LineSpacing(dots int) *Builder {
+	if dots < 0 || dots > 255 {
+		return b.fail(fmt.Errorf("escpos: line spacing %d: %w", dots, ErrArgument))
+	}
+	return b.Raw(esc, '3', byte(dots))
+}
+
+// DefaultLineSpacing restores the default line feed amount (ESC 2).
+func (b *Builder) DefaultLineSpacing() *Builder { return b.Raw(esc, '2') }
+
+// Feed prints the line buffer and feeds n lines (ESC d n), n up to 255.
+func (b *Builder) Feed(lines int) *Builder {
+	if lines < 0 || lines > 255 {
+		return b.fail(fmt.Errorf("escpos: feed %d: %w", lines, ErrArgument))
+	}
+	return b.Raw(esc, 'd', byte(lines))
+}
+
+// Cut cuts the paper (GS V 0 full, GS V 1 partial) where it is, without feeding. On a
+// printer without cutter it feeds the paper to the tear bar instead (ESC d 4).
+func (b *Builder) Cut(mode CutMode) *Builder {
+	if mode > PartialCut {
+		return b.fail(fmt.Errorf("escpos: cut %d: %w", mode, ErrArgument))
+	}
+	if !b.prof.Cutter {
+		return b.Feed(4)
+	}
+	return b.Raw(gs, 'V', byte(mode))
+}
+
+// FeedCut feeds the paper to the cutting position plus dots and cuts (GS V 65/66 n), the
+// usual end of a receipt. Without a cutter it only feeds.
+func (b *Builder) FeedCut(mode CutMode, dots int) *Builder {
+	if mode > PartialCut || dots < 0 || dots > 255 {
+		return b.fail(fmt.Errorf("escpos: feed cut %d %d: %w", mode, dots, ErrArgument))
+	}
+	if !b.prof.Cutter {
+		return b.Feed(4)
+	}
+	return b.Raw(gs, 'V', 65+byte(mode), byte(dots))
+}
+
+// Pulse sends a pulse to the cash drawer connector pin (ESC p m t1 t2): pin 2 or 5,
+// on and off times in milliseconds (sent in 2 ms units, up to 510 ms).
+func (b *Builder) Pulse(pin int, onMs, offMs int) *Builder {
+	if (pin != 2 && pin != 5) || onMs < 0 || onMs > 510 || offMs < 0 || offMs > 510 {
+		return b.fail(fmt.Errorf("escpos: pulse pin %d %d/%d ms: %w", pin, onMs, offMs, ErrArgument))
+	}
+	m := byte(0)
+	if pin == 5 {
+		m = 1
+	}
+	return b.Raw(esc, 'p', m, byte(onMs/2), byte(offMs/2))
+}
+
+func boolByte(on bool) byte {
+	if on {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,179 @@
+package escpos
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+
+	"golang.org/x/image/draw"
+)
+
+// Dither selects how grey levels become black and white dots.
+type Dither byte
+
+// Dithering methods.
+const (
+	FloydSteinberg Dither = iota // error diffusion: photos and logos with shading
+	Threshold                    // a dot is black when darker than ImageOptions.Threshold
+)
+
+// ImageOptions shape a raster image. Zero fields take the defaults shown.
+type ImageOptions struct {
+	Dither    Dither
+	Threshold uint8 // grey level below which a dot is black with Threshold (128)
+	// MaxWidth scales wider images down to this many dots (the profile's Dots).
+	MaxWidth int
+}
+
+// maxBand is the most rows sent in one GS v 0 command; taller images are split.
+const maxBand = 2048
+
+// Image prints img as a raster bit image (GS v 0), scaled down to the paper width if
+// wider, converted to black and white by the chosen dithering.
+func (b *Builder) Image(img image.Image, o ImageOptions) *Builder {
+	if b.err != nil {
+		return b
+	}
+	if img == nil || img.Bounds().Empty() {
+		return b.fail(fmt.Errorf("escpos: empty image: %w", ErrImage))
+	}
+	if o.MaxWidth == 0 {
+		o.MaxWidth = b.prof.Dots
+	}
+	if o.Threshold == 0 {
+		o.Threshold = 128
+	}
+	r, err := Rasterize(img, o)
+	if err != nil {
+		return b.fail(err)
+	}
+	return b.raster(r)
+}
+
+func (b *Builder) raster(r *Raster) *Builder {
+	if r.Width > 0xffff*8 {
+		return b.fail(fmt.Errorf("escpos: image %d dots wide: %w", r.Width, ErrImage))
+	}
+	stride := r.stride()
+	for y := 0; y < r.Height; y += maxBand {
+		h := min(maxBand, r.Height-y)
+		b.Raw(gs, 'v', '0', 0, byte(stride), byte(stride>>8), byte(h), byte(h>>8))
+		b.Raw(r.Bits[y*stride : (y+h)*stride]...)
+	}
+	return b
+}
+
+// Raster is a black-and-white bit image as ESC/POS sends it: rows of ceil(Width/8)
+// bytes, most significant bit leftmost, 1 = black.
+type Raster struct {
+	Width, Height int
+	Bits          []byte
+}
+
+func newRaster(w, h int) *Raster {
+	return &Raster{Width: w, Height: h, Bits: make([]byte, (w+7)/8*h)}
+}
+
+func (r *Raster) stride() int { return (r.Width + 7) / 8 }
+
+// Black reports whether the dot at x, y is black.
+func (r *Raster) Black(x, y int) bool {
+	if x < 0 || y < 0 || x >= r.Width || y >= r.Height {
+		return false
+	}
+	return r.Bits[y*r.stride()+x/8]&(0x80>>(x%8)) != 0
+}
+
+func (r *Raster) set(x, y int) {
+	r.Bits[y*r.stride()+x/8] |= 0x80 >> (x % 8)
+}
+
+func (r *Raster) fillRect(x0, y0, w, h int) {
+	for y := y0; y < y0+h; y++ {
+		for x := x0; x < x0+w; x++ {
+			r.set(x, y)
+		}
+	}
+}
+
+// Rasterize converts img to black and white dots: scaled down to o.MaxWidth when wider
+// (if set), transparent areas white, then dithered or thresholded.
+func Rasterize(img image.Image, o ImageOptions) (*Raster, error) {
+	bounds := img.Bounds()
+	if bounds.Empty() {
+		return nil, fmt.Errorf("escpos: empty image: %w", ErrImage)
+	}
+	w, h := bounds.Dx(), bounds.Dy()
+	if o.MaxWidth > 0 && w > o.MaxWidth {
+		h = max(1, h*o.MaxWidth/w)
+		w = o.MaxWidth
+	}
+	if o.Threshold == 0 {
+		o.Threshold = 128
+	}
+	// Flatten onto white and scale in one go.
+	grey := image.NewGray(image.Rect(0, 0, w, h))
+	draw.Draw(grey, grey.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	if w == bounds.Dx() && h == bounds.Dy() {
+		draw.Draw(grey, grey.Bounds(), img, bounds.Min, draw.Over)
+	} else {
+		draw.CatmullRom.Scale(grey, grey.Bounds(), img, bounds, draw.Over, nil)
+	}
+	r := newRaster(w, h)
+	switch o.Dither {
+	case Threshold:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if grey.Pix[y*grey.Stride+x] < o.Threshold {
+					r.set(x, y)
+				}
+			}
+		}
+	case FloydSteinberg:
+		floydSteinberg(grey, r)
+	default:
+		return nil, fmt.Errorf("escpos: dither %d: %w", o.Dither, ErrArgument)
+	}
+	return r, nil
+}
+
+// floydSteinberg diffuses each dot's quantisation error to its right and lower
+// neighbours (7/16, 3/16, 5/16, 1/16), keeping two rows of error.
+func floydSteinberg(g *image.Gray, r *Raster) {
+	w, h := r.Width, r.Height
+	cur := make([]int, w+2)
+	next := make([]int, w+2)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := int(g.Pix[y*g.Stride+x]) + cur[x+1]/16
+			out := 255
+			if v < 128 {
+				out = 0
+				r.set(x, y)
+			}
+			e := v - out
+			cur[x+2] += e * 7
+			next[x] += e * 3
+			next[x+1] += e * 5
+			next[x+2] += e
+		}
+		cur, next = next, cur
+		clear(next)
+	}
+}
+
+// grey returns r as a Gray image (black dots 0, white 255).
+func (r *Raster) grey() *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, r.Width, r.Height))
+	for i := range g.Pix {
+		g.Pix[i] = 0xff
+	}
+	for y := 0; y < r.Height; y++ {
+		for x := 0; x < r.Width; x++ {
+			if r.Black(x, y) {
+				g.Pix[y*g.Stride+x] = 0
+			}
+		}
+	}
+	return g
+}
