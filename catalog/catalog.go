@@ -112,7 +112,7 @@ type User struct {
 	Name         string `json:"name,omitempty"`
 	Role         Role   `json:"role"`
 	Outlet       string `json:"outlet"`
-	PasswordHash string `json:"password_hash"` // bcrypt
+	PasswordHash string `json:"password_hash"`        // bcrypt
 	CreatedBy    string `json:"created_by,omitempty"` // email of the supervisor; empty for the organiser
 	Disabled     bool   `json:"disabled,omitempty"`
 }
@@ -131,8 +131,8 @@ type HubSettings struct {
 
 // Policy are the kiosk's security settings; zero values mean the defaults.
 type Policy struct {
-	MaxFailedLogins int `json:"max_failed_logins,omitempty"` // default 5
-	LockoutSeconds  int `json:"lockout_seconds,omitempty"`   // first lockout; doubles each time; default 60
+	MaxFailedLogins int `json:"max_failed_logins,omitempty"`   // default 5
+	LockoutSeconds  int `json:"lockout_seconds,omitempty"`     // first lockout; doubles each time; default 60
 	IdleLogoutSec   int `json:"idle_logout_seconds,omitempty"` // default 120
 }
 

@@ -94,7 +94,11 @@ func TestVerifyChain(t *testing.T) {
 		mutate  func(es []Entry) []Entry
 		wantSeq uint64
 	}{
-		{"tampered amount", func(es []Entry) []Entry { es[4].Sale.Lines[0].Price = 1; es[4].Sale.Total = int64(es[4].Sale.Lines[0].Qty); return es }, 6},
+		{"tampered amount", func(es []Entry) []Entry {
+			es[4].Sale.Lines[0].Price = 1
+			es[4].Sale.Total = int64(es[4].Sale.Lines[0].Qty)
+			return es
+		}, 6},
 		{"gap", func(es []Entry) []Entry { return append(es[:5:5], es[6:]...) }, 6},
 		{"reordered", func(es []Entry) []Entry { es[2], es[3] = es[3], es[2]; return es }, 3},
 		{"bad first", func(es []Entry) []Entry { return es[1:] }, 1},
