@@ -1,0 +1,432 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/journal"
+)
+
+// Errors of appending.
+var (
+	ErrNotASale      = errors.New("store: no such sale")
+	ErrAlreadyVoided = errors.New("store: sale already voided")
+)
+
+// SaleState is what happened to a sale after it was made.
+type SaleState struct {
+	Voided    bool `json:"voided,omitempty"`
+	Copies    int  `json:"copies,omitempty"`    // reprints so far
+	Unprinted bool `json:"unprinted,omitempty"` // its tickets failed to print and no copy has printed since
+}
+
+// Tx is what an entry's builder sees inside the transaction that appends it.
+type Tx struct {
+	tx   *bolt.Tx
+	s    *Store
+	Seq  uint64 // the seq the entry gets
+	Time time.Time
+}
+
+// Sold returns the tickets of a type of an event this device has sold, net of voids.
+func (t *Tx) Sold(event, typ string) int64 {
+	return int64(getU64(t.tx.Bucket(bSold).Get(soldKey(event, typ))))
+}
+
+// Sale returns a sale entry and its state.
+func (t *Tx) Sale(seq uint64) (*journal.Entry, SaleState, error) {
+	return getSale(t.tx, seq)
+}
+
+// User returns a user by email, as Store.User does.
+func (t *Tx) User(email string) (catalog.User, bool) {
+	return t.s.userTx(t.tx, email)
+}
+
+func soldKey(event, typ string) []byte { return []byte(event + "\x00" + typ) }
+
+func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
+	var st SaleState
+	raw := tx.Bucket(bJournal).Get(u64(seq))
+	if raw == nil {
+		return nil, st, fmt.Errorf("%w: seq %d", ErrNotASale, seq)
+	}
+	e, err := journal.Decode(raw)
+	if err != nil {
+		return nil, st, fmt.Errorf("store: entry %d: %w", seq, err)
+	}
+	if e.Kind != journal.KindSale {
+		return nil, st, fmt.Errorf("%w: seq %d is a %s", ErrNotASale, seq, e.Kind)
+	}
+	if b := tx.Bucket(bSales).Get(u64(seq)); b != nil {
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, st, fmt.Errorf("store: sale state %d: %w", seq, err)
+		}
+	}
+	return e, st, nil
+}
+
+func putSaleState(tx *bolt.Tx, seq uint64, st SaleState) error {
+	b, _ := json.Marshal(st)
+	return tx.Bucket(bSales).Put(u64(seq), b)
+}
+
+// Append writes one journal entry. fill sets the entry's kind and fact; it may read the
+// store through the Tx and refuse by returning an error, and then nothing is written. The
+// store sets the device, seq, time, clock flag, actor and prev hash, and applies the entry's
+// effects (counters, allotment use, sale state, users) in the same transaction.
+func (s *Store) Append(at Clock, actor string, fill func(tx *Tx, e *journal.Entry) error) (*journal.Entry, error) {
+	var out *journal.Entry
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		out, err = s.append(tx, s.location(), at, actor, fill)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, fill func(*Tx, *journal.Entry) error) (*journal.Entry, error) {
+	jb := tx.Bucket(bJournal)
+	seq, err := jb.NextSequence()
+	if err != nil {
+		return nil, fmt.Errorf("store: next seq: %w", err)
+	}
+	now := at.Now()
+	e := &journal.Entry{
+		V:           journal.Version,
+		Device:      s.device,
+		Seq:         seq,
+		Time:        now.UnixMilli(),
+		ClockSynced: at.Synced(),
+		Actor:       actor,
+	}
+	if h := tx.Bucket(bMeta).Get(kLastHash); h != nil {
+		copy(e.Prev[:], h)
+	}
+	if err := fill(&Tx{tx: tx, s: s, Seq: seq, Time: now}, e); err != nil {
+		return nil, err
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	data, err := e.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("store: encode entry: %w", err)
+	}
+	if err := jb.Put(u64(seq), data); err != nil {
+		return nil, fmt.Errorf("store: write entry: %w", err)
+	}
+	h := sha256.Sum256(data)
+	if err := tx.Bucket(bMeta).Put(kLastHash, h[:]); err != nil {
+		return nil, err
+	}
+	if err := applyEffects(tx, e, loc); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// applyEffects updates everything derived from an entry, in the entry's transaction.
+func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
+	switch e.Kind {
+	case journal.KindSale:
+		if err := addCounters(tx, journal.Deltas(e, nil, loc)); err != nil {
+			return err
+		}
+		for _, l := range e.Sale.Lines {
+			if err := addSold(tx, e.Sale.Event, l.Type, int64(l.Qty)); err != nil {
+				return err
+			}
+		}
+		return putSaleState(tx, e.Seq, SaleState{})
+	case journal.KindVoid:
+		sale, st, err := getSale(tx, e.Void.Sale)
+		if err != nil {
+			return err
+		}
+		if st.Voided {
+			return fmt.Errorf("%w: seq %d", ErrAlreadyVoided, e.Void.Sale)
+		}
+		if err := addCounters(tx, journal.Deltas(e, sale, loc)); err != nil {
+			return err
+		}
+		for _, l := range sale.Sale.Lines {
+			if err := addSold(tx, sale.Sale.Event, l.Type, -int64(l.Qty)); err != nil {
+				return err
+			}
+		}
+		st.Voided = true
+		return putSaleState(tx, e.Void.Sale, st)
+	case journal.KindReprint:
+		_, st, err := getSale(tx, e.Reprint.Sale)
+		if err != nil {
+			return err
+		}
+		st.Copies = e.Reprint.Copy
+		st.Unprinted = false
+		return putSaleState(tx, e.Reprint.Sale, st)
+	case journal.KindPrintFailed:
+		_, st, err := getSale(tx, e.Print.Sale)
+		if err != nil {
+			return err
+		}
+		st.Unprinted = true
+		return putSaleState(tx, e.Print.Sale, st)
+	case journal.KindUserCreated:
+		u := catalog.User{Email: e.User.Email, Code: e.User.Code, Name: e.User.Name, Role: catalog.Role(e.User.Role),
+			Outlet: e.User.Outlet, PasswordHash: e.User.PasswordHash, CreatedBy: e.User.CreatedBy}
+		b, _ := json.Marshal(u)
+		return tx.Bucket(bUsers).Put(userKey(u.Email), b)
+	case journal.KindUserDisabled:
+		return tx.Bucket(bDisabled).Put(userKey(e.User.Email), u64(e.Seq))
+	}
+	return nil
+}
+
+func addSold(tx *bolt.Tx, event, typ string, n int64) error {
+	b := tx.Bucket(bSold)
+	k := soldKey(event, typ)
+	v := int64(getU64(b.Get(k))) + n
+	return b.Put(k, u64(uint64(v)))
+}
+
+// counterKey lays out a counter key so that days sort first: 4 bytes of day (offset so
+// that it sorts as unsigned), then user, event and type separated by NUL.
+func counterKey(k journal.Key) []byte {
+	b := make([]byte, 4, 4+len(k.User)+len(k.Event)+len(k.Type)+2)
+	binary.BigEndian.PutUint32(b, uint32(int64(k.Day)-int64(journal.MinDay)))
+	b = append(b, k.User...)
+	b = append(b, 0)
+	b = append(b, k.Event...)
+	b = append(b, 0)
+	return append(b, k.Type...)
+}
+
+func dayPrefix(d journal.Day) []byte {
+	b := make([]byte, 4)
+	binary.BigEndian.PutUint32(b, uint32(int64(d)-int64(journal.MinDay)))
+	return b
+}
+
+func parseCounterKey(b []byte) (journal.Key, bool) {
+	var k journal.Key
+	if len(b) < 6 {
+		return k, false
+	}
+	k.Day = journal.Day(int64(binary.BigEndian.Uint32(b)) + int64(journal.MinDay))
+	rest := b[4:]
+	var parts [3][]byte
+	n := 0
+	start := 0
+	for i := 0; i < len(rest) && n < 2; i++ {
+		if rest[i] == 0 {
+			parts[n] = rest[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	if n != 2 {
+		return k, false
+	}
+	parts[2] = rest[start:]
+	k.User, k.Event, k.Type = string(parts[0]), string(parts[1]), string(parts[2])
+	return k, true
+}
+
+func tallyBytes(t journal.Tally) []byte {
+	b := make([]byte, 24)
+	binary.BigEndian.PutUint64(b, uint64(t.Tickets))
+	binary.BigEndian.PutUint64(b[8:], uint64(t.Amount))
+	binary.BigEndian.PutUint64(b[16:], uint64(t.Voided))
+	return b
+}
+
+func parseTally(b []byte) journal.Tally {
+	if len(b) != 24 {
+		return journal.Tally{}
+	}
+	return journal.Tally{
+		Tickets: int64(binary.BigEndian.Uint64(b)),
+		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
+		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
+	}
+}
+
+func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
+	b := tx.Bucket(bCounters)
+	for _, d := range ds {
+		k := counterKey(d.Key)
+		t := parseTally(b.Get(k))
+		t.Add(d.Tally)
+		if err := b.Put(k, tallyBytes(t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Entry returns the journal entry seq.
+func (s *Store) Entry(seq uint64) (*journal.Entry, error) {
+	var raw []byte
+	err := s.view(func(tx *bolt.Tx) error {
+		raw = append(raw, tx.Bucket(bJournal).Get(u64(seq))...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: entry %d", ErrNotFound, seq)
+	}
+	return journal.Decode(raw)
+}
+
+// Sale returns a sale entry and its state.
+func (s *Store) Sale(seq uint64) (*journal.Entry, SaleState, error) {
+	var (
+		e  *journal.Entry
+		st SaleState
+	)
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		e, st, err = getSale(tx, seq)
+		return err
+	})
+	return e, st, err
+}
+
+// Sold returns the tickets of a type of an event this device has sold, net of voids.
+func (s *Store) Sold(event, typ string) int64 {
+	var n int64
+	_ = s.view(func(tx *bolt.Tx) error {
+		n = int64(getU64(tx.Bucket(bSold).Get(soldKey(event, typ))))
+		return nil
+	})
+	return n
+}
+
+// LastSeq returns the seq of the last entry (0 for none).
+func (s *Store) LastSeq() uint64 {
+	var n uint64
+	_ = s.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bJournal).Sequence()
+		return nil
+	})
+	return n
+}
+
+// Raw is one encoded journal entry.
+type Raw struct {
+	Seq  uint64
+	Data []byte
+}
+
+// Pending returns up to max entries after seq after (use Acked() for the outbox), and up
+// to maxBytes of entry data (at least one entry).
+func (s *Store) Pending(after uint64, max, maxBytes int) ([]Raw, error) {
+	var out []Raw
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bJournal).Cursor()
+		size := 0
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < max; k, v = c.Next() {
+			if len(out) > 0 && size+len(v) > maxBytes {
+				break
+			}
+			size += len(v)
+			out = append(out, Raw{Seq: getU64(k), Data: append([]byte(nil), v...)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Acked returns the highest seq the hub has acknowledged.
+func (s *Store) Acked() uint64 {
+	var n uint64
+	_ = s.view(func(tx *bolt.Tx) error {
+		n = getU64(tx.Bucket(bMeta).Get(kAcked))
+		return nil
+	})
+	return n
+}
+
+// Ack marks every entry up to upto as synced. An ack below the current one is ignored; an
+// ack beyond the last entry is capped to it (and reported as an error, since the hub
+// claims entries this device never wrote).
+func (s *Store) Ack(upto uint64) error {
+	return s.update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		cur := getU64(meta.Get(kAcked))
+		last := tx.Bucket(bJournal).Sequence()
+		var err error
+		if upto > last {
+			err = fmt.Errorf("store: ack %d beyond the last entry %d", upto, last)
+			upto = last
+		}
+		if upto <= cur {
+			return err
+		}
+		if perr := meta.Put(kAcked, u64(upto)); perr != nil {
+			return perr
+		}
+		return err
+	})
+}
+
+// Backlog is the outbox: entries not yet acknowledged and the wall time of the oldest.
+type Backlog struct {
+	Entries uint64
+	Oldest  time.Time // zero when there are none
+}
+
+// Unsynced returns the outbox backlog.
+func (s *Store) Unsynced() (Backlog, error) {
+	var bl Backlog
+	err := s.view(func(tx *bolt.Tx) error {
+		acked := getU64(tx.Bucket(bMeta).Get(kAcked))
+		last := tx.Bucket(bJournal).Sequence()
+		if last <= acked {
+			return nil
+		}
+		bl.Entries = last - acked
+		raw := tx.Bucket(bJournal).Get(u64(acked + 1))
+		if raw == nil {
+			return nil
+		}
+		var head struct {
+			Time int64 `json:"ts"`
+		}
+		if err := json.Unmarshal(raw, &head); err == nil {
+			bl.Oldest = time.UnixMilli(head.Time)
+		}
+		return nil
+	})
+	return bl, err
+}
+
+// Each calls fn for every journal entry from seq from on, in order, until fn returns false.
+func (s *Store) Each(from uint64, fn func(e *journal.Entry) bool) error {
+	return s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bJournal).Cursor()
+		for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+			e, err := journal.Decode(v)
+			if err != nil {
+				return fmt.Errorf("store: entry %d: %w", getU64(k), err)
+			}
+			if !fn(e) {
+				return nil
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,172 @@
+// Package store keeps a kiosk's state in bbolt: the applied config, the users created on the
+// device, the journal with its per-device sequence and hash chain, the outbox cursor,
+// pre-aggregated report counters, allotment use, sale states and failed-login counters.
+//
+// Every journal entry is written in one transaction with everything it changes (counters,
+// allotment use, sale state, users): a sale is its entry, its counters and its outbox mark,
+// or nothing.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"ticketkiosk/catalog"
+)
+
+// Errors.
+var (
+	ErrLocked      = errors.New("store: in use by another process")
+	ErrClosed      = errors.New("store: closed")
+	ErrStaleConfig = errors.New("store: config version not above the applied one")
+	ErrNoConfig    = errors.New("store: no config applied yet")
+	ErrNotFound    = errors.New("store: not found")
+)
+
+var (
+	bMeta     = []byte("meta")
+	bJournal  = []byte("journal")
+	bCounters = []byte("counters")
+	bSold     = []byte("sold")
+	bSales    = []byte("sales")
+	bUsers    = []byte("users")    // users created on the device, until a config includes them
+	bDisabled = []byte("disabled") // users disabled on the device, until a config says so too
+	bLogins   = []byte("logins")
+
+	kConfig    = []byte("config")     // the applied DeviceConfig, JSON
+	kEnvelope  = []byte("envelope")   // the signed envelope it came in
+	kLastHash  = []byte("last_hash")  // hash of the last journal entry
+	kAcked     = []byte("acked")      // highest seq the hub acknowledged
+	kConfigErr = []byte("config_err") // why the last config offered was refused
+)
+
+// Options configure Open.
+type Options struct {
+	Device  string        // this device's id, written into every entry
+	Timeout time.Duration // how long to wait for another process's lock; default 1s
+	NoSync  bool          // skip fsync (tests and benchmarks only)
+}
+
+// Store is an open kiosk store. Its methods are safe for concurrent use.
+type Store struct {
+	db     *bolt.DB
+	device string
+	cur    atomic.Pointer[applied]
+}
+
+// applied is the config in force and the time zone its counters use.
+type applied struct {
+	cfg *catalog.DeviceConfig
+	loc *time.Location
+}
+
+// Open opens (creating if needed) the store at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.Device == "" {
+		return nil, errors.New("store: device id is empty")
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, device: opt.Device}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bMeta, bJournal, bCounters, bSold, bSales, bUsers, bDisabled, bLogins} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.loadConfig()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Device returns the device id.
+func (s *Store) Device() string { return s.device }
+
+// Path returns the store's file.
+func (s *Store) Path() string { return s.db.Path() }
+
+func (s *Store) loadConfig() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bMeta).Get(kConfig)
+		if b == nil {
+			return nil
+		}
+		var cfg catalog.DeviceConfig
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return fmt.Errorf("stored config: %w", err)
+		}
+		s.setConfig(&cfg)
+		return nil
+	})
+}
+
+func (s *Store) setConfig(cfg *catalog.DeviceConfig) {
+	s.cur.Store(&applied{cfg: cfg, loc: cfg.Outlet.Location()})
+}
+
+// location is the time zone of counter days: the outlet's, or UTC before any config.
+func (s *Store) location() *time.Location {
+	if a := s.cur.Load(); a != nil {
+		return a.loc
+	}
+	return time.UTC
+}
+
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(fn)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	err := s.db.View(fn)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
