@@ -1,0 +1,434 @@
+package escpos
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"strings"
+)
+
+// RenderOptions configure the virtual printer.
+type RenderOptions struct {
+	Width     int     // paper width in dots; 0 takes Profile.Dots
+	Profile   Profile // code page numbering and width; the zero value means Epson
+	MaxHeight int     // the paper is cut off below this many dots (0: 32768)
+}
+
+// Paper is what the virtual printer printed.
+type Paper struct {
+	// Text is a UTF-8 transcript: the printed text decoded from its code page, one line
+	// per LF, and markers on lines of their own: "[QR: data]", "[CODE128: data]",
+	// "[IMAGE wxh]", "--- cut ---".
+	Text      string
+	QRCodes   []string // payloads of the printed QR codes, in order
+	Barcodes  []string // data of the printed barcodes, in order
+	Images    int      // raster images printed
+	Cuts      int      // cuts (and feed-and-cuts)
+	Skipped   int      // unknown escape sequences skipped
+	Truncated bool     // the paper grew past MaxHeight and was cut off there
+	Image     *image.Gray
+}
+
+// WritePNG writes the picture of the paper as a PNG.
+func (p *Paper) WritePNG(w io.Writer) error {
+	if err := png.Encode(w, p.Image); err != nil {
+		return fmt.Errorf("escpos: png: %w", err)
+	}
+	return nil
+}
+
+const (
+	defaultLineSpacing = 30 // dots, 1/6 inch at 180 dpi: Epson's default
+	maxPaperWidth      = 4096
+	defaultMaxHeight   = 32768
+)
+
+// Render prints stream on the virtual printer: it decodes the commands, keeps the
+// printer's modes (code page, bold, underline, size, justification, line spacing, QR and
+// barcode settings) and draws text with a real font, QR codes with a real QR encoder,
+// barcodes as bars, raster images and cuts. A stream cut short renders up to the cut and
+// returns the Paper with an error wrapping ErrTruncated.
+func Render(stream []byte, o RenderOptions) (*Paper, error) {
+	cmds, perr := Parse(stream)
+	if o.Profile.CodePages == nil {
+		o.Profile = Epson
+	}
+	if o.Width <= 0 {
+		o.Width = o.Profile.Dots
+	}
+	o.Width = min(max(o.Width, 8), maxPaperWidth)
+	if o.MaxHeight <= 0 {
+		o.MaxHeight = defaultMaxHeight
+	}
+	r := newRenderer(o)
+	for _, c := range cmds {
+		r.do(c)
+	}
+	r.flushLine(false)
+	r.paper.Text = r.text.String()
+	r.paper.Image = r.image()
+	if perr != nil {
+		return r.paper, perr
+	}
+	return r.paper, nil
+}
+
+type item struct {
+	r         rune
+	w, h      int // magnification
+	bold      bool
+	underline int
+}
+
+type renderer struct {
+	o     RenderOptions
+	paper *Paper
+	text  strings.Builder
+	pix   []byte // rows of o.Width grey dots, grown as the paper feeds
+	y     int    // top of the next line, dots
+
+	page      *codePage
+	bold      bool
+	underline int
+	w, h      int
+	align     int
+	spacing   int
+
+	line      []item
+	lineWidth int
+
+	qrSize, qrLevel int
+	qrData          []byte
+	bcHeight, bcMod int
+	hri             int
+}
+
+func newRenderer(o RenderOptions) *renderer {
+	r := &renderer{o: o, paper: &Paper{}}
+	r.reset()
+	return r
+}
+
+// reset is ESC @: every mode back to its power-on value.
+func (r *renderer) reset() {
+	name := r.o.Profile.DefaultCodePage
+	if name == "" {
+		name = "PC437"
+	}
+	r.page, _ = lookupCodePage(name)
+	if r.page == nil {
+		r.page, _ = lookupCodePage("PC437")
+	}
+	r.bold, r.underline, r.w, r.h, r.align = false, 0, 1, 1, 0
+	r.spacing = defaultLineSpacing
+	r.qrSize, r.qrLevel, r.qrData = 3, 0, nil
+	r.bcHeight, r.bcMod, r.hri = 162, 3, 0
+}
+
+func (r *renderer) do(c Command) {
+	switch c.Op {
+	case OpText:
+		for _, b := range c.Data {
+			r.add(r.page.decode(b))
+		}
+	case OpHT:
+		cols := r.lineWidth / fontAWidth
+		for range 8 - cols%8 {
+			r.add(' ')
+		}
+	case OpLF:
+		r.flushLine(true)
+	case OpInit:
+		r.reset()
+	case OpCodePage:
+		if name := r.o.Profile.pageName(byte(c.N)); name != "" {
+			r.page, _ = lookupCodePage(name)
+		}
+	case OpBold:
+		r.bold = c.N == 1
+	case OpUnderline:
+		r.underline = c.N
+	case OpPrintMode:
+		r.bold = c.N&0x08 != 0
+		r.h = 1 + c.N>>4&1
+		r.w = 1 + c.N>>5&1
+		r.underline = c.N >> 7
+	case OpSize:
+		r.w = min(1+c.N>>4&7, 8)
+		r.h = min(1+c.N&7, 8)
+	case OpJustify:
+		if len(r.line) == 0 { // justification takes effect at the start of a line
+			r.align = c.N
+		}
+	case OpLineSpacing:
+		r.spacing = c.N
+	case OpDefaultLineSpacing:
+		r.spacing = defaultLineSpacing
+	case OpFeed:
+		n := c.N
+		if n == 0 && len(r.line) > 0 {
+			n = 1
+		}
+		for range n {
+			r.flushLine(true)
+		}
+	case OpFeedDots:
+		if len(r.line) > 0 {
+			r.printLine(c.N)
+			r.text.WriteByte('\n')
+		} else {
+			r.y += c.N
+		}
+	case OpQRSize:
+		if c.N >= 1 && c.N <= 16 {
+			r.qrSize = c.N
+		}
+	case OpQRLevel:
+		r.qrLevel = c.N
+	case OpQRStore:
+		r.qrData = c.Data
+	case OpQRPrint:
+		r.qr()
+	case OpBarcodeHeight:
+		if c.N >= 1 {
+			r.bcHeight = c.N
+		}
+	case OpBarcodeWidth:
+		if c.N >= 1 && c.N <= 6 {
+			r.bcMod = c.N
+		}
+	case OpHRI:
+		r.hri = c.N
+	case OpBarcode:
+		r.barcode(c)
+	case OpRaster:
+		r.raster(c)
+	case OpCut:
+		r.flushLine(false)
+		if c.N >= 65 {
+			r.y += c.M
+		}
+		r.cut()
+	case OpUnknown:
+		r.paper.Skipped++
+	}
+}
+
+// add puts a character into the line buffer, printing the line first when it is full.
+func (r *renderer) add(ch rune) {
+	it := item{r: ch, w: r.w, h: r.h, bold: r.bold, underline: r.underline}
+	if r.lineWidth+it.w*fontAWidth > r.o.Width && len(r.line) > 0 {
+		r.printLine(r.spacing) // the printer wraps a full line by itself
+	}
+	r.line = append(r.line, it)
+	r.lineWidth += it.w * fontAWidth
+	r.text.WriteRune(ch)
+}
+
+// flushLine ends the current line. With lf it is a line feed (an empty line still feeds
+// the line spacing); without, it only prints pending characters (before a QR code, an
+// image, a cut).
+func (r *renderer) flushLine(lf bool) {
+	if len(r.line) == 0 && !lf {
+		return
+	}
+	r.printLine(r.spacing)
+	r.text.WriteByte('\n')
+}
+
+// printLine draws the line buffer and advances the paper by the line height (at least
+// feed dots).
+func (r *renderer) printLine(feed int) {
+	height := 0
+	for _, it := range r.line {
+		height = max(height, it.h*fontAHeight)
+	}
+	x := r.alignX(r.lineWidth)
+	for _, it := range r.line {
+		top := r.y + height - it.h*fontAHeight // characters stand on a common baseline
+		r.drawChar(x, top, it)
+		x += it.w * fontAWidth
+	}
+	r.line = r.line[:0]
+	r.lineWidth = 0
+	r.y += max(height, feed)
+}
+
+func (r *renderer) alignX(w int) int {
+	switch r.align {
+	case 1:
+		return max(0, (r.o.Width-w)/2)
+	case 2:
+		return max(0, r.o.Width-w)
+	}
+	return 0
+}
+
+func (r *renderer) drawChar(x0, y0 int, it item) {
+	g := cell(it.r)
+	for cy := range fontAHeight {
+		row := g[cy]
+		if it.bold {
+			row |= row >> 1 // emphasis: every dot doubled to the right
+		}
+		if it.underline > 0 && cy >= fontAHeight-it.underline {
+			row = 1<<fontAWidth - 1
+		}
+		for cx := range fontAWidth {
+			if row&(1<<(fontAWidth-1-cx)) != 0 {
+				r.fill(x0+cx*it.w, y0+cy*it.h, it.w, it.h)
+			}
+		}
+	}
+}
+
+// fill blackens a rectangle of dots, growing the paper as needed and clipping to it.
+func (r *renderer) fill(x, y, w, h int) {
+	x0, x1 := max(x, 0), min(x+w, r.o.Width)
+	y0, y1 := max(y, 0), min(y+h, r.o.MaxHeight)
+	if y+h > r.o.MaxHeight {
+		r.paper.Truncated = true
+	}
+	if x0 >= x1 || y0 >= y1 {
+		return
+	}
+	r.grow(y1)
+	for yy := y0; yy < y1; yy++ {
+		row := r.pix[yy*r.o.Width:]
+		for xx := x0; xx < x1; xx++ {
+			row[xx] = 0
+		}
+	}
+}
+
+func (r *renderer) grow(rows int) {
+	if need := rows * r.o.Width; need > len(r.pix) {
+		old := len(r.pix)
+		r.pix = append(r.pix, make([]byte, need-old)...)
+		for i := old; i < need; i++ {
+			r.pix[i] = 0xff
+		}
+	}
+}
+
+func (r *renderer) image() *image.Gray {
+	h := min(max(r.y, 1), r.o.MaxHeight)
+	if r.y > r.o.MaxHeight {
+		r.paper.Truncated = true
+	}
+	r.grow(h)
+	return &image.Gray{Pix: r.pix[:h*r.o.Width], Stride: r.o.Width, Rect: image.Rect(0, 0, r.o.Width, h)}
+}
+
+// marker writes a transcript line of its own.
+func (r *renderer) marker(s string) {
+	r.text.WriteString(s)
+	r.text.WriteByte('\n')
+}
+
+func (r *renderer) qr() {
+	r.flushLine(false)
+	bm, err := qrBitmap(r.qrData, QRLevel(r.qrLevel))
+	if err != nil {
+		r.marker("[QR: unprintable]")
+		return
+	}
+	r.marker("[QR: " + string(r.qrData) + "]")
+	r.paper.QRCodes = append(r.paper.QRCodes, string(r.qrData))
+	size := len(bm) * r.qrSize
+	x0 := r.alignX(size)
+	for y, row := range bm {
+		for x, black := range row {
+			if black {
+				r.fill(x0+x*r.qrSize, r.y+y*r.qrSize, r.qrSize, r.qrSize)
+			}
+		}
+	}
+	r.y += size
+}
+
+func (r *renderer) barcode(c Command) {
+	r.flushLine(false)
+	if c.N != 73 {
+		// Another symbology: a labelled box where its bars would be.
+		r.marker(fmt.Sprintf("[BARCODE %d: %s]", c.N, c.Data))
+		r.paper.Barcodes = append(r.paper.Barcodes, string(c.Data))
+		w := min(r.o.Width, (len(c.Data)+2)*11*r.bcMod)
+		x := r.alignX(w)
+		r.fill(x, r.y, w, 2)
+		r.fill(x, r.y+r.bcHeight-2, w, 2)
+		r.fill(x, r.y, 2, r.bcHeight)
+		r.fill(x+w-2, r.y, 2, r.bcHeight)
+		r.y += r.bcHeight
+		return
+	}
+	symbols, text, err := code128Symbols(c.Data)
+	if err != nil {
+		r.marker("[CODE128: unprintable]")
+		return
+	}
+	r.marker("[CODE128: " + text + "]")
+	r.paper.Barcodes = append(r.paper.Barcodes, text)
+	mods := code128Modules(symbols)
+	w := len(mods) * r.bcMod
+	if w > r.o.Width {
+		return // a printer does not print a barcode wider than the paper
+	}
+	if r.hri&1 != 0 {
+		r.hriText(text)
+	}
+	x0 := r.alignX(w)
+	for i, black := range mods {
+		if black {
+			r.fill(x0+i*r.bcMod, r.y, r.bcMod, r.bcHeight)
+		}
+	}
+	r.y += r.bcHeight
+	if r.hri&2 != 0 {
+		r.hriText(text)
+	}
+}
+
+func (r *renderer) hriText(s string) {
+	x := r.alignX(len(s) * fontAWidth)
+	for _, ch := range s {
+		r.drawChar(x, r.y, item{r: ch, w: 1, h: 1})
+		x += fontAWidth
+	}
+	r.y += fontAHeight
+}
+
+func (r *renderer) raster(c Command) {
+	r.flushLine(false)
+	w, h := c.W*8, c.H
+	r.marker(fmt.Sprintf("[IMAGE %dx%d]", w, h))
+	r.paper.Images++
+	scale := 1 + c.N&1 // modes 1 and 3 double the width, 2 and 3 the height
+	vscale := 1 + c.N>>1&1
+	x0 := r.alignX(w * scale)
+	for y := range h {
+		row := c.Data[y*c.W : (y+1)*c.W]
+		for xb, bits := range row {
+			if bits == 0 {
+				continue
+			}
+			for bit := range 8 {
+				if bits&(0x80>>bit) != 0 {
+					r.fill(x0+(xb*8+bit)*scale, r.y+y*vscale, scale, vscale)
+				}
+			}
+		}
+	}
+	r.y += h * vscale
+}
+
+func (r *renderer) cut() {
+	r.marker("--- cut ---")
+	r.paper.Cuts++
+	r.y += 4
+	for x := 0; x < r.o.Width; x += 16 {
+		r.fill(x, r.y, 8, 2)
+	}
+	r.y += 6
+}

@@ -1,0 +1,54 @@
+package escpos
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Wrap breaks s into lines of at most cols characters (runes, not bytes), at spaces where
+// it can and inside words longer than a line. Newlines in s end lines; runs of spaces at a
+// break are dropped. It never returns an empty slice for cols > 0.
+func Wrap(s string, cols int) []string {
+	if cols <= 0 {
+		return []string{s}
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := []rune{}
+		for _, word := range strings.Fields(para) {
+			w := []rune(word)
+			if len(line) > 0 && len(line)+1+len(w) <= cols {
+				line = append(line, ' ')
+				line = append(line, w...)
+				continue
+			}
+			if len(line) > 0 {
+				out = append(out, string(line))
+				line = line[:0]
+			}
+			for len(w) > cols {
+				out = append(out, string(w[:cols]))
+				w = w[cols:]
+			}
+			line = append(line, w...)
+		}
+		out = append(out, string(line))
+	}
+	return out
+}
+
+// Columns lays out left and right on one line of cols characters (runes): the right part
+// flush right, at least one space between them. A left part too long is cut short so
+// that the right part (usually a price) always shows in full.
+func Columns(left, right string, cols int) string {
+	l, r := utf8.RuneCountInString(left), utf8.RuneCountInString(right)
+	if r >= cols {
+		return right
+	}
+	room := cols - r - 1
+	if l > room {
+		left = string([]rune(left)[:room])
+		l = room
+	}
+	return left + strings.Repeat(" ", cols-l-r) + right
+}
