@@ -32,7 +32,7 @@ func (l QRLevel) recovery() qrcode.RecoveryLevel {
 // QROptions shape a QR code. Zero fields take the defaults shown.
 type QROptions struct {
 	Module int     // module (cell) size in dots, 1..16 (6)
-	Level  QRLevel // error correction (QRLevelM)
+	Level  QRLevel // error correction (QRLevelL, the printer's default)
 }
 
 func (o QROptions) check() (QROptions, error) {
@@ -65,9 +65,9 @@ func (b *Builder) QR(data string, o QROptions) *Builder {
 	if _, err := qrcode.New(data, o.Level.recovery()); err != nil {
 		return b.fail(fmt.Errorf("escpos: QR: %v: %w", err, ErrQR))
 	}
-	b.Raw(gs, '(', 'k', 4, 0, 49, 65, 50, 0)             // fn 165: model 2
-	b.Raw(gs, '(', 'k', 3, 0, 49, 67, byte(o.Module))     // fn 167: module size
-	b.Raw(gs, '(', 'k', 3, 0, 49, 69, 48+byte(o.Level))   // fn 169: error correction
+	b.Raw(gs, '(', 'k', 4, 0, 49, 65, 50, 0)            // fn 165: model 2
+	b.Raw(gs, '(', 'k', 3, 0, 49, 67, byte(o.Module))   // fn 167: module size
+	b.Raw(gs, '(', 'k', 3, 0, 49, 69, 48+byte(o.Level)) // fn 169: error correction
 	n := len(data) + 3
 	b.Raw(gs, '(', 'k', byte(n), byte(n>>8), 49, 80, 48) // fn 180: store
 	b.Raw([]byte(data)...)

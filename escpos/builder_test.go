@@ -1,0 +1,415 @@
+package escpos
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"io"
+	"testing"
+)
+
+func build(t *testing.T, p Profile, f func(b *Builder)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	b := NewBuilder(&buf, p)
+	f(b)
+	if err := b.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// The expected bytes are transcribed from the Epson ESC/POS command reference.
+func TestBuilderCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		prof Profile
+		f    func(b *Builder)
+		want []byte
+	}{
+		{"init epson", Epson, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40, 0x1b, 0x74, 0x00}},
+		{"init clone cancels kanji", Clone, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40, 0x1c, 0x2e, 0x1b, 0x74, 0x00}},
+		{"init reselects page", Epson, func(b *Builder) { b.CodePage("PC866").Init() },
+			[]byte{0x1b, 0x74, 17, 0x1b, 0x40, 0x1b, 0x74, 17}},
+		{"pc866 epson", Epson, func(b *Builder) { b.CodePage("PC866") }, []byte{0x1b, 0x74, 17}},
+		{"wpc1251 epson", Epson, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 46}},
+		{"pc850 epson", Epson, func(b *Builder) { b.CodePage("PC850") }, []byte{0x1b, 0x74, 2}},
+		{"wpc1251 clone", Clone, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 73}},
+		{"wpc1251 rongta", Rongta, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 6}},
+		{"bold on off", Epson, func(b *Builder) { b.Bold(true).Bold(false) }, []byte{0x1b, 0x45, 1, 0x1b, 0x45, 0}},
+		{"underline 2", Epson, func(b *Builder) { b.Underline(2) }, []byte{0x1b, 0x2d, 2}},
+		{"double both", Epson, func(b *Builder) { b.Size(2, 2) }, []byte{0x1d, 0x21, 0x11}},
+		{"double height", Epson, func(b *Builder) { b.Size(1, 2) }, []byte{0x1d, 0x21, 0x01}},
+		{"double width", Epson, func(b *Builder) { b.Size(2, 1) }, []byte{0x1d, 0x21, 0x10}},
+		{"size 8x8", Epson, func(b *Builder) { b.Size(8, 8) }, []byte{0x1d, 0x21, 0x77}},
+		{"center", Epson, func(b *Builder) { b.Justify(Center) }, []byte{0x1b, 0x61, 1}},
+		{"right", Epson, func(b *Builder) { b.Justify(Right) }, []byte{0x1b, 0x61, 2}},
+		{"line spacing", Epson, func(b *Builder) { b.LineSpacing(24).DefaultLineSpacing() }, []byte{0x1b, 0x33, 24, 0x1b, 0x32}},
+		{"feed", Epson, func(b *Builder) { b.Feed(3) }, []byte{0x1b, 0x64, 3}},
+		{"line", Epson, func(b *Builder) { b.Line("Hi").LF() }, []byte{'H', 'i', 0x0a, 0x0a}},
+		{"full cut", Epson, func(b *Builder) { b.Cut(FullCut) }, []byte{0x1d, 0x56, 0}},
+		{"partial cut", Epson, func(b *Builder) { b.Cut(PartialCut) }, []byte{0x1d, 0x56, 1}},
+		{"feed partial cut", Epson, func(b *Builder) { b.FeedCut(PartialCut, 3) }, []byte{0x1d, 0x56, 66, 3}},
+		{"feed full cut", Epson, func(b *Builder) { b.FeedCut(FullCut, 0) }, []byte{0x1d, 0x56, 65, 0}},
+		{"no cutter feeds", Clone, func(b *Builder) { b.Cut(FullCut).FeedCut(PartialCut, 9) }, []byte{0x1b, 0x64, 4, 0x1b, 0x64, 4}},
+		{"pulse pin 2", Epson, func(b *Builder) { b.Pulse(2, 100, 500) }, []byte{0x1b, 0x70, 0, 50, 250}},
+		{"pulse pin 5", Epson, func(b *Builder) { b.Pulse(5, 2, 4) }, []byte{0x1b, 0x70, 1, 1, 2}},
+		{"qr", Epson, func(b *Builder) { b.QR("ABC", QROptions{Module: 4, Level: QRLevelQ}) }, []byte{
+			0x1d, 0x28, 0x6b, 4, 0, 49, 65, 50, 0,
+			0x1d, 0x28, 0x6b, 3, 0, 49, 67, 4,
+			0x1d, 0x28, 0x6b, 3, 0, 49, 69, 50,
+			0x1d, 0x28, 0x6b, 6, 0, 49, 80, 48, 'A', 'B', 'C',
+			0x1d, 0x28, 0x6b, 3, 0, 49, 81, 48}},
+		{"qr defaults", Epson, func(b *Builder) { b.QR("1", QROptions{}) }, []byte{
+			0x1d, 0x28, 0x6b, 4, 0, 49, 65, 50, 0,
+			0x1d, 0x28, 0x6b, 3, 0, 49, 67, 6,
+			0x1d, 0x28, 0x6b, 3, 0, 49, 69, 48,
+			0x1d, 0x28, 0x6b, 4, 0, 49, 80, 48, '1',
+			0x1d, 0x28, 0x6b, 3, 0, 49, 81, 48}},
+		{"code128 digits", Epson, func(b *Builder) { b.Code128("123456", BarcodeOptions{}) }, []byte{
+			0x1d, 0x68, 162, 0x1d, 0x77, 3, 0x1d, 0x48, 0,
+			0x1d, 0x6b, 73, 5, '{', 'C', 12, 34, 56}},
+		{"code128 options", Epson, func(b *Builder) { b.Code128("AB", BarcodeOptions{Height: 80, Module: 2, HRI: HRIBelow}) }, []byte{
+			0x1d, 0x68, 80, 0x1d, 0x77, 2, 0x1d, 0x48, 2,
+			0x1d, 0x6b, 73, 4, '{', 'B', 'A', 'B'}},
+		{"raster", Epson, func(b *Builder) {
+			img := image.NewGray(image.Rect(0, 0, 8, 2))
+			for x := range 8 {
+				img.SetGray(x, 0, color.Gray{})
+				img.SetGray(x, 1, color.Gray{Y: 255})
+			}
+			img.SetGray(3, 1, color.Gray{})
+			b.Image(img, ImageOptions{Dither: Threshold})
+		}, []byte{0x1d, 0x76, 0x30, 0, 1, 0, 2, 0, 0xff, 0x10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := build(t, tt.prof, tt.f)
+			if !bytes.Equal(got, tt.want) {
+				t.Errorf("got  % x\nwant % x", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCode128Encoding(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"123456", "{C\x0c\x22\x38"},
+		{"12", "{C\x0c"},
+		{"A12", "{BA12"},
+		{"AB{1", "{BAB{{1"},
+		{"AB12345", "{BAB1{C\x17\x2d"},
+		{"1234AB", "{C\x0c\x22{BAB"},
+		{"12345", "{B1{C\x17\x2d"},
+		{"TK-2026-0001", "{BTK-{C\x14\x1a{B-{C\x00\x01"},
+		{"{", "{B{{"},
+	}
+	for _, tt := range tests {
+		got, err := encodeCode128(tt.in)
+		if err != nil {
+			t.Fatalf("encodeCode128(%q): %v", tt.in, err)
+		}
+		if string(got) != tt.want {
+			t.Errorf("encodeCode128(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		// And back: the symbols decode to the original text.
+		_, text, err := code128Symbols(got)
+		if err != nil || text != tt.in {
+			t.Errorf("code128Symbols(%q) = %q, %v; want %q", got, text, err, tt.in)
+		}
+	}
+	for _, bad := range []string{"", "é", "a\nb", string(make([]byte, 300))} {
+		if _, err := encodeCode128(bad); !errors.Is(err, ErrBarcode) {
+			t.Errorf("encodeCode128(%q) error = %v, want ErrBarcode", bad, err)
+		}
+	}
+}
+
+func TestCode128Checksum(t *testing.T) {
+	// "PJJ123C" in code set B: 104 + 48·1 + 42·2 + 42·3 + 17·4 + 18·5 + 19·6 + 35·7 = 879,
+	// and 879 mod 103 = 55. (The gozxing decoding test checks the checksum independently.)
+	sym, _, err := code128Symbols([]byte("{BPJJ123C"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sym[len(sym)-2]; got != 55 {
+		t.Errorf("check symbol = %d, want 55", got)
+	}
+	for i, w := range code128Widths {
+		sum := 0
+		for _, c := range w {
+			sum += int(c - '0')
+		}
+		want := 11
+		if i == 106 {
+			want = 13
+		}
+		if sum != want {
+			t.Errorf("symbol %d widths %s sum to %d modules, want %d", i, w, sum, want)
+		}
+	}
+}
+
+func TestTextTranscoding(t *testing.T) {
+	tests := []struct {
+		page, in string
+		want     []byte
+	}{
+		{"PC437", "Hello, world!", []byte("Hello, world!")},
+		{"WPC1251", "Жю€", []byte{0xc6, 0xfe, 0x88}},
+		{"WPC1251", "София", []byte{0xd1, 0xee, 0xf4, 0xe8, 0xff}},
+		{"PC866", "Жю", []byte{0x86, 0xee}},
+		{"PC866", "10 €", []byte("10 EUR")},
+		{"PC437", "10 €", []byte("10 EUR")},
+		{"PC858", "10 €", []byte{'1', '0', ' ', 0xd5}},
+		{"PC437", "София", []byte("Sofia")},
+		{"PC437", "ЩАСТИЕ и щастие", []byte("SHTASTIE i shtastie")},
+		{"PC850", "Café – Цена", []byte{'C', 'a', 'f', 0x82, ' ', '-', ' ', 'T', 's', 'e', 'n', 'a'}},
+		{"PC437", "★ ok", []byte("? ok")},
+		{"WPC1251", "日本", []byte("??")},
+		{"PC437", "a\x1bb\x1d!\x00c", []byte("ab!c")},
+		{"PC437", "a\tb\rc", []byte("a bc")},
+		{"PC437", "bad \xff byte", []byte("bad ? byte")},
+		{"PC437", "a\u0085b", []byte("ab")},
+		{"PC437", "x\ny", []byte("x\ny")},
+	}
+	for _, tt := range tests {
+		got := build(t, Epson, func(b *Builder) { b.CodePage(tt.page).Text(tt.in) })
+		got = got[3:] // ESC t n
+		if !bytes.Equal(got, tt.want) {
+			t.Errorf("%s %q: got % x (%q), want % x", tt.page, tt.in, got, got, tt.want)
+		}
+	}
+}
+
+func TestTextNeverEmitsControls(t *testing.T) {
+	// Whatever the text, the bytes are printable characters or LF: no command can be
+	// smuggled in through a name or an event title.
+	in := string([]rune{0, 1, 0x10, 4, 1, 0x1b, '@', 0x1d, 'V', 0x7f, 0x9b, 'Ж', '€', 0x202e, 0xfffd})
+	for _, page := range CodePageNames() {
+		got := build(t, Epson, func(b *Builder) { b.Text(in) })
+		for _, c := range got {
+			if c < 0x20 && c != '\n' || c == 0x7f {
+				t.Errorf("%s: control byte %#x in % x", page, c, got)
+			}
+		}
+	}
+}
+
+type failWriter struct{ n int }
+
+var errDisk = errors.New("disk on fire")
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errDisk
+	}
+	f.n--
+	return len(p), nil
+}
+
+func TestBuilderStickyError(t *testing.T) {
+	b := NewBuilder(&failWriter{n: 0}, Epson)
+	b.Init().Text(string(bytes.Repeat([]byte("x"), 5000))).Line("more")
+	if err := b.Err(); !errors.Is(err, errDisk) {
+		t.Fatalf("Err after overflowing the buffer = %v, want errDisk", err)
+	}
+	if err := b.Flush(); !errors.Is(err, errDisk) {
+		t.Fatalf("Flush = %v, want errDisk", err)
+	}
+
+	var buf bytes.Buffer
+	b = NewBuilder(&buf, Epson)
+	b.Size(9, 1).Bold(true).Line("after the error")
+	if err := b.Flush(); !errors.Is(err, ErrArgument) {
+		t.Fatalf("Flush = %v, want ErrArgument", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("wrote % x after the first error", buf.Bytes())
+	}
+}
+
+func TestBuilderArgumentErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(b *Builder)
+		want error
+	}{
+		{"size 0", func(b *Builder) { b.Size(0, 1) }, ErrArgument},
+		{"underline 3", func(b *Builder) { b.Underline(3) }, ErrArgument},
+		{"justify", func(b *Builder) { b.Justify(3) }, ErrArgument},
+		{"spacing", func(b *Builder) { b.LineSpacing(256) }, ErrArgument},
+		{"feed", func(b *Builder) { b.Feed(-1) }, ErrArgument},
+		{"pulse pin", func(b *Builder) { b.Pulse(3, 10, 10) }, ErrArgument},
+		{"cut mode", func(b *Builder) { b.Cut(7) }, ErrArgument},
+		{"qr module", func(b *Builder) { b.QR("x", QROptions{Module: 17}) }, ErrArgument},
+		{"qr empty", func(b *Builder) { b.QR("", QROptions{}) }, ErrQR},
+		{"qr too long", func(b *Builder) { b.QR(string(bytes.Repeat([]byte("é"), 3000)), QROptions{}) }, ErrQR},
+		{"barcode", func(b *Builder) { b.Code128("Ж", BarcodeOptions{}) }, ErrBarcode},
+		{"barcode module", func(b *Builder) { b.Code128("A", BarcodeOptions{Module: 7}) }, ErrArgument},
+		{"code page", func(b *Builder) { b.CodePage("KOI8-R") }, ErrUnknownCodePage},
+		{"code page not on profile", func(b *Builder) {
+			p := Epson
+			p.CodePages = map[string]byte{"PC437": 0}
+			*b = *NewBuilder(io.Discard, p)
+			b.CodePage("PC866")
+		}, ErrUnknownCodePage},
+		{"image", func(b *Builder) { b.Image(image.NewGray(image.Rect(0, 0, 0, 0)), ImageOptions{}) }, ErrImage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			b := NewBuilder(&buf, Epson)
+			tt.f(b)
+			if err := b.Flush(); !errors.Is(err, tt.want) {
+				t.Errorf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRasterizeDithering(t *testing.T) {
+	// A flat 25 % grey: thresholding gives no black at all, Floyd–Steinberg about a
+	// quarter of the dots black, spread over the area.
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	for i := range img.Pix {
+		img.Pix[i] = 191
+	}
+	th, err := Rasterize(img, ImageOptions{Dither: Threshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countBlack(th); n != 0 {
+		t.Errorf("threshold: %d black dots in light grey, want 0", n)
+	}
+	fs, err := Rasterize(img, ImageOptions{Dither: FloydSteinberg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := countBlack(fs)
+	if n < 64*64*20/100 || n > 64*64*30/100 {
+		t.Errorf("Floyd–Steinberg: %d of %d dots black, want about 25 %%", n, 64*64)
+	}
+	// Spread: every 8×8 block has some black.
+	for by := 0; by < 64; by += 8 {
+		for bx := 0; bx < 64; bx += 8 {
+			k := 0
+			for y := by; y < by+8; y++ {
+				for x := bx; x < bx+8; x++ {
+					if fs.Black(x, y) {
+						k++
+					}
+				}
+			}
+			if k == 0 {
+				t.Errorf("block at %d,%d has no black dot", bx, by)
+			}
+		}
+	}
+}
+
+func TestRasterizeScalesAndFlattens(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(10, 10, 1010, 110)) // transparent, offset bounds
+	for x := 10; x < 1010; x++ {
+		img.Set(x, 60, color.NRGBA{A: 255})
+		img.Set(x, 61, color.NRGBA{A: 255})
+	}
+	r, err := Rasterize(img, ImageOptions{MaxWidth: 500, Dither: Threshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Width != 500 || r.Height != 50 {
+		t.Fatalf("scaled to %dx%d, want 500x50", r.Width, r.Height)
+	}
+	if !r.Black(250, 25) || r.Black(250, 5) || r.Black(250, 45) {
+		t.Errorf("line not where expected: %v %v %v", r.Black(250, 25), r.Black(250, 5), r.Black(250, 45))
+	}
+}
+
+func countBlack(r *Raster) int {
+	n := 0
+	for y := range r.Height {
+		for x := range r.Width {
+			if r.Black(x, y) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in   string
+		cols int
+		want []string
+	}{
+		{"Концерт на Щурците в зала 1", 10, []string{"Концерт на", "Щурците в", "зала 1"}},
+		{"abc", 10, []string{"abc"}},
+		{"", 10, []string{""}},
+		{"a\nb c", 3, []string{"a", "b c"}},
+		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"  many   spaces  ", 20, []string{"many spaces"}},
+	}
+	for _, tt := range tests {
+		got := Wrap(tt.in, tt.cols)
+		if len(got) != len(tt.want) {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
+				break
+			}
+		}
+	}
+}
+
+func TestColumns(t *testing.T) {
+	tests := []struct {
+		l, r string
+		cols int
+		want string
+	}{
+		{"Вход", "20,00 €", 20, "Вход         20,00 €"},
+		{"Много дълго име на билет", "9,00", 16, "Много дълго 9,00"},
+		{"a", "b", 3, "a b"},
+		{"x", "toolong", 5, "toolong"},
+	}
+	for _, tt := range tests {
+		if got := Columns(tt.l, tt.r, tt.cols); got != tt.want {
+			t.Errorf("Columns(%q, %q, %d) = %q, want %q", tt.l, tt.r, tt.cols, got, tt.want)
+		}
+	}
+}
+
+func TestLookupProfile(t *testing.T) {
+	p, err := LookupProfile("Clone", 576)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Dots != 576 || p.Columns != 48 || !p.CancelKanji {
+		t.Errorf("clone at 576 = %+v", p)
+	}
+	if _, err := LookupProfile("nope", 0); !errors.Is(err, ErrUnknownProfile) {
+		t.Errorf("unknown profile error = %v", err)
+	}
+	for _, name := range ProfileNames() {
+		p, _ := LookupProfile(name, 0)
+		for page := range p.CodePages {
+			if _, ok := lookupCodePage(page); !ok {
+				t.Errorf("profile %s names code page %s this package cannot transcode", name, page)
+			}
+		}
+		for _, need := range []string{"PC437", "PC866", "WPC1251"} {
+			if _, ok := p.CodePages[need]; !ok {
+				t.Errorf("profile %s lacks %s", name, need)
+			}
+		}
+	}
+}
