@@ -50,6 +50,9 @@ func (t *Tx) User(email string) (catalog.User, bool) {
 	return t.s.userTx(t.tx, email)
 }
 
+// Users returns the outlet's users, as Store.Users does.
+func (t *Tx) Users() []catalog.User { return t.s.usersTx(t.tx) }
+
 func soldKey(event, typ string) []byte { return []byte(event + "\x00" + typ) }
 
 func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {

@@ -1,0 +1,316 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/journal"
+	"ticketkiosk/store"
+)
+
+// OrderLine asks for Qty tickets of a type.
+type OrderLine struct {
+	Type string
+	Qty  int
+}
+
+// Order is what a cashier asks for: tickets of one event, and the buyer's email where the
+// outlet delivers by email.
+type Order struct {
+	Event string
+	Lines []OrderLine
+	Buyer string
+}
+
+// TypeView is a ticket type as the sell screen shows it.
+type TypeView struct {
+	catalog.TicketType
+	Capped bool  // the type has an allotment
+	Left   int64 // tickets left when Capped
+}
+
+// EventView is a linked event as the sell screen shows it.
+type EventView struct {
+	Event  *catalog.Event
+	OnSale bool
+	Types  []TypeView
+}
+
+// Events returns the events linked to the outlet, each with whether it is on sale now and
+// what is left of each ticket type.
+func (k *Kiosk) Events() ([]EventView, error) {
+	cfg, err := k.Config()
+	if err != nil {
+		return nil, err
+	}
+	now := k.opt.Clock.Now()
+	out := make([]EventView, 0, len(cfg.Events))
+	for i := range cfg.Events {
+		e := &cfg.Events[i]
+		v := EventView{Event: e, OnSale: e.OnSale(now)}
+		for _, t := range e.Types {
+			tv := TypeView{TicketType: t}
+			if n, ok := cfg.Allotment(e.ID, t.ID); ok {
+				tv.Capped = true
+				tv.Left = max(0, n-k.opt.Store.Sold(e.ID, t.ID))
+			}
+			v.Types = append(v.Types, tv)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// checkOrder validates an order against the config and returns its lines priced.
+func checkOrder(cfg *catalog.DeviceConfig, o Order, now func() bool) (*catalog.Event, []journal.Line, error) {
+	ev, ok := cfg.Event(o.Event)
+	if !ok {
+		return nil, nil, ErrUnknownEvent
+	}
+	if !now() {
+		return nil, nil, ErrNotOnSale
+	}
+	switch cfg.Outlet.Delivery {
+	case catalog.DeliveryPrint:
+		if o.Buyer != "" {
+			return nil, nil, ErrEmailNotAllowed
+		}
+	case catalog.DeliveryEmail:
+		if o.Buyer == "" {
+			return nil, nil, ErrEmailRequired
+		}
+		if err := catalog.ValidEmail(o.Buyer); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrBadEmail, err)
+		}
+	}
+	if len(o.Lines) == 0 {
+		return nil, nil, ErrBadQuantity
+	}
+	total := 0
+	merged := map[string]int{}
+	var order []string
+	for _, l := range o.Lines {
+		if _, ok := ev.Type(l.Type); !ok {
+			return nil, nil, fmt.Errorf("%w: %q", ErrUnknownType, l.Type)
+		}
+		if l.Qty <= 0 {
+			return nil, nil, ErrBadQuantity
+		}
+		if _, seen := merged[l.Type]; !seen {
+			order = append(order, l.Type)
+		}
+		merged[l.Type] += l.Qty
+		total += l.Qty
+	}
+	if total > MaxOrderTickets {
+		return nil, nil, fmt.Errorf("%w: at most %d tickets per order", ErrBadQuantity, MaxOrderTickets)
+	}
+	lines := make([]journal.Line, 0, len(order))
+	for _, id := range order {
+		t, _ := ev.Type(id)
+		lines = append(lines, journal.Line{Type: id, Qty: merged[id], Price: t.Price})
+	}
+	return ev, lines, nil
+}
+
+// Sale is the result of Sell.
+type Sale struct {
+	Entry *journal.Entry
+	// PrintErr is set when the sale was committed but its tickets did not print; the sale
+	// is marked unprinted and a reprint is owed.
+	PrintErr error
+}
+
+// Sell makes an order. Where the outlet prints, the printer must report ready first (print
+// then confirm); the sale is committed with its counters in one transaction, then printed.
+// A print failure after the commit keeps the sale, journals print_failed and is returned
+// in Sale.PrintErr. Where the outlet emails, the sale is committed and the hub emails it.
+func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
+	u, err := k.current(s)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := k.Config()
+	if err != nil {
+		return nil, err
+	}
+	o.Buyer = strings.TrimSpace(o.Buyer)
+	ev, lines, err := checkOrder(cfg, o, func() bool {
+		e, _ := cfg.Event(o.Event)
+		return e.OnSale(k.opt.Clock.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	printed := cfg.Outlet.Delivery == catalog.DeliveryPrint
+	if printed {
+		k.printMu.Lock()
+		defer k.printMu.Unlock()
+		if err := k.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+		for _, l := range lines {
+			if n, capped := cfg.Allotment(ev.ID, l.Type); capped {
+				if left := n - tx.Sold(ev.ID, l.Type); int64(l.Qty) > left {
+					return &SoldOutError{Type: l.Type, Left: max(0, left)}
+				}
+			}
+		}
+		sale := &journal.Sale{Outlet: cfg.Outlet.ID, Event: ev.ID, Currency: cfg.Outlet.Currency,
+			Delivery: string(cfg.Outlet.Delivery), Buyer: o.Buyer, Lines: lines}
+		n := 0
+		for _, l := range lines {
+			sale.Total += int64(l.Qty) * l.Price
+			n += l.Qty
+		}
+		i := 0
+		for _, l := range lines {
+			for q := 0; q < l.Qty; q++ {
+				i++
+				code, err := journal.NewCode(journal.TicketFacts{Device: k.opt.Store.Device(), Sale: tx.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, k.opt.Key)
+				if err != nil {
+					return err
+				}
+				sale.Tickets = append(sale.Tickets, journal.Ticket{N: i, Type: l.Type, Code: code})
+			}
+		}
+		e.Kind = journal.KindSale
+		e.Sale = sale
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	k.appended(entry)
+	k.log.Info("sale", "seq", entry.Seq, "user", u.Email, "event", ev.ID, "tickets", len(entry.Sale.Tickets), "total", entry.Sale.Total)
+	out := &Sale{Entry: entry}
+	if printed {
+		out.PrintErr = k.printSale(ctx, cfg, entry, 0)
+	}
+	return out, nil
+}
+
+// ready asks the printer whether a ticket can print now.
+func (k *Kiosk) ready(ctx context.Context) error {
+	if k.opt.Printer == nil || k.opt.Layout == nil {
+		return &PrinterError{Err: ErrPrinterNotReady, Cause: errors.New("no printer configured")}
+	}
+	st, err := k.PrinterStatus(ctx)
+	if err != nil {
+		return &PrinterError{Err: ErrPrinterNotReady, Status: st, Cause: err}
+	}
+	if !st.Ready() {
+		return &PrinterError{Err: ErrPrinterNotReady, Status: st}
+	}
+	return nil
+}
+
+// printSale prints a committed sale's tickets (copy > 0 for a reprint); on failure it
+// journals print_failed and returns a *PrinterError. The caller holds printMu.
+func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *journal.Entry, copy int) error {
+	job, err := k.opt.Layout.Tickets(cfg, sale, copy)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, k.opt.PrintTimeout)
+		err = k.opt.Printer.Print(pctx, job)
+		cancel()
+	}
+	if err == nil {
+		return nil
+	}
+	perr := &PrinterError{Err: ErrPrintFailed, Cause: err}
+	if st, serr := k.PrinterStatus(context.WithoutCancel(ctx)); serr == nil {
+		perr.Status = st
+	}
+	k.log.Error("tickets did not print", "sale", sale.Seq, "err", err, "printer", perr.Status.String())
+	entry, jerr := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ *store.Tx, e *journal.Entry) error {
+		e.Kind = journal.KindPrintFailed
+		e.Print = &journal.Print{Sale: sale.Seq, Error: err.Error()}
+		return nil
+	})
+	if jerr != nil {
+		k.log.Error("could not journal a print failure", "sale", sale.Seq, "err", jerr)
+	}
+	k.appended(entry)
+	return perr
+}
+
+// Reprint prints a sale's tickets again, marked "COPY n", with a supervisor's approval.
+// The reprint is journaled once it is committed to print; a failure journals print_failed.
+func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approver catalog.User) (*journal.Entry, error) {
+	u, err := k.current(s)
+	if err != nil {
+		return nil, err
+	}
+	if approver.Role != catalog.RoleSupervisor {
+		return nil, ErrNotSupervisor
+	}
+	cfg, err := k.Config()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Outlet.Delivery != catalog.DeliveryPrint {
+		return nil, ErrNotPrinted
+	}
+	k.printMu.Lock()
+	defer k.printMu.Unlock()
+	if err := k.ready(ctx); err != nil {
+		return nil, err
+	}
+	var sale *journal.Entry
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+		se, st, err := tx.Sale(saleSeq)
+		if err != nil {
+			return fmt.Errorf("%w: %d", ErrNoSuchSale, saleSeq)
+		}
+		if st.Voided {
+			return ErrAlreadyVoided
+		}
+		sale = se
+		e.Kind = journal.KindReprint
+		e.Reprint = &journal.Reprint{Sale: saleSeq, Copy: st.Copies + 1, Approver: approver.Email}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	k.appended(entry)
+	if err := k.printSale(ctx, cfg, sale, entry.Reprint.Copy); err != nil {
+		return entry, err
+	}
+	return entry, nil
+}
+
+// Void cancels a sale with a supervisor's approval; its tickets leave the totals and the
+// allotment is free again.
+func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason string) (*journal.Entry, error) {
+	u, err := k.current(s)
+	if err != nil {
+		return nil, err
+	}
+	if approver.Role != catalog.RoleSupervisor {
+		return nil, ErrNotSupervisor
+	}
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+		_, st, err := tx.Sale(saleSeq)
+		if err != nil {
+			return fmt.Errorf("%w: %d", ErrNoSuchSale, saleSeq)
+		}
+		if st.Voided {
+			return ErrAlreadyVoided
+		}
+		e.Kind = journal.KindVoid
+		e.Void = &journal.Void{Sale: saleSeq, Approver: approver.Email, Reason: reason}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	k.appended(entry)
+	k.log.Info("void", "sale", saleSeq, "user", u.Email, "approver", approver.Email)
+	return entry, nil
+}
