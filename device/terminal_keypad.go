@@ -1,0 +1,156 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// TerminalKeypad reads keys from a terminal or a pipe (normally standard input); see
+// KeyDecoder for the bytes it understands.
+//
+// On a TTY it switches the terminal to raw mode (no echo, no line editing; Ctrl-C still
+// interrupts) until Halt, and a lone ESC is Cancel once no byte follows it within
+// EscTimeout. From a pipe the bytes are read in order, so a scripted session is
+// `printf '1001\n...' | kioskd`; at the end of the input ReadKey returns io.EOF.
+type TerminalKeypad struct {
+	r          io.Reader
+	tty        bool
+	escTimeout time.Duration
+
+	mu      sync.Mutex // serialises ReadKey
+	chunks  <-chan chunk
+	dec     KeyDecoder
+	queue   []Key
+	err     error // the input's final error, once read
+	restore func() error
+
+	stop     chan struct{}
+	haltOnce sync.Once
+}
+
+// TerminalOptions tunes a TerminalKeypad.
+type TerminalOptions struct {
+	// EscTimeout is how long a lone ESC on a TTY waits for the rest of an escape sequence
+	// before it is Cancel. Default 50 ms.
+	EscTimeout time.Duration
+}
+
+var _ Keypad = (*TerminalKeypad)(nil)
+
+// NewTerminalKeypad returns a keypad reading r. When tty is true, r must have an Fd method
+// (an *os.File) and the terminal is put in raw mode at once.
+func NewTerminalKeypad(r io.Reader, tty bool, opts *TerminalOptions) (*TerminalKeypad, error) {
+	k := &TerminalKeypad{r: r, tty: tty, escTimeout: 50 * time.Millisecond, stop: make(chan struct{})}
+	if opts != nil && opts.EscTimeout > 0 {
+		k.escTimeout = opts.EscTimeout
+	}
+	if tty {
+		f, ok := r.(interface{ Fd() uintptr })
+		if !ok {
+			return nil, errors.New("terminal: a TTY reader needs an Fd method")
+		}
+		fd := int(f.Fd())
+		restore, err := makeRaw(fd)
+		if err != nil {
+			return nil, fmt.Errorf("terminal: raw mode: %w", err)
+		}
+		k.restore = restore
+	}
+	return k, nil
+}
+
+// ReadKey returns the next key; io.EOF when the input has ended.
+func (k *TerminalKeypad) ReadKey(ctx context.Context) (Key, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.chunks == nil {
+		k.chunks = readChunks(k.r, k.stop)
+	}
+	for {
+		if len(k.queue) > 0 {
+			key := k.queue[0]
+			k.queue = k.queue[1:]
+			return key, nil
+		}
+		select {
+		case <-k.stop:
+			return Key{}, ErrHalted
+		default:
+		}
+		if k.err != nil {
+			if errors.Is(k.err, io.EOF) {
+				return Key{}, io.EOF
+			}
+			return Key{}, fmt.Errorf("terminal: read: %w", k.err)
+		}
+		var timeout <-chan time.Time
+		var timer *time.Timer
+		if k.tty && k.dec.Pending() {
+			timer = time.NewTimer(k.escTimeout)
+			timeout = timer.C
+		}
+		err := k.wait(ctx, timeout)
+		if timer != nil {
+			timer.Stop()
+		}
+		if err != nil {
+			return Key{}, err
+		}
+	}
+}
+
+// wait waits for the next read, the ESC timeout, ctx or Halt, and decodes what came.
+func (k *TerminalKeypad) wait(ctx context.Context, timeout <-chan time.Time) error {
+	select {
+	case c, ok := <-k.chunks:
+		if !ok {
+			k.err = io.EOF
+			k.queue = append(k.queue, k.dec.Flush()...)
+			return nil
+		}
+		k.queue = append(k.queue, k.dec.Feed(c.b)...)
+		if c.err != nil {
+			k.err = c.err
+			k.queue = append(k.queue, k.dec.Flush()...)
+		}
+	case <-timeout:
+		k.queue = append(k.queue, k.dec.Flush()...)
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-k.stop:
+		return ErrHalted
+	}
+	return nil
+}
+
+// Halt restores the terminal's mode. A Read blocked on the input is not interrupted (the
+// input cannot be closed from here); it ends with the next byte or the end of the input.
+func (k *TerminalKeypad) Halt() error {
+	var err error
+	k.haltOnce.Do(func() {
+		close(k.stop)
+		if k.restore != nil {
+			if rerr := k.restore(); rerr != nil {
+				err = fmt.Errorf("terminal: restore: %w", rerr)
+			}
+		}
+	})
+	return err
+}
+
+// String describes the keypad.
+func (k *TerminalKeypad) String() string {
+	if k.tty {
+		return "terminal keypad (tty)"
+	}
+	return "terminal keypad (pipe)"
+}
+
+// IsTerminal reports whether fd is a terminal; cmd uses it to choose the tty flag.
+func IsTerminal(fd uintptr) bool { return term.IsTerminal(int(fd)) }
