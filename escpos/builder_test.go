@@ -413,3 +413,28 @@ func TestLookupProfile(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintableAndColumns(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBuilder(&buf, Epson.WithDots(240)) // 20 columns
+	if got := b.Printable("Цена 20 €"); got != "Tsena 20 EUR" {
+		t.Errorf("PC437 Printable = %q", got)
+	}
+	b.CodePage("PC866")
+	if got := b.Printable("Цена 20 €\x1b"); got != "Цена 20 EUR" {
+		t.Errorf("PC866 Printable = %q", got)
+	}
+	buf.Reset()
+	b.Columns("Вход", "20,00 €").Wrapped("много дълго заглавие на събитие", 2)
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Render(buf.Bytes(), RenderOptions{Profile: Epson, Width: 240})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Вход       20,00 EUR\nмного\nдълго\nзаглавие\nна събитие\n"
+	if p.Text != want {
+		t.Errorf("transcript %q, want %q", p.Text, want)
+	}
+}

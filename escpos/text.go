@@ -52,3 +52,31 @@ func Columns(left, right string, cols int) string {
 	}
 	return left + strings.Repeat(" ", cols-l-r) + right
 }
+
+// Printable returns s as it will print in the current code page: characters the page
+// lacks are transliterated or replaced by '?' and controls dropped, so that layout can
+// count the columns that really print ("20,00 €" is "20,00 EUR" on PC866).
+func (b *Builder) Printable(s string) string {
+	enc := b.page.encode(nil, s)
+	out := make([]rune, len(enc))
+	for i, c := range enc {
+		out[i] = b.page.decode(c)
+	}
+	return string(out)
+}
+
+// Columns writes one line with left and right laid out by the package function Columns
+// over the profile's columns, after degrading both to the current code page.
+func (b *Builder) Columns(left, right string) *Builder {
+	return b.Line(Columns(b.Printable(left), b.Printable(right), b.prof.Columns))
+}
+
+// Wrapped writes s word-wrapped to the profile's columns, divided by the current
+// character width when set with Size, one Line per wrapped line.
+func (b *Builder) Wrapped(s string, widthMul int) *Builder {
+	cols := b.prof.Columns / max(widthMul, 1)
+	for _, l := range Wrap(b.Printable(s), cols) {
+		b.Line(l)
+	}
+	return b
+}

@@ -1,0 +1,472 @@
+package escpos
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// ticketCode is a ~150-character alphanumeric payload like a signed ticket code.
+const ticketCode = "TK1:SOF01:D7:000123:20261129T1930:" +
+	"7Q2X4M9KD3LP8W6ZB5N0RT1YV4HC9FJ2GS8AE3UX6QK0MD7PL5WZ1BN8RT4YV0HC3FJ9GS2AE6UX1QK5MD0PL8WZ4BN7RT2YV9HC6FJ3GS0AE5UX8QK2MD1"
+
+type ticketText struct {
+	title, event, venue, when, seat, price, total, footer string
+}
+
+var tickets = map[string]ticketText{
+	"bg": {"БИЛЕТ", "Щурците — концерт", "НДК, зала 1, София", "29.11.2026 19:30", "Ред 12, място 7", "Правостоящ", "20,00 €", "Благодарим Ви! Приятно изкарване."},
+	"en": {"TICKET", "The Crickets - live", "NDK Hall 1, Sofia", "29 Nov 2026 19:30", "Row 12, seat 7", "Standing", "EUR 20.00", "Thank you! Enjoy the show."},
+}
+
+// sampleTicket writes a typical ticket: header, six lines of text, QR, cut.
+// Bulgarian tickets use page (WPC1251 when empty).
+func sampleTicket(b *Builder, lang, page string, rasterQR bool) {
+	tt := tickets[lang]
+	cols := b.Profile().Columns
+	b.Init()
+	if lang == "bg" {
+		if page == "" {
+			page = "WPC1251"
+		}
+		b.CodePage(page)
+	}
+	b.Justify(Center).Bold(true).Size(2, 2).Line(tt.title).Size(1, 1).Bold(false)
+	b.Wrapped(tt.event, 1)
+	b.Justify(Left).Line(tt.venue).Line(tt.when).Line(tt.seat)
+	b.Columns(tt.price, tt.total)
+	b.Underline(1).Line(strings.Repeat("-", cols)).Underline(0)
+	b.Justify(Center)
+	if rasterQR {
+		b.QRImage(ticketCode, QROptions{Module: 4, Level: QRLevelM})
+	} else {
+		b.QR(ticketCode, QROptions{Module: 4, Level: QRLevelM})
+	}
+	b.LF().Line(tt.footer).Feed(2).FeedCut(PartialCut, 0)
+}
+
+func encodeTicket(tb testing.TB, p Profile, lang string, rasterQR bool) []byte {
+	tb.Helper()
+	return encodeTicketPage(tb, p, lang, "", rasterQR)
+}
+
+func encodeTicketPage(tb testing.TB, p Profile, lang, page string, rasterQR bool) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	b := NewBuilder(&buf, p)
+	sampleTicket(b, lang, page, rasterQR)
+	if err := b.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Fatalf("QR decode: %v", err)
+	}
+	return res.GetText()
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name, page string
+		prof       Profile
+		lang       string
+	}{
+		{"ticket_bg_58", "", Clone, "bg"},
+		{"ticket_en_58", "", Clone, "en"},
+		{"ticket_bg_80", "", Epson, "bg"},
+		{"ticket_en_80", "", Epson, "en"},
+		{"ticket_bg_80_pc866", "PC866", Epson, "bg"},
+		{"ticket_bg_58_pc437", "", Clone, "bg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stream := encodeTicketPage(t, tc.prof, tc.lang, tc.page, false)
+			if tc.name == "ticket_bg_58_pc437" {
+				// The same ticket for a printer without Cyrillic: transliterated.
+				var buf bytes.Buffer
+				b := NewBuilder(&buf, tc.prof)
+				tt := tickets["bg"]
+				b.Init().Line(tt.title).Line(tt.event).Line(tt.venue).Line(tt.total).Line(tt.footer)
+				if err := b.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				stream = buf.Bytes()
+			}
+			paper, err := Render(stream, RenderOptions{Profile: tc.prof})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if paper.Image.Bounds().Dx() != tc.prof.Dots {
+				t.Errorf("paper %d dots wide, want %d", paper.Image.Bounds().Dx(), tc.prof.Dots)
+			}
+			var pngBuf bytes.Buffer
+			if err := paper.WritePNG(&pngBuf); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name+".bin", stream)
+			golden(t, tc.name+".txt", []byte(paper.Text))
+			goldenPNG(t, tc.name+".png", pngBuf.Bytes())
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test -update after checking):\ngot  %q\nwant %q", name, trim(got), trim(want))
+	}
+}
+
+// goldenPNG compares pictures by their dots, not by the PNG encoder's bytes.
+func goldenPNG(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := png.Decode(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Bounds() != want.Bounds() {
+		t.Fatalf("%s: picture %v, golden %v", name, g.Bounds(), want.Bounds())
+	}
+	diff := 0
+	b := g.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r1, _, _, _ := g.At(x, y).RGBA()
+			r2, _, _, _ := want.At(x, y).RGBA()
+			if r1 != r2 {
+				diff++
+			}
+		}
+	}
+	if diff > 0 {
+		t.Errorf("%s: %d dots differ from the golden picture", name, diff)
+	}
+}
+
+func trim(b []byte) []byte {
+	if len(b) > 300 {
+		return b[:300]
+	}
+	return b
+}
+
+func TestRoundTripText(t *testing.T) {
+	lines := []string{"Hello, world!", "Концерт на Щурците", "Цена: 20,00 €", "Ред 12 / място 7", "ЖЮЯ жюя ЪЬ ъь"}
+	for _, prof := range []Profile{Epson, Clone, Rongta} {
+		for _, page := range []string{"WPC1251", "PC866"} {
+			var buf bytes.Buffer
+			b := NewBuilder(&buf, prof)
+			b.Init().CodePage(page)
+			for _, l := range lines {
+				b.Line(l)
+			}
+			if err := b.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			paper, err := Render(buf.Bytes(), RenderOptions{Profile: prof})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Join(lines, "\n") + "\n"
+			if page == "PC866" {
+				want = strings.ReplaceAll(want, "€", "EUR") // PC866 has no euro sign
+			}
+			if paper.Text != want {
+				t.Errorf("%s %s: transcript\n%q\nwant\n%q", prof.Name, page, paper.Text, want)
+			}
+		}
+	}
+}
+
+func TestRoundTripQR(t *testing.T) {
+	for _, raster := range []bool{false, true} {
+		for _, prof := range []Profile{Epson, Clone} {
+			stream := encodeTicket(t, prof, "bg", raster)
+			paper, err := Render(stream, RenderOptions{Profile: prof})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decodeQR(t, paper.Image); got != ticketCode {
+				t.Errorf("raster=%v %s: decoded %q, want %q", raster, prof.Name, got, ticketCode)
+			}
+			if raster {
+				if len(paper.QRCodes) != 0 || paper.Images != 1 {
+					t.Errorf("raster QR: QRCodes %q, Images %d", paper.QRCodes, paper.Images)
+				}
+			} else if len(paper.QRCodes) != 1 || paper.QRCodes[0] != ticketCode {
+				t.Errorf("native QR: QRCodes %q", paper.QRCodes)
+			}
+		}
+	}
+}
+
+func TestRenderQRSettings(t *testing.T) {
+	// The module size and level that were sent decide the symbol's size on paper.
+	for _, tc := range []struct {
+		module int
+		level  QRLevel
+	}{{3, QRLevelL}, {5, QRLevelH}, {8, QRLevelQ}} {
+		var buf bytes.Buffer
+		b := NewBuilder(&buf, Epson)
+		b.Init().Line("top").QR("https://example.invalid/t/42", QROptions{Module: tc.module, Level: tc.level}).LF().Line("bottom")
+		if err := b.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		paper, err := Render(buf.Bytes(), RenderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decodeQR(t, paper.Image); got != "https://example.invalid/t/42" {
+			t.Errorf("decoded %q", got)
+		}
+		bm, _ := qrBitmap([]byte("https://example.invalid/t/42"), tc.level)
+		want := len(bm) * tc.module
+		box := blackBox(paper.Image, 30, 30+want) // below the "top" line
+		if box.Dx() != want {
+			t.Errorf("module %d level %v: symbol %d dots wide, want %d", tc.module, tc.level, box.Dx(), want)
+		}
+	}
+}
+
+func TestRoundTripCode128(t *testing.T) {
+	for _, data := range []string{"TK-2026-000123", "1234567890", "A{B}c 99"} {
+		var buf bytes.Buffer
+		b := NewBuilder(&buf, Epson)
+		b.Init().Line("barcode:").Justify(Center).Code128(data, BarcodeOptions{Height: 60, Module: 2, HRI: HRIBelow}).Feed(2)
+		if err := b.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		paper, err := Render(buf.Bytes(), RenderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "barcode:\n[CODE128: " + data + "]\n\n\n"; paper.Text != want {
+			t.Errorf("transcript %q, want %q", paper.Text, want)
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(paper.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := oned.NewCode128Reader().Decode(bmp, nil)
+		if err != nil {
+			t.Fatalf("%q: CODE128 decode: %v", data, err)
+		}
+		if res.GetText() != data {
+			t.Errorf("decoded %q, want %q", res.GetText(), data)
+		}
+	}
+}
+
+// blackBox returns the bounding box of black dots in rows y0..y1.
+func blackBox(g *image.Gray, y0, y1 int) image.Rectangle {
+	r := image.Rectangle{Min: image.Pt(1<<30, 1<<30)}
+	for y := max(y0, 0); y < min(y1, g.Rect.Dy()); y++ {
+		for x := 0; x < g.Rect.Dx(); x++ {
+			if g.Pix[y*g.Stride+x] < 128 {
+				r.Min.X, r.Min.Y = min(r.Min.X, x), min(r.Min.Y, y)
+				r.Max.X, r.Max.Y = max(r.Max.X, x+1), max(r.Max.Y, y+1)
+			}
+		}
+	}
+	if r.Max.X == 0 {
+		return image.Rectangle{}
+	}
+	return r
+}
+
+func renderOne(t *testing.T, f func(b *Builder)) *Paper {
+	t.Helper()
+	var buf bytes.Buffer
+	b := NewBuilder(&buf, Epson)
+	f(b)
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Render(buf.Bytes(), RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRenderStyles(t *testing.T) {
+	plain := renderOne(t, func(b *Builder) { b.Line("MMMM") })
+	pb := blackBox(plain.Image, 0, 30)
+	if pb.Empty() || pb.Max.X > 4*12 || pb.Min.X > 4 {
+		t.Fatalf("plain MMMM at %v", pb)
+	}
+	dw := renderOne(t, func(b *Builder) { b.Size(2, 1).Line("MMMM") })
+	if box := blackBox(dw.Image, 0, 30); box.Dx() < 2*pb.Dx()-4 || box.Dx() > 2*pb.Dx()+4 {
+		t.Errorf("double width %v, plain %v", box, pb)
+	}
+	dh := renderOne(t, func(b *Builder) { b.Size(1, 2).Line("MMMM") })
+	if box := blackBox(dh.Image, 0, 60); box.Dy() < 2*pb.Dy()-4 || box.Dx() > pb.Dx()+2 {
+		t.Errorf("double height %v, plain %v", box, pb)
+	}
+	bold := renderOne(t, func(b *Builder) { b.Bold(true).Line("MMMM") })
+	if black(bold.Image) <= black(plain.Image) {
+		t.Errorf("bold has %d black dots, plain %d", black(bold.Image), black(plain.Image))
+	}
+	ul := renderOne(t, func(b *Builder) { b.Underline(2).Line("a b") })
+	for x := 0; x < 36; x++ {
+		if ul.Image.Pix[23*ul.Image.Stride+x] != 0 || ul.Image.Pix[22*ul.Image.Stride+x] != 0 {
+			t.Fatalf("underline missing at x=%d", x)
+		}
+	}
+	center := renderOne(t, func(b *Builder) { b.Justify(Center).Line("MMMM") })
+	if box := blackBox(center.Image, 0, 30); box.Min.X < 576/2-30 || box.Max.X > 576/2+30 {
+		t.Errorf("centred text at %v", box)
+	}
+	right := renderOne(t, func(b *Builder) { b.Justify(Right).Line("MMMM") })
+	if box := blackBox(right.Image, 0, 30); box.Max.X < 570 || box.Min.X < 576-48 {
+		t.Errorf("right-justified text at %v", box)
+	}
+	// Justification changes only at the start of a line.
+	mid := renderOne(t, func(b *Builder) { b.Text("MM").Justify(Right).Line("MM") })
+	if box := blackBox(mid.Image, 0, 30); box.Min.X > 4 {
+		t.Errorf("mid-line ESC a moved the line to %v", box)
+	}
+}
+
+func black(g *image.Gray) int {
+	n := 0
+	for _, p := range g.Pix {
+		if p < 128 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRenderLayout(t *testing.T) {
+	// A line longer than the paper wraps; feeds and line spacing move the paper.
+	long := strings.Repeat("x", 60)
+	p := renderOne(t, func(b *Builder) { b.Line(long) })
+	if p.Image.Rect.Dy() != 60 || p.Text != long+"\n" {
+		t.Errorf("60 characters on 48 columns: %d dots tall, text %q", p.Image.Rect.Dy(), p.Text)
+	}
+	p = renderOne(t, func(b *Builder) { b.LineSpacing(50).Line("a").Line("b") })
+	if p.Image.Rect.Dy() != 100 {
+		t.Errorf("two lines at 50-dot spacing: %d dots tall", p.Image.Rect.Dy())
+	}
+	p = renderOne(t, func(b *Builder) { b.Feed(3) })
+	if p.Image.Rect.Dy() != 90 || p.Text != "\n\n\n" {
+		t.Errorf("ESC d 3: %d dots, %q", p.Image.Rect.Dy(), p.Text)
+	}
+	p = renderOne(t, func(b *Builder) { b.Text("a").Raw(0x09).Text("b").LF() })
+	if p.Text != "a       b\n" {
+		t.Errorf("tab: %q", p.Text)
+	}
+	p = renderOne(t, func(b *Builder) { b.Line("x").Cut(FullCut).Line("y") })
+	if p.Cuts != 1 || p.Text != "x\n--- cut ---\ny\n" {
+		t.Errorf("cut: %d, %q", p.Cuts, p.Text)
+	}
+	// The dashed cut line: dashes and gaps across the width.
+	found := false
+	for y := 30; y < 42; y++ {
+		row := p.Image.Pix[y*p.Image.Stride : (y+1)*p.Image.Stride]
+		if row[0] == 0 && row[10] == 0xff && row[16] == 0 && row[565] == 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no dashed cut line")
+	}
+}
+
+func TestRenderImage(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 100, 40)) // all black
+	p := renderOne(t, func(b *Builder) { b.Line("logo").Justify(Center).Image(img, ImageOptions{Dither: Threshold}).Justify(Left).Line("end") })
+	if p.Images != 1 || p.Text != "logo\n[IMAGE 104x40]\nend\n" {
+		t.Errorf("image: %d, %q", p.Images, p.Text)
+	}
+	box := blackBox(p.Image, 30, 70)
+	if box != image.Rect(236, 30, 336, 70) {
+		t.Errorf("image drawn at %v, want centred 100×40 below the first line", box)
+	}
+}
+
+func TestRenderKeepsCodePageAcrossInit(t *testing.T) {
+	// ESC @ resets the code page: bytes after it decode as the default page.
+	stream := []byte("\x1bt\x2e\xc6\n\x1b@\xc6\n")
+	p, err := Render(stream, RenderOptions{Profile: Epson})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Text != "Ж\n╞\n" {
+		t.Errorf("transcript %q", p.Text)
+	}
+}
+
+func TestRenderTruncated(t *testing.T) {
+	stream := encodeTicket(t, Epson, "bg", true)
+	cut := stream[:len(stream)*2/3] // inside the raster QR
+	p, err := Render(cut, RenderOptions{})
+	if !errors.Is(err, ErrTruncated) {
+		t.Fatalf("err = %v, want ErrTruncated", err)
+	}
+	if p == nil || !strings.Contains(p.Text, "Щурците") {
+		t.Fatalf("the part before the cut was not rendered: %+v", p)
+	}
+}
+
+func TestRenderMaxHeight(t *testing.T) {
+	p := renderOne(t, func(b *Builder) {
+		for range 2000 {
+			b.Line("line")
+		}
+	})
+	if p.Truncated || p.Image.Rect.Dy() != 60000 {
+		// 2000 lines × 30 dots would exceed the default bound.
+		if !p.Truncated || p.Image.Rect.Dy() != defaultMaxHeight {
+			t.Errorf("2000 lines: truncated %v, height %d", p.Truncated, p.Image.Rect.Dy())
+		}
+	}
+}
