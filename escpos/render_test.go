@@ -423,7 +423,9 @@ func TestRenderLayout(t *testing.T) {
 
 func TestRenderImage(t *testing.T) {
 	img := image.NewGray(image.Rect(0, 0, 100, 40)) // all black
-	p := renderOne(t, func(b *Builder) { b.Line("logo").Justify(Center).Image(img, ImageOptions{Dither: Threshold}).Justify(Left).Line("end") })
+	p := renderOne(t, func(b *Builder) {
+		b.Line("logo").Justify(Center).Image(img, ImageOptions{Dither: Threshold}).Justify(Left).Line("end")
+	})
 	if p.Images != 1 || p.Text != "logo\n[IMAGE 104x40]\nend\n" {
 		t.Errorf("image: %d, %q", p.Images, p.Text)
 	}
