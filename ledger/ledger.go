@@ -1,0 +1,506 @@
+// Package ledger is the hub's central journal: every device's entries, stored idempotently
+// by (device, seq) in bbolt, with the hash chain verified, hub-side report counters keyed by
+// outlet, per-ticket sale states for verification, and alarms for gaps, broken chains and
+// conflicting duplicates.
+//
+// Ingest is the only writer. It stores the run of entries that follows a device's stored
+// chain, skips duplicates, holds back nothing beyond a gap (the device resends after the
+// ack), commits with fsync, and returns the contiguous seq to acknowledge.
+package ledger
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"ticketkiosk/journal"
+)
+
+// Errors.
+var (
+	ErrLocked   = errors.New("ledger: in use by another process")
+	ErrClosed   = errors.New("ledger: closed")
+	ErrNotFound = errors.New("ledger: not found")
+	ErrNotASale = errors.New("ledger: not a sale")
+)
+
+// AlarmKind says what is wrong with a device's journal.
+type AlarmKind string
+
+// Alarm kinds.
+const (
+	// AlarmGap: entries beyond a missing seq kept arriving for longer than Options.GapTimeout.
+	AlarmGap AlarmKind = "gap"
+	// AlarmChain: the entry after the stored chain does not carry the stored last hash.
+	AlarmChain AlarmKind = "chain"
+	// AlarmConflict: an entry with a stored seq but other content (the device's journal
+	// differs from the one the hub has: a reset or restored device).
+	AlarmConflict AlarmKind = "conflict"
+	// AlarmForeign: an entry of another device arrived in this device's journal.
+	AlarmForeign AlarmKind = "foreign"
+	// AlarmEffect: an entry whose effect cannot be applied (a void of an unknown or already
+	// voided sale). The entry is stored; the counters are left as they were.
+	AlarmEffect AlarmKind = "effect"
+)
+
+// Alarm is one problem with a device's journal. Alarms are kept until the ledger is
+// rebuilt; a repeated problem counts up the same alarm.
+type Alarm struct {
+	Device string    `json:"device"`
+	Kind   AlarmKind `json:"kind"`
+	Seq    uint64    `json:"seq"`
+	Detail string    `json:"detail"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
+	Count  int       `json:"count"`
+}
+
+func (a Alarm) String() string {
+	return fmt.Sprintf("%s: %s at seq %d: %s (%d×)", a.Device, a.Kind, a.Seq, a.Detail, a.Count)
+}
+
+// Options configure Open.
+type Options struct {
+	Timeout time.Duration // how long to wait for another process's lock; default 1s
+	NoSync  bool          // skip fsync (tests only: the ledger is not durable then)
+	// Location returns an outlet's time zone for counter days; nil or a nil result: UTC.
+	Location func(outlet string) *time.Location
+	// GapTimeout is how long entries beyond a missing seq may keep arriving before it is an
+	// alarm (reordered deliveries fill short gaps by themselves); default 2 minutes.
+	GapTimeout time.Duration
+	// Now tells the time for alarms and status; default time.Now.
+	Now func() time.Time
+	// Logger receives alarms; default slog.Default().
+	Logger *slog.Logger
+	// OnStored, when set, is called after each commit with the entries newly stored, in seq
+	// order, before Ingest returns. It is a notification: a side effect that must happen
+	// exactly once (an email) keeps its own cursor over Feed instead.
+	OnStored func(device string, stored []*journal.Entry)
+}
+
+// Ledger is an open central journal. Its methods are safe for concurrent use.
+type Ledger struct {
+	db  *bolt.DB
+	opt Options
+	log *slog.Logger
+}
+
+var (
+	bDevices  = []byte("devices") // device id → bucket: entries, sales, and meta keys
+	bCounters = []byte("counters")
+	bAlarms   = []byte("alarms")
+	bFeed     = []byte("feed") // ingest order → device \0 seq
+
+	bEntries = []byte("e") // in a device bucket: seq → canonical entry bytes
+	bSales   = []byte("s") // in a device bucket: sale seq → SaleState JSON
+
+	kLast  = []byte("last")  // last stored seq
+	kHash  = []byte("hash")  // hash of the last stored entry
+	kCount = []byte("count") // entries stored
+	kGap   = []byte("gap")   // Unix ms since entries beyond a gap arrive (absent: no gap)
+	kHeld  = []byte("held")  // highest seq seen beyond the gap
+	kSeen  = []byte("seen")  // Unix ms of the last ingest
+)
+
+// Open opens (creating if needed) the ledger at path.
+func Open(path string, opt Options) (*Ledger, error) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = time.Second
+	}
+	if opt.GapTimeout <= 0 {
+		opt.GapTimeout = 2 * time.Minute
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bDevices, bCounters, bAlarms, bFeed} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger: init %s: %w", path, err)
+	}
+	return &Ledger{db: db, opt: opt, log: opt.Logger.With("component", "ledger")}, nil
+}
+
+// Close closes the ledger.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// Path returns the ledger's file.
+func (l *Ledger) Path() string { return l.db.Path() }
+
+func (l *Ledger) String() string { return "ledger(" + l.db.Path() + ")" }
+
+func (l *Ledger) update(fn func(tx *bolt.Tx) error) error {
+	err := l.db.Update(fn)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (l *Ledger) view(fn func(tx *bolt.Tx) error) error {
+	err := l.db.View(fn)
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}
+
+// Result says what one Ingest did.
+type Result struct {
+	Upto       uint64 // the contiguous seq stored for the device: what to acknowledge
+	Stored     int    // entries newly stored
+	Duplicates int    // entries already stored with the same content
+	Held       int    // entries not stored: beyond a gap, after a broken chain, conflicting or foreign
+	Alarms     []Alarm
+}
+
+// Ingest stores a batch of a device's entries and returns the seq up to which the device's
+// journal is stored without a gap. See IngestBatch.
+func (l *Ledger) Ingest(device string, entries []*journal.Entry) (uint64, error) {
+	r, err := l.IngestBatch(device, entries)
+	return r.Upto, err
+}
+
+// IngestBatch stores a batch of a device's entries, in any order, in one durable
+// transaction: entries already stored are skipped (an alarm if their content differs), the
+// run that follows the stored chain (journal.Follows) is stored with its counters, sale
+// states and feed marks, and entries beyond a gap are left for the device to resend. An
+// error means nothing was stored and nothing may be acknowledged; problems with the entries
+// themselves are alarms, not errors.
+func (l *Ledger) IngestBatch(device string, entries []*journal.Entry) (Result, error) {
+	if device == "" {
+		return Result{}, errors.New("ledger: empty device id")
+	}
+	sorted := make([]*journal.Entry, 0, len(entries))
+	for _, e := range entries {
+		if e != nil {
+			sorted = append(sorted, e)
+		}
+	}
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Seq < sorted[j].Seq })
+	now := l.opt.Now()
+	var (
+		res    Result
+		stored []*journal.Entry
+	)
+	err := l.update(func(tx *bolt.Tx) error {
+		res, stored = Result{}, stored[:0]
+		in := &ingest{l: l, tx: tx, device: device, now: now, locs: map[string]*time.Location{}}
+		if err := in.open(); err != nil {
+			return err
+		}
+		beyond := uint64(0)
+	entries:
+		for i, e := range sorted {
+			switch {
+			case e.Device != device:
+				res.Held++
+				in.alarm(&res, AlarmForeign, e.Seq, fmt.Sprintf("entry of device %q", e.Device))
+			case e.Seq <= in.last:
+				dup, err := in.same(e)
+				if err != nil {
+					return err
+				}
+				if dup {
+					res.Duplicates++
+				} else {
+					res.Held++
+					in.alarm(&res, AlarmConflict, e.Seq, "stored entry has other content")
+				}
+			case e.Seq == in.last+1:
+				if err := journal.Follows(in.last, in.hash, e); err != nil {
+					res.Held += len(sorted) - i
+					in.alarm(&res, AlarmChain, e.Seq, err.Error())
+					beyond = 0
+					break entries
+				}
+				if err := in.store(&res, e); err != nil {
+					return err
+				}
+				stored = append(stored, e)
+			default:
+				// Beyond a gap (sorted: so is everything after it).
+				res.Held++
+				beyond = max(beyond, e.Seq)
+			}
+		}
+		if err := in.gap(&res, beyond); err != nil {
+			return err
+		}
+		res.Upto = in.last
+		return in.close()
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: ingest %s: %w", device, err)
+	}
+	for _, a := range res.Alarms {
+		l.log.Error("journal alarm", "device", a.Device, "kind", a.Kind, "seq", a.Seq, "detail", a.Detail, "count", a.Count)
+	}
+	if l.opt.OnStored != nil && len(stored) > 0 {
+		l.opt.OnStored(device, stored)
+	}
+	return res, nil
+}
+
+// ingest is the state of one IngestBatch transaction.
+type ingest struct {
+	l      *Ledger
+	tx     *bolt.Tx
+	device string
+	now    time.Time
+	dev    *bolt.Bucket
+	ents   *bolt.Bucket
+	sales  *bolt.Bucket
+	last   uint64
+	hash   journal.Hash
+	count  uint64
+	locs   map[string]*time.Location
+}
+
+func (in *ingest) open() error {
+	var err error
+	in.dev, err = in.tx.Bucket(bDevices).CreateBucketIfNotExists([]byte(in.device))
+	if err != nil {
+		return err
+	}
+	if in.ents, err = in.dev.CreateBucketIfNotExists(bEntries); err != nil {
+		return err
+	}
+	if in.sales, err = in.dev.CreateBucketIfNotExists(bSales); err != nil {
+		return err
+	}
+	in.last = getU64(in.dev.Get(kLast))
+	copy(in.hash[:], in.dev.Get(kHash))
+	in.count = getU64(in.dev.Get(kCount))
+	return nil
+}
+
+func (in *ingest) close() error {
+	if err := in.dev.Put(kLast, u64(in.last)); err != nil {
+		return err
+	}
+	if err := in.dev.Put(kHash, in.hash[:]); err != nil {
+		return err
+	}
+	if err := in.dev.Put(kCount, u64(in.count)); err != nil {
+		return err
+	}
+	return in.dev.Put(kSeen, u64(uint64(in.now.UnixMilli())))
+}
+
+// same reports whether e has the content of the stored entry with its seq.
+func (in *ingest) same(e *journal.Entry) (bool, error) {
+	data, err := e.Encode()
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(in.ents.Get(u64(e.Seq)), data), nil
+}
+
+func (in *ingest) store(res *Result, e *journal.Entry) error {
+	data, err := e.Encode()
+	if err != nil {
+		return err
+	}
+	if err := in.ents.Put(u64(e.Seq), data); err != nil {
+		return err
+	}
+	feed := in.tx.Bucket(bFeed)
+	n, err := feed.NextSequence()
+	if err != nil {
+		return err
+	}
+	if err := feed.Put(u64(n), feedValue(in.device, e.Seq)); err != nil {
+		return err
+	}
+	if err := in.effects(res, e); err != nil {
+		return err
+	}
+	in.last = e.Seq
+	in.hash = e.Hash()
+	in.count++
+	res.Stored++
+	return nil
+}
+
+func (in *ingest) location(outlet string) *time.Location {
+	if loc, ok := in.locs[outlet]; ok {
+		return loc
+	}
+	loc := time.UTC
+	if in.l.opt.Location != nil {
+		if l := in.l.opt.Location(outlet); l != nil {
+			loc = l
+		}
+	}
+	in.locs[outlet] = loc
+	return loc
+}
+
+// effects updates the counters and sale states an entry changes.
+func (in *ingest) effects(res *Result, e *journal.Entry) error {
+	switch e.Kind {
+	case journal.KindSale:
+		if err := in.putSale(e.Seq, SaleState{}); err != nil {
+			return err
+		}
+		return in.addCounters(e.Sale.Outlet, journal.Deltas(e, nil, in.location(e.Sale.Outlet)))
+	case journal.KindVoid:
+		sale, st, ok := in.sale(res, e, e.Void.Sale)
+		if !ok {
+			return nil
+		}
+		if st.Voided {
+			in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("void of sale %d, already voided by %d", e.Void.Sale, st.VoidedBy))
+			return nil
+		}
+		st.Voided, st.VoidedBy = true, e.Seq
+		if err := in.putSale(e.Void.Sale, st); err != nil {
+			return err
+		}
+		return in.addCounters(sale.Sale.Outlet, journal.Deltas(e, sale, in.location(sale.Sale.Outlet)))
+	case journal.KindReprint:
+		if _, st, ok := in.sale(res, e, e.Reprint.Sale); ok {
+			st.Copies, st.Unprinted = e.Reprint.Copy, false
+			return in.putSale(e.Reprint.Sale, st)
+		}
+	case journal.KindPrintFailed:
+		if _, st, ok := in.sale(res, e, e.Print.Sale); ok {
+			st.Unprinted = true
+			return in.putSale(e.Print.Sale, st)
+		}
+	}
+	return nil
+}
+
+// sale reads the sale entry an entry refers to; a missing one is an alarm.
+func (in *ingest) sale(res *Result, e *journal.Entry, seq uint64) (*journal.Entry, SaleState, bool) {
+	sale, st, err := readSale(in.ents, in.sales, seq)
+	if err != nil {
+		in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("%s of seq %d: %v", e.Kind, seq, err))
+		return nil, st, false
+	}
+	return sale, st, true
+}
+
+func (in *ingest) putSale(seq uint64, st SaleState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return in.sales.Put(u64(seq), b)
+}
+
+func (in *ingest) addCounters(outlet string, ds []journal.Delta) error {
+	b := in.tx.Bucket(bCounters)
+	for _, d := range ds {
+		k := counterKey(outlet, d.Key)
+		t := parseTally(b.Get(k))
+		t.Add(d.Tally)
+		if err := b.Put(k, tallyBytes(t)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gap records whether entries beyond the stored chain arrived (beyond > 0: the highest),
+// and raises the gap alarm once it has lasted GapTimeout.
+func (in *ingest) gap(res *Result, beyond uint64) error {
+	if beyond <= in.last {
+		if err := in.dev.Delete(kGap); err != nil {
+			return err
+		}
+		return in.dev.Delete(kHeld)
+	}
+	since := getU64(in.dev.Get(kGap))
+	if since == 0 {
+		since = uint64(in.now.UnixMilli())
+		if err := in.dev.Put(kGap, u64(since)); err != nil {
+			return err
+		}
+	}
+	held := max(getU64(in.dev.Get(kHeld)), beyond)
+	if err := in.dev.Put(kHeld, u64(held)); err != nil {
+		return err
+	}
+	if age := in.now.Sub(time.UnixMilli(int64(since))); age >= in.l.opt.GapTimeout {
+		in.alarm(res, AlarmGap, in.last+1, fmt.Sprintf("seq %d missing for %s while entries up to %d arrive", in.last+1, age.Round(time.Second), held))
+	}
+	return nil
+}
+
+// alarm records (or counts up) an alarm in the transaction.
+func (in *ingest) alarm(res *Result, kind AlarmKind, seq uint64, detail string) {
+	b := in.tx.Bucket(bAlarms)
+	k := alarmKey(in.device, kind, seq)
+	a := Alarm{Device: in.device, Kind: kind, Seq: seq, First: in.now}
+	if v := b.Get(k); v != nil {
+		_ = json.Unmarshal(v, &a)
+	}
+	a.Detail, a.Last = detail, in.now
+	a.Count++
+	if v, err := json.Marshal(a); err == nil {
+		_ = b.Put(k, v)
+	}
+	res.Alarms = append(res.Alarms, a)
+}
+
+func alarmKey(device string, kind AlarmKind, seq uint64) []byte {
+	k := make([]byte, 0, len(device)+len(kind)+10)
+	k = append(k, device...)
+	k = append(k, 0)
+	k = append(k, kind...)
+	k = append(k, 0)
+	return append(k, u64(seq)...)
+}
+
+func feedValue(device string, seq uint64) []byte {
+	v := make([]byte, 0, len(device)+9)
+	v = append(v, device...)
+	v = append(v, 0)
+	return append(v, u64(seq)...)
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
