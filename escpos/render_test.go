@@ -54,7 +54,7 @@ func sampleTicket(b *Builder, lang, page string, rasterQR bool) {
 	} else {
 		b.QR(ticketCode, QROptions{Module: 4, Level: QRLevelM})
 	}
-	b.LF().Line(tt.footer).Feed(2).FeedCut(PartialCut, 0)
+	b.LF().Wrapped(tt.footer, 1).Feed(2).FeedCut(PartialCut, 0)
 }
 
 func encodeTicket(tb testing.TB, p Profile, lang string, rasterQR bool) []byte {
