@@ -1,0 +1,183 @@
+package escpos
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+)
+
+func queries() []byte {
+	var q []byte
+	for n := 1; n <= 4; n++ {
+		q = append(q, StatusQuery(n)...)
+	}
+	return q
+}
+
+func TestVirtualPrinterStates(t *testing.T) {
+	for _, s := range []State{StateReady, StatePaperNearEnd, StatePaperOut, StateCoverOpen} {
+		v := NewVirtualPrinter()
+		v.SetState(s)
+		job := encodeTicket(t, Epson, "en", false)
+		if _, err := v.Write(append(queries(), job...)); err != nil {
+			t.Fatal(err)
+		}
+		replies := v.ReadReplies()
+		if len(replies) != 4 {
+			t.Fatalf("%v: %d reply bytes, want 4", s, len(replies))
+		}
+		got, err := ParseStatus([4]byte(replies))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != s.Status() {
+			t.Errorf("%v: status %+v, want %+v", s, got, s.Status())
+		}
+		printed := v.Job()
+		if got.Ready() != bytes.Equal(printed, job) {
+			t.Errorf("%v: ready %v but printed %d of %d bytes", s, got.Ready(), len(printed), len(job))
+		}
+		if !got.Ready() && len(printed) != 0 {
+			t.Errorf("%v: a faulty printer printed %d bytes", s, len(printed))
+		}
+	}
+	v := NewVirtualPrinter()
+	v.SetState(StateOffline)
+	v.Write(append(queries(), "lost"...))
+	if r := v.ReadReplies(); len(r) != 0 || len(v.Job()) != 0 || v.Queries() != 4 {
+		t.Errorf("offline printer replied % x, printed %q, saw %d queries", r, v.Job(), v.Queries())
+	}
+	v.SetStatus(Status{Online: true, DrawerOpen: true})
+	v.Write(StatusQuery(1))
+	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x16}) {
+		t.Errorf("scripted status replied % x", r)
+	}
+}
+
+func TestVirtualPrinterSplitWrites(t *testing.T) {
+	// A query split across writes is answered once; DLE EOT bytes inside raster data and
+	// a QR payload are data, not queries.
+	v := NewVirtualPrinter()
+	stream := []byte("Hello\n")
+	stream = append(stream, 0x1d, 'v', '0', 0, 1, 0, 3, 0, 0x10, 0x04, 0x01) // image rows 10 04 01
+	stream = append(stream, 0x1d, '(', 'k', 6, 0, 49, 80, 48, 0x10, 0x04, 0x02)
+	stream = append(stream, 0x10, 0x04, 0x04)
+	for _, c := range stream {
+		v.Write([]byte{c})
+	}
+	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x12}) {
+		t.Errorf("replies % x, want one 12 for the one real query", r)
+	}
+	if v.Queries() != 1 {
+		t.Errorf("%d queries", v.Queries())
+	}
+	if want := stream[:len(stream)-3]; !bytes.Equal(v.Job(), want) {
+		t.Errorf("job % x, want % x", v.Job(), want)
+	}
+}
+
+func TestVirtualPrinterFailAfter(t *testing.T) {
+	job := encodeTicket(t, Epson, "bg", false)
+	v := NewVirtualPrinter()
+	v.FailAfter(100, StateOffline)
+	v.Write(job)
+	v.Write(StatusQuery(1))
+	if r := v.ReadReplies(); len(r) != 0 {
+		t.Errorf("a printer gone offline replied % x", r)
+	}
+	// Commands wholly inside the first 100 bytes printed; nothing after.
+	if got := v.Job(); len(got) > 100 || !bytes.HasPrefix(job, got) || len(got) < 50 {
+		t.Errorf("job of %d bytes kept %d", len(job), len(got))
+	}
+
+	v = NewVirtualPrinter()
+	v.Write(StatusQuery(2))
+	v.FailAfter(10, StatePaperOut)
+	v.Write(job)
+	v.Write(StatusQuery(2))
+	v.Write(StatusQuery(4))
+	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x12, 0x32, 0x7e}) {
+		t.Errorf("replies % x, want ready then paper out", r)
+	}
+	p, err := v.Render(RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Text, "Щурците") {
+		t.Errorf("printed past the paper end: %q", p.Text)
+	}
+}
+
+// host is the printer driver's side in these tests: write a job, ask the status.
+func host(t *testing.T, conn io.ReadWriter, job []byte) Status {
+	t.Helper()
+	if _, err := conn.Write(job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(queries()); err != nil {
+		t.Fatal(err)
+	}
+	var r [4]byte
+	if _, err := io.ReadFull(conn, r[:]); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseStatus(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestVirtualPrinterServeTCP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	v := NewVirtualPrinter()
+	v.SetState(StatePaperNearEnd)
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		done <- v.Serve(c)
+	}()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := encodeTicket(t, Epson, "bg", true)
+	s := host(t, conn, job)
+	if !s.Ready() || !s.PaperNearEnd || s.String() != "ready, paper near end" {
+		t.Errorf("status %v", s)
+	}
+	// The printer goes offline: the next query gets no answer, and the host sees EOF
+	// when it stops sending (no reply byte ever arrives).
+	v.SetState(StateOffline)
+	conn.Write(StatusQuery(1))
+	conn.(*net.TCPConn).CloseWrite()
+	rest, err := io.ReadAll(conn)
+	if err != nil || len(rest) != 0 {
+		t.Errorf("offline printer sent % x (%v)", rest, err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	conn.Close()
+	p, err := v.Render(RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Text, "Щурците") || p.Images != 1 {
+		t.Errorf("printed %q", p.Text)
+	}
+	if got := decodeQR(t, p.Image); got != ticketCode {
+		t.Errorf("QR from the TCP job: %q", got)
+	}
+}
