@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -157,8 +158,8 @@ func newRig(t testing.TB, delivery catalog.Delivery) *rig {
 	if _, err := st.ApplyConfig(testConfig(t, delivery), []byte("{}"), clock); err != nil {
 		t.Fatal(err)
 	}
-	p := &scriptPrinter{status: escpos.Status{Online: true}}
-	k, err := New(Options{Store: st, Key: deviceKey, Clock: clock, Printer: p, Layout: textLayout{}})
+	p := &scriptPrinter{status: okStatus}
+	k, err := New(Options{Store: st, Key: deviceKey, Clock: clock, Printer: p, Layout: textLayout{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,3 +183,7 @@ func (r *rig) sell(t testing.TB, s *Session, o Order) *Sale {
 	}
 	return sale
 }
+
+var okStatus = escpos.Status{Online: true}
+
+var quiet = slog.New(slog.DiscardHandler)

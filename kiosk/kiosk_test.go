@@ -65,7 +65,7 @@ func TestLockoutGrowsAndSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	k, _ := New(Options{Store: st, Key: deviceKey, Clock: r.clock, Printer: r.printer, Layout: textLayout{}})
+	k, _ := New(Options{Store: st, Key: deviceKey, Clock: r.clock, Printer: r.printer, Layout: textLayout{}, Logger: quiet})
 	if _, err := k.Login("3000", "ann-pass"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("after restart: %v, want still locked", err)
 	}
