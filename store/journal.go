@@ -18,6 +18,7 @@ import (
 var (
 	ErrNotASale      = errors.New("store: no such sale")
 	ErrAlreadyVoided = errors.New("store: sale already voided")
+	ErrAckBeyondEnd  = errors.New("store: hub acknowledged entries this device never wrote")
 )
 
 // SaleState is what happened to a sale after it was made.
@@ -363,26 +364,20 @@ func (s *Store) Acked() uint64 {
 	return n
 }
 
-// Ack marks every entry up to upto as synced. An ack below the current one is ignored; an
-// ack beyond the last entry is capped to it (and reported as an error, since the hub
-// claims entries this device never wrote).
+// Ack marks every entry up to upto as synced. An ack at or below the current one is
+// ignored. An ack beyond the last entry is refused and changes nothing: the hub claims
+// entries this device never wrote (a store that was reset, or a hub bug), and marking the
+// device's real entries synced on its word could lose them.
 func (s *Store) Ack(upto uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
-		cur := getU64(meta.Get(kAcked))
-		last := tx.Bucket(bJournal).Sequence()
-		var err error
-		if upto > last {
-			err = fmt.Errorf("store: ack %d beyond the last entry %d", upto, last)
-			upto = last
+		if last := tx.Bucket(bJournal).Sequence(); upto > last {
+			return fmt.Errorf("%w: ack %d beyond the last entry %d", ErrAckBeyondEnd, upto, last)
 		}
-		if upto <= cur {
-			return err
+		if upto <= getU64(meta.Get(kAcked)) {
+			return nil
 		}
-		if perr := meta.Put(kAcked, u64(upto)); perr != nil {
-			return perr
-		}
-		return err
+		return meta.Put(kAcked, u64(upto))
 	})
 }
 
