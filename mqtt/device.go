@@ -1,0 +1,460 @@
+package mqtt
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/store"
+)
+
+// Health is what the kiosk reports about itself on the state topic.
+type Health struct {
+	Software string // version of kioskd
+	Printer  string // "ok" or what is wrong with the printer
+}
+
+// DeviceOptions configure a Device.
+type DeviceOptions struct {
+	Conn   Options
+	Store  *store.Store      // the device's store; its device id is the client id
+	HubKey ed25519.PublicKey // verifies configs
+	Health func() Health     // called from the engine; must not block
+	Clock  store.Clock
+	Logger *slog.Logger
+	// OnConfig, when set, is called from the engine after a config was applied.
+	OnConfig func(*catalog.DeviceConfig)
+
+	BatchEntries int           // entries per journal message; default 200
+	BatchBytes   int           // entry bytes per journal message; default 256 KiB
+	Window       int           // journal messages sent and not yet acknowledged by the hub; default 8
+	AckTimeout   time.Duration // resend from the acked seq when no ack advances for this long; default 30s
+	StateEvery   time.Duration // republish the state at least this often; default 30s
+}
+
+// Device is a kiosk's end of the wire: it applies signed configs from the hub, sends its
+// journal to the hub in pipelined batches until acknowledged, and publishes its presence.
+// One engine goroutine does all the work; paho's handlers only hand messages to it.
+type Device struct {
+	opt    DeviceOptions
+	id     string
+	topics Topics
+	log    *slog.Logger
+	client paho.Client
+
+	refused atomic.Uint64 // version of the config last refused (0: unknown or none)
+
+	mu   sync.Mutex // guards in
+	in   deviceInput
+	sig  chan struct{}
+	quit chan struct{}
+	done chan struct{}
+	halt sync.Once
+}
+
+// deviceInput is what paho's handlers and the kiosk hand to the engine.
+type deviceInput struct {
+	gen       uint64 // connections made
+	connected bool
+	hubOnline bool
+	config    []byte // the latest config message not yet handled
+	oversize  int    // size of an oversized config message not yet handled
+	ack       uint64 // the highest ack received
+	wake      bool
+	pubFailed bool
+}
+
+var _ fmt.Stringer = (*Device)(nil)
+
+// NewDevice checks the options and builds the device's client; Start connects it.
+func NewDevice(opt DeviceOptions) (*Device, error) {
+	if opt.Store == nil || opt.Clock == nil {
+		return nil, errors.New("mqtt: device needs a store and a clock")
+	}
+	if len(opt.HubKey) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("mqtt: hub public key has %d bytes, want %d", len(opt.HubKey), ed25519.PublicKeySize)
+	}
+	if opt.Health == nil {
+		opt.Health = func() Health { return Health{} }
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.BatchEntries <= 0 {
+		opt.BatchEntries = 200
+	}
+	opt.BatchEntries = min(opt.BatchEntries, MaxBatchLen)
+	if opt.BatchBytes <= 0 {
+		opt.BatchBytes = 256 << 10
+	}
+	opt.BatchBytes = min(opt.BatchBytes, MaxBatchSize/2)
+	if opt.Window <= 0 {
+		opt.Window = 8
+	}
+	opt.AckTimeout = durationOr(opt.AckTimeout, 30*time.Second)
+	opt.StateEvery = durationOr(opt.StateEvery, 30*time.Second)
+	topics, err := opt.Conn.topics()
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{
+		opt:    opt,
+		id:     opt.Store.Device(),
+		topics: topics,
+		sig:    make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	d.log = opt.Logger.With("component", "mqtt", "device", d.id)
+	will := d.state(Offline)
+	d.client, err = newClient(opt.Conn, session{
+		clientID:  d.id,
+		willTopic: topics.State(d.id),
+		will:      will.Encode(),
+		onConnect: d.onConnect,
+		onLost:    d.onLost,
+		log:       d.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Device) String() string { return "mqtt.Device(" + d.id + ")" }
+
+// Start connects to the broker (retrying in the background until it can) and starts the
+// engine.
+func (d *Device) Start() {
+	d.client.Connect() // with ConnectRetry the token completes only once connected
+	go d.run()
+}
+
+// Wake tells the engine that an entry was appended, so that it is sent at once.
+func (d *Device) Wake() {
+	d.input(func(in *deviceInput) { in.wake = true })
+}
+
+// Halt publishes the offline state, disconnects and stops the engine.
+func (d *Device) Halt() error {
+	d.halt.Do(func() {
+		close(d.quit)
+		<-d.done
+		if d.client.IsConnectionOpen() {
+			st := d.state(Offline)
+			t := d.client.Publish(d.topics.State(d.id), 1, true, st.Encode())
+			t.WaitTimeout(2 * time.Second)
+		}
+		d.client.Disconnect(250)
+	})
+	return nil
+}
+
+func (d *Device) input(fn func(in *deviceInput)) {
+	d.mu.Lock()
+	fn(&d.in)
+	d.mu.Unlock()
+	select {
+	case d.sig <- struct{}{}:
+	default:
+	}
+}
+
+// onConnect runs in paho's goroutine: subscribe, and tell the engine. It never waits.
+func (d *Device) onConnect(c paho.Client) {
+	d.input(func(in *deviceInput) {
+		in.hubOnline = false // until the hub's retained state says so on this connection
+	})
+	subs := map[string]byte{
+		d.topics.Config(d.id): 1,
+		d.topics.Ack(d.id):    1,
+		d.topics.HubState():   1,
+	}
+	t := c.SubscribeMultiple(subs, d.onMessage)
+	watch(t, d.quit, d.log, "subscribe", nil)
+	d.input(func(in *deviceInput) {
+		in.gen++
+		in.connected = true
+	})
+}
+
+func (d *Device) onLost(error) {
+	d.input(func(in *deviceInput) {
+		in.connected = false
+		in.hubOnline = false
+	})
+}
+
+// onMessage runs in paho's goroutine: it decodes small payloads and hands everything to
+// the engine without blocking or publishing.
+func (d *Device) onMessage(_ paho.Client, m paho.Message) {
+	payload := m.Payload()
+	switch m.Topic() {
+	case d.topics.Config(d.id):
+		if len(payload) == 0 {
+			return // retained config cleared: nothing offered
+		}
+		d.input(func(in *deviceInput) {
+			if len(payload) > catalog.MaxEnvelopeSize {
+				in.config, in.oversize = nil, len(payload)
+				return
+			}
+			in.config, in.oversize = bytes.Clone(payload), 0
+		})
+	case d.topics.Ack(d.id):
+		a, err := DecodeAck(payload)
+		if err != nil {
+			d.log.Warn("ack refused", "err", err)
+			return
+		}
+		d.input(func(in *deviceInput) { in.ack = max(in.ack, a.UptoSeq) })
+	case d.topics.HubState():
+		s, err := DecodeHubState(payload)
+		if err != nil {
+			d.log.Warn("hub state refused", "err", err)
+		}
+		d.input(func(in *deviceInput) { in.hubOnline = err == nil && s.Status == Online })
+	}
+}
+
+// state builds the device's state from its store.
+func (d *Device) state(status string) DeviceState {
+	h := d.opt.Health()
+	s := d.opt.Store
+	now := d.opt.Clock.Now()
+	st := DeviceState{
+		V:             Version,
+		Status:        status,
+		Software:      h.Software,
+		Printer:       h.Printer,
+		ConfigVersion: s.ConfigVersion(),
+		TS:            now.UnixMilli(),
+	}
+	st.ConfigError = s.ConfigError()
+	if st.ConfigError != "" {
+		st.ConfigRefused = d.refused.Load()
+	}
+	if bl, err := s.Unsynced(); err == nil {
+		st.Unsynced = bl.Entries
+		if !bl.Oldest.IsZero() {
+			st.OldestUnsyncedS = max(0, int64(now.Sub(bl.Oldest)/time.Second))
+		}
+	}
+	return st
+}
+
+// flight is a journal message sent and not yet acknowledged.
+type flight struct {
+	last uint64 // its last seq
+}
+
+// engine is the state the engine goroutine owns.
+type engine struct {
+	gen       uint64
+	next      uint64 // the last seq sent
+	inflight  []flight
+	acked     uint64
+	progress  time.Time // the last time an ack advanced or the first batch after it was sent
+	published DeviceState
+	publishAt time.Time
+	connStop  chan struct{} // closed when the connection the tokens belong to is gone
+}
+
+func (d *Device) run() {
+	defer close(d.done)
+	tick := time.NewTicker(min(d.opt.StateEvery, d.opt.AckTimeout) / 4)
+	defer tick.Stop()
+	e := &engine{acked: d.opt.Store.Acked(), connStop: make(chan struct{})}
+	e.next = e.acked
+	defer func() { close(e.connStop) }()
+	for {
+		select {
+		case <-d.quit:
+			return
+		case <-d.sig:
+		case <-tick.C:
+		}
+		d.step(e)
+	}
+}
+
+// step handles everything handed in since the last step.
+func (d *Device) step(e *engine) {
+	d.mu.Lock()
+	in := d.in
+	d.in.config, d.in.oversize, d.in.wake, d.in.pubFailed = nil, 0, false, false
+	d.mu.Unlock()
+	now := d.opt.Clock.Now()
+
+	forceState := false
+	if in.config != nil || in.oversize > 0 {
+		d.handleConfig(in.config, in.oversize)
+		forceState = true
+	}
+	if in.ack > e.acked {
+		if err := d.opt.Store.Ack(in.ack); err != nil {
+			d.log.Error("ack", "upto", in.ack, "err", err)
+		}
+		if a := d.opt.Store.Acked(); a > e.acked {
+			e.acked = a
+			e.progress = now
+			i := 0
+			for i < len(e.inflight) && e.inflight[i].last <= a {
+				i++
+			}
+			e.inflight = e.inflight[i:]
+			e.next = max(e.next, a)
+		}
+	}
+	resend := func(why string) {
+		if len(e.inflight) > 0 || e.next != e.acked {
+			d.log.Info("journal: resending from the acked seq", "why", why, "acked", e.acked, "sent", e.next)
+		}
+		e.inflight, e.next = nil, e.acked
+		close(e.connStop)
+		e.connStop = make(chan struct{})
+	}
+	if in.gen != e.gen {
+		e.gen = in.gen
+		resend("reconnected")
+		forceState = true
+	}
+	if in.pubFailed {
+		resend("publish failed")
+	}
+	if len(e.inflight) > 0 && now.Sub(e.progress) >= d.opt.AckTimeout {
+		resend("no ack")
+	}
+	if in.connected && in.hubOnline {
+		d.send(e, now)
+	}
+	if in.connected {
+		d.publishState(e, now, forceState)
+	}
+}
+
+// send publishes journal messages while the window has room.
+func (d *Device) send(e *engine, now time.Time) {
+	for len(e.inflight) < d.opt.Window {
+		raws, err := d.opt.Store.Pending(e.next, d.opt.BatchEntries, d.opt.BatchBytes)
+		if err != nil {
+			d.log.Error("journal: read pending", "err", err)
+			return
+		}
+		if len(raws) == 0 {
+			return
+		}
+		entries := make([][]byte, len(raws))
+		for i, r := range raws {
+			entries[i] = r.Data
+		}
+		t := d.client.Publish(d.topics.Journal(d.id), 1, false, EncodeBatch(d.id, entries))
+		if len(e.inflight) == 0 {
+			e.progress = now
+		}
+		last := raws[len(raws)-1].Seq
+		e.inflight = append(e.inflight, flight{last: last})
+		e.next = last
+		watch(t, e.connStop, d.log, "journal publish", func(err error) {
+			if err != nil {
+				d.input(func(in *deviceInput) { in.pubFailed = true })
+			}
+		})
+	}
+}
+
+// publishState publishes the state when something in it changed (the backlog at most once
+// a second) or StateEvery has passed.
+func (d *Device) publishState(e *engine, now time.Time, force bool) {
+	st := d.state(Online)
+	cmp, old := st, e.published
+	cmp.TS, old.TS = 0, 0
+	cmp.Unsynced, old.Unsynced, cmp.OldestUnsyncedS, old.OldestUnsyncedS = 0, 0, 0, 0
+	due := now.Sub(e.publishAt)
+	switch {
+	case force, cmp != old, due >= d.opt.StateEvery:
+	case st.Unsynced != e.published.Unsynced && due >= time.Second:
+	default:
+		return
+	}
+	t := d.client.Publish(d.topics.State(d.id), 1, true, st.Encode())
+	watch(t, e.connStop, d.log, "state publish", nil)
+	e.published, e.publishAt = st, now
+}
+
+// Refusal reasons: the first word of a state's config_error.
+const (
+	RefusedTooLarge       = "too_large"
+	RefusedMalformed      = "malformed"
+	RefusedUnknownVersion = "unknown_version"
+	RefusedBadSignature   = "bad_signature"
+	RefusedWrongDevice    = "wrong_device"
+	RefusedInvalid        = "invalid"
+	RefusedStale          = "stale" // rollback or replay: version not above the applied one
+	RefusedStore          = "store"
+)
+
+// refusal names why a config was refused.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, catalog.ErrTooLarge):
+		return RefusedTooLarge
+	case errors.Is(err, catalog.ErrUnknownVersion):
+		return RefusedUnknownVersion
+	case errors.Is(err, catalog.ErrBadSignature):
+		return RefusedBadSignature
+	case errors.Is(err, catalog.ErrWrongDevice):
+		return RefusedWrongDevice
+	case errors.Is(err, catalog.ErrInvalid):
+		return RefusedInvalid
+	case errors.Is(err, store.ErrStaleConfig):
+		return RefusedStale
+	case errors.Is(err, catalog.ErrMalformed):
+		return RefusedMalformed
+	}
+	return RefusedStore
+}
+
+// handleConfig verifies and applies a config message, or records why it was refused and
+// keeps the config in force.
+func (d *Device) handleConfig(data []byte, oversize int) {
+	var err error
+	var offered uint64
+	if oversize > 0 {
+		err = fmt.Errorf("%w: %d bytes (limit %d)", catalog.ErrTooLarge, oversize, catalog.MaxEnvelopeSize)
+	} else {
+		if cur, cerr := d.opt.Store.Envelope(); cerr == nil && bytes.Equal(cur, data) {
+			return // the applied config, delivered again as retained on a new connection
+		}
+		if env, perr := catalog.Peek(data); perr == nil {
+			offered = env.Version // unverified: for the report only
+		}
+		var cfg *catalog.DeviceConfig
+		cfg, err = catalog.Open(data, d.opt.HubKey, d.id)
+		if err == nil {
+			_, err = d.opt.Store.ApplyConfig(cfg, data, d.opt.Clock)
+		}
+		if err == nil {
+			d.refused.Store(0)
+			d.log.Info("config applied", "version", cfg.Version, "outlet", cfg.Outlet.ID)
+			if d.opt.OnConfig != nil {
+				d.opt.OnConfig(cfg)
+			}
+			return
+		}
+	}
+	reason := refusal(err) + ": " + err.Error()
+	d.refused.Store(offered)
+	d.log.Warn("config refused; keeping the applied one", "offered", offered, "applied", d.opt.Store.ConfigVersion(), "reason", reason)
+	if serr := d.opt.Store.SetConfigError(reason); serr != nil {
+		d.log.Error("config: record refusal", "err", serr)
+	}
+}

@@ -1,0 +1,263 @@
+package mqtt
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"ticketkiosk/journal"
+)
+
+// Sink stores a device's journal entries durably and idempotently by (device, seq) and
+// returns the seq up to which the device's journal is stored without a gap. The hub
+// acknowledges that seq only after Ingest returned without an error. ledger.Ledger is one.
+type Sink interface {
+	Ingest(device string, entries []*journal.Entry) (upto uint64, err error)
+}
+
+// HubOptions configure a Hub.
+type HubOptions struct {
+	Conn     Options
+	ID       string // the hub's client id; default "hub"
+	Sink     Sink
+	Software string
+	Now      func() time.Time // default time.Now
+	Logger   *slog.Logger
+	// OnState, when set, is called (from a goroutine of the hub, never paho's) with each
+	// device state received.
+	OnState func(device string, p Presence)
+}
+
+// Presence is the last state a device published and when the hub received it.
+type Presence struct {
+	DeviceState
+	Seen time.Time
+}
+
+// Hub is the organiser's end of the wire: it collects every device's journal into a Sink
+// and acknowledges what was stored, keeps the devices' presence, and publishes its own.
+type Hub struct {
+	opt    HubOptions
+	topics Topics
+	log    *slog.Logger
+	client paho.Client
+
+	mu     sync.Mutex // guards the fields below
+	queue  []inbound
+	gen    uint64
+	states map[string]Presence
+
+	sig  chan struct{}
+	quit chan struct{}
+	done chan struct{}
+	halt sync.Once
+	stop chan struct{} // closed when the hub stops, for token watchers
+}
+
+type inbound struct {
+	device string
+	kind   string
+	data   []byte
+}
+
+var _ fmt.Stringer = (*Hub)(nil)
+
+// NewHub checks the options and builds the hub's client; Start connects it.
+func NewHub(opt HubOptions) (*Hub, error) {
+	if opt.Sink == nil {
+		return nil, errors.New("mqtt: hub needs a sink")
+	}
+	if opt.ID == "" {
+		opt.ID = "hub"
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	topics, err := opt.Conn.topics()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{
+		opt:    opt,
+		topics: topics,
+		states: map[string]Presence{},
+		sig:    make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+		stop:   make(chan struct{}),
+	}
+	h.log = opt.Logger.With("component", "mqtt", "hub", opt.ID)
+	h.client, err = newClient(opt.Conn, session{
+		clientID:  opt.ID,
+		willTopic: topics.HubState(),
+		will:      h.presence(Offline).Encode(),
+		onConnect: h.onConnect,
+		log:       h.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *Hub) String() string { return "mqtt.Hub(" + h.opt.ID + ")" }
+
+func (h *Hub) presence(status string) HubState {
+	return HubState{V: Version, Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Now().UnixMilli()}
+}
+
+// Start connects to the broker (retrying in the background) and starts the collector.
+func (h *Hub) Start() {
+	h.client.Connect()
+	go h.run()
+}
+
+// Halt stops collecting, publishes the hub's offline state and disconnects. Batches
+// received and not yet stored are dropped unacknowledged: their devices send them again.
+func (h *Hub) Halt() error {
+	h.halt.Do(func() {
+		close(h.quit)
+		<-h.done
+		if h.client.IsConnectionOpen() {
+			t := h.client.Publish(h.topics.HubState(), 1, true, h.presence(Offline).Encode())
+			t.WaitTimeout(2 * time.Second)
+		}
+		close(h.stop)
+		h.client.Disconnect(250)
+	})
+	return nil
+}
+
+// States returns the last state of every device heard from since the hub started.
+func (h *Hub) States() map[string]Presence {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return maps.Clone(h.states)
+}
+
+func (h *Hub) signal() {
+	select {
+	case h.sig <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Hub) onConnect(c paho.Client) {
+	subs := map[string]byte{
+		h.topics.All(KindJournal): 1,
+		h.topics.All(KindState):   1,
+	}
+	watch(c.SubscribeMultiple(subs, h.onMessage), h.stop, h.log, "subscribe", nil)
+	h.mu.Lock()
+	h.gen++
+	h.mu.Unlock()
+	h.signal()
+}
+
+// onMessage runs in paho's goroutine: it queues the message for the collector and returns.
+func (h *Hub) onMessage(_ paho.Client, m paho.Message) {
+	device, kind, ok := h.topics.Parse(m.Topic())
+	if !ok || (kind != KindJournal && kind != KindState) {
+		return
+	}
+	h.mu.Lock()
+	h.queue = append(h.queue, inbound{device: device, kind: kind, data: m.Payload()})
+	h.mu.Unlock()
+	h.signal()
+}
+
+func (h *Hub) run() {
+	defer close(h.done)
+	var gen uint64
+	for {
+		select {
+		case <-h.quit:
+			return
+		case <-h.sig:
+		}
+		h.mu.Lock()
+		q, g := h.queue, h.gen
+		h.queue = nil
+		h.mu.Unlock()
+		if g != gen {
+			gen = g
+			t := h.client.Publish(h.topics.HubState(), 1, true, h.presence(Online).Encode())
+			watch(t, h.stop, h.log, "hub state publish", nil)
+		}
+		h.collect(q)
+	}
+}
+
+// collect handles queued messages: states first, then each device's batches in one Ingest
+// (one durable commit per device per round), each followed by its ack.
+func (h *Hub) collect(q []inbound) {
+	batches := map[string][]*journal.Entry{}
+	var order []string
+	for _, m := range q {
+		select {
+		case <-h.quit:
+			return
+		default:
+		}
+		if m.kind == KindState {
+			h.handleState(m.device, m.data)
+			continue
+		}
+		b, err := DecodeBatch(m.data)
+		if err != nil {
+			h.log.Warn("journal batch refused", "device", m.device, "err", err)
+			continue
+		}
+		if b.Device != m.device {
+			h.log.Warn("journal batch refused", "device", m.device, "err", fmt.Sprintf("batch names device %q", b.Device))
+			continue
+		}
+		if _, ok := batches[m.device]; !ok {
+			order = append(order, m.device)
+		}
+		batches[m.device] = append(batches[m.device], b.Entries...)
+	}
+	for _, device := range order {
+		select {
+		case <-h.quit:
+			return
+		default:
+		}
+		upto, err := h.opt.Sink.Ingest(device, batches[device])
+		if err != nil {
+			h.log.Error("journal not stored; not acknowledged", "device", device, "err", err)
+			continue
+		}
+		t := h.client.Publish(h.topics.Ack(device), 1, false, Ack{UptoSeq: upto}.Encode())
+		watch(t, h.stop, h.log, "ack publish", nil)
+	}
+}
+
+func (h *Hub) handleState(device string, data []byte) {
+	if len(data) == 0 {
+		h.mu.Lock()
+		delete(h.states, device) // retained state cleared
+		h.mu.Unlock()
+		return
+	}
+	st, err := DecodeDeviceState(data)
+	if err != nil {
+		h.log.Warn("device state refused", "device", device, "err", err)
+		return
+	}
+	p := Presence{DeviceState: st, Seen: h.opt.Now()}
+	h.mu.Lock()
+	h.states[device] = p
+	h.mu.Unlock()
+	if h.opt.OnState != nil {
+		h.opt.OnState(device, p)
+	}
+}
