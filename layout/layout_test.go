@@ -1,0 +1,581 @@
+package layout
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/multi/qrcode"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/escpos"
+	"ticketkiosk/journal"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var testKey = ed25519.NewKeyFromSeed([]byte("layout test device key seed....."))
+
+func keys(dev string) (ed25519.PublicKey, bool) {
+	return testKey.Public().(ed25519.PublicKey), dev == "k1"
+}
+
+// eventStart is Saturday 13 March 2027, 19:00 in Sofia (EET, UTC+2).
+var eventStart = time.Date(2027, 3, 13, 17, 0, 0, 0, time.UTC)
+
+func testConfig(locale catalog.Locale) *catalog.DeviceConfig {
+	return &catalog.DeviceConfig{
+		Version:  1,
+		DeviceID: "k1",
+		Outlet: catalog.Outlet{ID: "sofia", Name: "Книжарница „Хеликон“", Delivery: catalog.DeliveryPrint,
+			Locale: locale, Currency: "EUR", TimeZone: "Europe/Sofia"},
+		Events: []catalog.Event{
+			{ID: "e1", Title: "Концерт на Щурците", Venue: "НДК, зала 1, София", Start: eventStart,
+				Types: []catalog.TicketType{{ID: "std", Name: "Стандартен", Price: 1250}, {ID: "kid", Name: "Детски", Price: 600}}},
+			{ID: "e2", Title: "Jazz Night", Venue: "Sofia Live Club", Start: eventStart.Add(24 * time.Hour),
+				Types: []catalog.TicketType{{ID: "std", Name: "Standard", Price: 2000}}},
+		},
+	}
+}
+
+// testSale is sale 42 of device k1: two standard tickets and one child's ticket.
+func testSale(t testing.TB) *journal.Entry {
+	t.Helper()
+	lines := []journal.Line{{Type: "std", Qty: 2, Price: 1250}, {Type: "kid", Qty: 1, Price: 600}}
+	s := &journal.Sale{Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print", Lines: lines, Total: 3100}
+	n := 0
+	for _, l := range lines {
+		for range l.Qty {
+			n++
+			code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: 42, N: n, Of: 3, Event: "e1", Type: l.Type}, testKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Tickets = append(s.Tickets, journal.Ticket{N: n, Type: l.Type, Code: code})
+		}
+	}
+	return &journal.Entry{V: 1, Device: "k1", Seq: 42, Time: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixMilli(),
+		Actor: "ann@example.org", Kind: journal.KindSale, Sale: s}
+}
+
+func oneTicketSale(t testing.TB) *journal.Entry {
+	e := testSale(t)
+	s := *e.Sale
+	code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: 42, N: 1, Of: 1, Event: "e1", Type: "std"}, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lines = []journal.Line{{Type: "std", Qty: 1, Price: 1250}}
+	s.Total = 1250
+	s.Tickets = []journal.Ticket{{N: 1, Type: "std", Code: code}}
+	e.Sale = &s
+	return e
+}
+
+var (
+	epson80 = escpos.Epson
+	clone58 = escpos.Clone
+)
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: %d bytes differ from the golden file's %d (go test -update rewrites it)", name, len(got), len(want))
+	}
+}
+
+func render(t *testing.T, job []byte, p escpos.Profile) *escpos.Paper {
+	t.Helper()
+	paper, err := escpos.Render(job, escpos.RenderOptions{Profile: p})
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	if paper.Skipped != 0 {
+		t.Errorf("render skipped %d unknown commands", paper.Skipped)
+	}
+	return paper
+}
+
+// decodeQRs decodes every QR code in the picture of the paper.
+func decodeQRs(t *testing.T, img image.Image) []string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Fatalf("QR decode: %v", err)
+	}
+	var out []string
+	for _, r := range res {
+		out = append(out, r.GetText())
+	}
+	return out
+}
+
+// checkWidth fails when a printed line is wider than the paper.
+func checkWidth(t *testing.T, text string, cols int) {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "[") || strings.HasPrefix(line, "---") && strings.HasSuffix(line, "---") && len(line) < 16 {
+			continue
+		}
+		if n := utf8.RuneCountInString(line); n > cols {
+			t.Errorf("line of %d characters on %d columns: %q", n, cols, line)
+		}
+	}
+}
+
+// checkCuts checks that the job cuts n times, or feeds to the tear bar n times on a
+// printer without cutter.
+func checkCuts(t *testing.T, job []byte, paper *escpos.Paper, p escpos.Profile, n int) {
+	t.Helper()
+	if p.Cutter {
+		if paper.Cuts != n {
+			t.Errorf("%d cuts, want %d", paper.Cuts, n)
+		}
+		return
+	}
+	if paper.Cuts != 0 || bytes.Count(job, []byte{0x1b, 'd', 4}) != n {
+		t.Errorf("%d cuts and %d feeds to the tear bar on a printer without cutter, want 0 and %d",
+			paper.Cuts, bytes.Count(job, []byte{0x1b, 'd', 4}), n)
+	}
+}
+
+func TestFormatMoney(t *testing.T) {
+	for _, c := range []struct {
+		minor int64
+		cur   string
+		loc   catalog.Locale
+		want  string
+	}{
+		{1250, "EUR", catalog.LocaleBG, "12,50 €"},
+		{1250, "EUR", catalog.LocaleEN, "€12.50"},
+		{5, "EUR", catalog.LocaleEN, "€0.05"},
+		{125000, "EUR", catalog.LocaleBG, "1 250,00 €"},
+		{123456789, "EUR", catalog.LocaleEN, "€1,234,567.89"},
+		{-600, "EUR", catalog.LocaleBG, "-6,00 €"},
+		{1000, "BGN", catalog.LocaleBG, "10,00 лв."},
+		{1000, "BGN", catalog.LocaleEN, "BGN 10.00"},
+		{1999, "CHF", catalog.LocaleBG, "19,99 CHF"},
+		{1999, "usd", catalog.LocaleEN, "$19.99"},
+		{1500, "JPY", catalog.LocaleEN, "JPY 1,500"},
+	} {
+		if got := FormatMoney(c.minor, c.cur, c.loc); got != c.want {
+			t.Errorf("FormatMoney(%d, %s, %s) = %q, want %q", c.minor, c.cur, c.loc, got, c.want)
+		}
+	}
+}
+
+func TestFormatDateTime(t *testing.T) {
+	sofia, err := time.LoadLocation("Europe/Sofia")
+	if err != nil {
+		t.Fatal("no time zone data:", err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		loc  catalog.Locale
+		want string
+	}{
+		{eventStart, catalog.LocaleBG, "събота, 13 март 2027, 19:00"},
+		{eventStart, catalog.LocaleEN, "Saturday 13 March 2027, 19:00"},
+		// Summer time: UTC+3.
+		{time.Date(2027, 7, 1, 17, 30, 0, 0, time.UTC), catalog.LocaleBG, "четвъртък, 1 юли 2027, 20:30"},
+		// Late in the evening UTC is the next day in Sofia.
+		{time.Date(2026, 12, 31, 22, 15, 0, 0, time.UTC), catalog.LocaleEN, "Friday 1 January 2027, 00:15"},
+	} {
+		if got := FormatDateTime(c.at.In(sofia), c.loc); got != c.want {
+			t.Errorf("FormatDateTime(%v, %s) = %q, want %q", c.at, c.loc, got, c.want)
+		}
+	}
+}
+
+func TestQRPayload(t *testing.T) {
+	code := "ABCDEF234567"
+	for _, c := range []struct{ url, want string }{
+		{"", code},
+		{"https://t.example.org/T/", "HTTPS://T.EXAMPLE.ORG/T/" + code},
+		{"HTTPS://T.EXAMPLE.ORG/T/", "HTTPS://T.EXAMPLE.ORG/T/" + code},
+		{"https://t.example.org/t?c=", "HTTPS://T.EXAMPLE.ORG/t?c=" + code}, // the path keeps its case
+		{"not a url/", "not a url/" + code},
+	} {
+		if got := QRPayload(c.url, code); got != c.want {
+			t.Errorf("QRPayload(%q) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}
+
+// ticketCases are the sample tickets with golden files.
+var ticketCases = []struct {
+	name string
+	loc  catalog.Locale
+	prof escpos.Profile
+	copy int
+}{
+	{"ticket_bg_80", catalog.LocaleBG, epson80, 0},
+	{"ticket_en_80", catalog.LocaleEN, epson80, 0},
+	{"ticket_bg_58", catalog.LocaleBG, clone58, 0},
+	{"ticket_en_58", catalog.LocaleEN, clone58, 0},
+	{"ticket_bg_80_copy2", catalog.LocaleBG, epson80, 2},
+	{"ticket_en_58_copy1", catalog.LocaleEN, clone58, 1},
+}
+
+func TestTicketsGolden(t *testing.T) {
+	sale := testSale(t)
+	for _, c := range ticketCases {
+		t.Run(c.name, func(t *testing.T) {
+			job, err := New(Options{Profile: c.prof, QRLevel: escpos.QRLevelM}).Tickets(testConfig(c.loc), sale, c.copy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".escpos", job)
+			if *update { // the renderings help a reviewer see the golden bytes
+				paper := render(t, job, c.prof)
+				if err := os.WriteFile(filepath.Join("testdata", c.name+".txt"), []byte(paper.Text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				var png bytes.Buffer
+				if err := paper.WritePNG(&png); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("testdata", c.name+".png"), png.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestTicketsRender(t *testing.T) {
+	sale := testSale(t)
+	for _, c := range ticketCases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(c.loc)
+			l := New(Options{Profile: c.prof, QRLevel: escpos.QRLevelM})
+			job, err := l.Tickets(cfg, sale, c.copy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paper := render(t, job, c.prof)
+			text := paper.Text
+			checkWidth(t, text, c.prof.Columns)
+			checkCuts(t, job, paper, c.prof, 3)
+			bgText := c.loc == catalog.LocaleBG
+			want := []string{"Книжарница „Хеликон“", "Концерт на Щурците", "НДК, зала 1, София",
+				"Стандартен", "Детски", "K1-42-1", "K1-42-2", "K1-42-3"}
+			if bgText {
+				want = append(want, "събота, 13 март 2027, 19:00", "12,50 €", "6,00 €",
+					"Билет 1 от 3", "Билет 2 от 3", "Билет 3 от 3", "Продажба № 42")
+			} else {
+				want = append(want, "Saturday 13 March 2027, 19:00", "€12.50", "€6.00",
+					"Ticket 1 of 3", "Ticket 3 of 3", "Sale no. 42")
+			}
+			for _, w := range want {
+				if !strings.Contains(text, w) {
+					t.Errorf("transcript lacks %q:\n%s", w, text)
+				}
+			}
+			copyWord := map[bool]string{true: "КОПИЕ", false: "COPY"}[bgText]
+			if c.copy > 0 {
+				mark := fmt.Sprintf("%s %d", copyWord, c.copy)
+				if n := strings.Count(text, mark); n != 2*3 {
+					t.Errorf("%q printed %d times, want twice on each of 3 tickets", mark, n)
+				}
+			} else if strings.Contains(text, copyWord) {
+				t.Errorf("an original ticket says %s", copyWord)
+			}
+			// The stored QR payloads are the tickets' codes, in order.
+			if len(paper.QRCodes) != 3 {
+				t.Fatalf("%d QR codes, want 3", len(paper.QRCodes))
+			}
+			for i, q := range paper.QRCodes {
+				if q != sale.Sale.Tickets[i].Code {
+					t.Errorf("QR %d carries %q, want ticket %d's code", i, q, i+1)
+				}
+			}
+			// And the printed symbols decode and verify.
+			decoded := decodeQRs(t, paper.Image)
+			slices.Sort(decoded)
+			var wantCodes []string
+			for _, tk := range sale.Sale.Tickets {
+				wantCodes = append(wantCodes, tk.Code)
+			}
+			slices.Sort(wantCodes)
+			if !slices.Equal(decoded, wantCodes) {
+				t.Fatalf("decoded %d QR codes %q, want the 3 ticket codes", len(decoded), decoded)
+			}
+			seen := map[int]bool{}
+			for _, d := range decoded {
+				f, err := journal.VerifyCode(d, keys)
+				if err != nil {
+					t.Fatalf("decoded QR %q: %v", d, err)
+				}
+				if f.Device != "k1" || f.Sale != 42 || f.Of != 3 || f.Event != "e1" || seen[f.N] {
+					t.Errorf("decoded ticket facts %+v", f)
+				}
+				seen[f.N] = true
+			}
+		})
+	}
+}
+
+func TestTicketURLInQR(t *testing.T) {
+	cfg := testConfig(catalog.LocaleEN)
+	cfg.Hub.TicketURL = "https://tickets.example.org/T/"
+	sale := oneTicketSale(t)
+	job, err := New(Options{}).Tickets(cfg, sale, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper := render(t, job, epson80)
+	decoded := decodeQRs(t, paper.Image)
+	want := "HTTPS://TICKETS.EXAMPLE.ORG/T/" + sale.Sale.Tickets[0].Code
+	if len(decoded) != 1 || decoded[0] != want {
+		t.Fatalf("decoded %q, want %q", decoded, want)
+	}
+	if _, err := journal.VerifyCode(decoded[0], keys); err != nil {
+		t.Fatalf("the URL's code does not verify: %v", err)
+	}
+}
+
+func TestCodePages(t *testing.T) {
+	sale := oneTicketSale(t)
+	latinOnly := escpos.Profile{Name: "latin", Dots: 576, Columns: 48, Cutter: true,
+		CodePages: map[string]byte{"PC437": 0, "WPC1252": 16}, DefaultCodePage: "PC437"}
+	for _, c := range []struct {
+		name, page string
+		prof       escpos.Profile
+		wantPage   string
+		want       []string
+		wantNot    []string
+	}{
+		{"default WPC1251", "", epson80, "WPC1251", []string{"Концерт на Щурците", "12,50 €"}, nil},
+		{"PC866 has no euro", "PC866", epson80, "PC866", []string{"Концерт на Щурците", "12,50 EUR"}, []string{"€"}},
+		{"Rongta numbers", "", escpos.Rongta, "WPC1251", []string{"Концерт на Щурците", "Билет 1 от 1"}, nil},
+		{"no Cyrillic page transliterates", "", latinOnly, "PC437",
+			[]string{"Kontsert na Shturtsite", "Bilet 1 ot 1", "12,50 EUR", "NDK, zala 1, Sofia"}, []string{"?", "Концерт"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := New(Options{Profile: c.prof, CodePage: c.page})
+			if l.CodePage() != c.wantPage {
+				t.Errorf("code page %s, want %s", l.CodePage(), c.wantPage)
+			}
+			job, err := l.Tickets(testConfig(catalog.LocaleBG), sale, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, ok := c.prof.CodePages[c.wantPage]; ok && c.wantPage != c.prof.DefaultCodePage &&
+				!bytes.Contains(job, []byte{0x1b, 't', n}) {
+				t.Errorf("job does not select %s (ESC t %d)", c.wantPage, n)
+			}
+			text := render(t, job, c.prof).Text
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("transcript lacks %q:\n%s", w, text)
+				}
+			}
+			for _, w := range c.wantNot {
+				if strings.Contains(strings.ReplaceAll(text, "[QR: ", ""), w) {
+					t.Errorf("transcript has %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+	// A page the profile does not number is an error, not garbage.
+	if _, err := New(Options{Profile: latinOnly, CodePage: "PC866"}).Tickets(testConfig(catalog.LocaleBG), sale, 0); !errors.Is(err, escpos.ErrUnknownCodePage) {
+		t.Errorf("unknown page: %v, want ErrUnknownCodePage", err)
+	}
+}
+
+func TestRasterQRAndLogo(t *testing.T) {
+	sale := oneTicketSale(t)
+	logo := image.NewGray(image.Rect(0, 0, 800, 100)) // wider than the paper: scaled down
+	for y := 20; y < 80; y++ {
+		for x := 0; x < 800; x++ {
+			logo.SetGray(x, y, color.Gray{Y: uint8(x * 255 / 800)})
+		}
+	}
+	cfg := testConfig(catalog.LocaleBG)
+	native, err := New(Options{Profile: clone58}).Tickets(cfg, sale, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(Options{Profile: clone58, RasterQR: true, Logo: logo})
+	job, err := l.Tickets(cfg, sale, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job) < 3*len(native) {
+		t.Errorf("raster QR and logo job %d bytes, native %d: expected several times larger", len(job), len(native))
+	}
+	paper := render(t, job, clone58)
+	if paper.Images != 2 || len(paper.QRCodes) != 0 {
+		t.Errorf("%d images and %d native QR codes, want the logo and the QR as 2 images", paper.Images, len(paper.QRCodes))
+	}
+	if !strings.Contains(paper.Text, "[IMAGE 384x48]") {
+		t.Errorf("logo not scaled to the paper width:\n%s", paper.Text)
+	}
+	decoded := decodeQRs(t, paper.Image)
+	if len(decoded) != 1 || decoded[0] != sale.Sale.Tickets[0].Code {
+		t.Fatalf("raster QR decoded as %q", decoded)
+	}
+}
+
+func TestTicketsErrors(t *testing.T) {
+	l := New(Options{})
+	cfg := testConfig(catalog.LocaleBG)
+	if _, err := l.Tickets(cfg, &journal.Entry{Kind: journal.KindVoid}, 0); !errors.Is(err, ErrNotSale) {
+		t.Errorf("void entry: %v, want ErrNotSale", err)
+	}
+	bad := testSale(t)
+	bad.Sale.Tickets[1].Code = "NOT-A-CODE"
+	if _, err := l.Tickets(cfg, bad, 0); !errors.Is(err, journal.ErrCodeMalformed) {
+		t.Errorf("bad code: %v, want ErrCodeMalformed", err)
+	}
+	// An event gone from the config still prints, under its id.
+	sale := oneTicketSale(t)
+	cfg.Events = cfg.Events[1:]
+	job, err := l.Tickets(cfg, sale, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := render(t, job, epson80).Text
+	if !strings.Contains(text, "e1") || !strings.Contains(text, "12,50 €") {
+		t.Errorf("ticket of an event not in the config:\n%s", text)
+	}
+}
+
+func testReport() *journal.Report {
+	from, _ := journal.ParseDay("2027-03-01")
+	to, _ := journal.ParseDay("2027-03-14")
+	r := journal.NewReport(journal.Period{From: from, To: to})
+	r.Add(journal.Key{Day: from, Event: "e1", Type: "std"}, journal.Tally{Tickets: 10, Amount: 12500})
+	r.Add(journal.Key{Day: from, Event: "e2", Type: "std"}, journal.Tally{Tickets: 1, Amount: 2000, Voided: 1})
+	r.Add(journal.Key{Day: to, Event: "e1", Type: "kid"}, journal.Tally{Tickets: 4, Amount: 2400})
+	r.Add(journal.Key{Day: to, Event: "gone", Type: "vip"}, journal.Tally{Tickets: 2, Amount: 10000})
+	return r
+}
+
+func TestReport(t *testing.T) {
+	printedAt := time.Date(2027, 3, 14, 21, 5, 0, 0, time.UTC) // 23:05 in Sofia
+	for _, c := range []struct {
+		name string
+		loc  catalog.Locale
+		prof escpos.Profile
+		want []string
+	}{
+		{"report_bg_80", catalog.LocaleBG, epson80, []string{
+			"Отчет за обекта", "Книжарница „Хеликон“", "Период: 01.03.2027 – 14.03.2027",
+			"Отпечатан: 14.03.2027 23:05", "Концерт на Щурците", "Стандартен", "10 бр.  125,00 €",
+			"Детски", "4 бр.  24,00 €", "14 бр.  149,00 €", "Jazz Night", "анулирани: 1", "gone", "vip",
+			"ОБЩО", "17 бр.  269,00 €"}},
+		{"report_en_58", catalog.LocaleEN, clone58, []string{
+			"Period: 1 Mar 2027 – 14 Mar 2027", "Printed: 14 Mar 2027 23:05",
+			"10 pcs  €125.00", "4 pcs  €24.00", "TOTAL", "17 pcs  €269.00", "voided: 1"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			title := map[catalog.Locale]string{catalog.LocaleBG: "Отчет за обекта", catalog.LocaleEN: "Outlet report"}[c.loc]
+			job, err := New(Options{Profile: c.prof}).Report(testConfig(c.loc), title, testReport(), printedAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".escpos", job)
+			paper := render(t, job, c.prof)
+			checkWidth(t, paper.Text, c.prof.Columns)
+			for _, w := range c.want {
+				if !strings.Contains(paper.Text, w) {
+					t.Errorf("transcript lacks %q:\n%s", w, paper.Text)
+				}
+			}
+			// Rows of one event stay together: the child tickets of e1 come before Jazz Night.
+			kid, jazz := strings.Index(paper.Text, "Детски"), strings.Index(paper.Text, "Jazz Night")
+			if kid < 0 || jazz < 0 || kid > jazz {
+				t.Errorf("rows of an event are not grouped:\n%s", paper.Text)
+			}
+			checkCuts(t, job, paper, c.prof, 1)
+		})
+	}
+	empty, err := New(Options{}).Report(testConfig(catalog.LocaleEN), "Today", journal.NewReport(journal.Whole()), printedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := render(t, empty, epson80).Text
+	for _, w := range []string{"Period: whole period", "No sales in this period.", "0 pcs  €0.00"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("empty report lacks %q:\n%s", w, text)
+		}
+	}
+	if _, err := New(Options{}).Report(testConfig(catalog.LocaleEN), "x", nil, printedAt); !errors.Is(err, ErrNoReport) {
+		t.Errorf("nil report: %v", err)
+	}
+}
+
+// BenchmarkTicket80BG encodes one 80 mm Bulgarian ticket and reports its size with the
+// printer's own QR and with the QR sent as a raster image, and the seconds each takes on
+// a serial line at 9600, 19200 and 115200 baud (8N1: 10 bits a byte).
+func BenchmarkTicket80BG(b *testing.B) {
+	cfg := testConfig(catalog.LocaleBG)
+	sale := oneTicketSale(b)
+	l := New(Options{Profile: epson80, QRLevel: escpos.QRLevelM})
+	raster, err := New(Options{Profile: epson80, QRLevel: escpos.QRLevelM, RasterQR: true}).Tickets(cfg, sale, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	b.ReportAllocs()
+	for b.Loop() {
+		job, err := l.Tickets(cfg, sale, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(job)
+	}
+	b.ReportMetric(float64(n), "bytes/ticket")
+	b.ReportMetric(float64(len(raster)), "raster-QR-bytes/ticket")
+	b.ReportMetric(float64(len(raster))/float64(n), "raster/native")
+	for _, baud := range []int{9600, 19200, 115200} {
+		b.ReportMetric(float64(n*10)/float64(baud), fmt.Sprintf("s@%dbaud", baud))
+		b.ReportMetric(float64(len(raster)*10)/float64(baud), fmt.Sprintf("raster-s@%dbaud", baud))
+	}
+}
+
+func ExampleFormatMoney() {
+	fmt.Println(FormatMoney(1250, "EUR", catalog.LocaleBG))
+	fmt.Println(FormatMoney(1250, "EUR", catalog.LocaleEN))
+	// Output:
+	// 12,50 €
+	// €12.50
+}
+
+func ExampleFormatDateTime() {
+	at := time.Date(2027, 3, 13, 19, 0, 0, 0, time.UTC)
+	fmt.Println(FormatDateTime(at, catalog.LocaleBG))
+	fmt.Println(FormatDateTime(at, catalog.LocaleEN))
+	// Output:
+	// събота, 13 март 2027, 19:00
+	// Saturday 13 March 2027, 19:00
+}
