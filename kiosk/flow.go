@@ -1,0 +1,1324 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/device"
+	"ticketkiosk/escpos"
+	"ticketkiosk/journal"
+)
+
+// FlowOptions configure a Flow.
+type FlowOptions struct {
+	// Rows and Cols are the display's size: 2×16, 4×20, a terminal's 8×40, ... Smaller
+	// sizes are raised to 2×16.
+	Rows, Cols int
+	// MultiTap says the keys are a digit keypad: text fields read digits as multi-tap
+	// letters (see Editor). False for keyboards.
+	MultiTap bool
+	// TapPause is the multi-tap commit pause; default DefaultTapPause.
+	TapPause time.Duration
+	// NoteTime is how long a note of success stays before the flow moves on by itself;
+	// default 3s. Refusals stay until a key is pressed.
+	NoteTime time.Duration
+	// Progress, if set, is called with the screen to show before a call that may take a
+	// while (checking a password, printing, saving), since the flow returns its next
+	// screen only when the call is done.
+	Progress func(Screen)
+	// Locale is the language before any configuration is applied; default English.
+	Locale catalog.Locale
+	Logger *slog.Logger
+}
+
+// Status is what the idle screen tells about the kiosk's links; the daemon sets it.
+type Status struct {
+	Online     bool          // connected to the hub
+	Unsynced   uint64        // journal entries the hub has not acknowledged
+	Printer    escpos.Status // the printer's last answer
+	PrinterErr error         // the printer did not answer (Printer is then unknown)
+}
+
+// Flow is the kiosk's screen flow: a state machine that takes keys and the time and
+// returns what the display shows. It starts no goroutine and does no I/O of its own; it
+// calls the Kiosk for everything (login, selling, printing, reports). It is not safe for
+// concurrent use: one goroutine feeds it keys and ticks.
+type Flow struct {
+	k   *Kiosk
+	opt FlowOptions
+	log *slog.Logger
+
+	st     state
+	sel    int // the selected item of a list
+	top    int // the first row shown of a list or text
+	ed     *Editor
+	sess   *Session
+	status Status
+	last   time.Time // the last key
+
+	// sell
+	events []EventView
+	ev     int // index in events
+	ty     int // index in the event's types
+	qty    int
+	fresh  bool // the next digit replaces qty
+	buyer  string
+	sale   *Sale
+	// reports
+	scope    Scope
+	users    []catalog.User
+	repEvent string
+	period   journal.Period
+	perName  string
+	from     journal.Day
+	report   *journal.Report
+	// reprint, void
+	action   msg // mReprint or mVoid
+	saleSeq  uint64
+	voidSale *journal.Entry
+	apprID   string
+	lastSale uint64
+	// login, new user
+	loginID string
+	nu      NewUser
+	// message
+	note     string
+	noteNext state
+	noteEnd  time.Time // zero: stays until a key
+}
+
+// state is a screen of the flow.
+type state uint8
+
+const (
+	stIdle state = iota
+	stLoginID
+	stLoginPass
+	stMenu
+	stEvents
+	stTypes
+	stQty
+	stBuyer
+	stConfirm
+	stDone
+	stScope
+	stScopeUser
+	stRepEvent
+	stPeriod
+	stFrom
+	stTo
+	stReport
+	stSaleNo
+	stApproveID
+	stApprovePass
+	stVoidAsk
+	stNewEmail
+	stNewCode
+	stRole
+	stNewPass
+	stNewPass2
+	stMessage
+)
+
+// NewFlow returns a Flow on the idle screen.
+func NewFlow(k *Kiosk, opt FlowOptions) *Flow {
+	opt.Rows = max(opt.Rows, 2)
+	opt.Cols = max(opt.Cols, 16)
+	if opt.NoteTime <= 0 {
+		opt.NoteTime = 3 * time.Second
+	}
+	if opt.Locale == "" {
+		opt.Locale = catalog.LocaleEN
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Flow{k: k, opt: opt, log: log, last: k.Now()}
+}
+
+// Session returns the logged-in user's session, or nil.
+func (f *Flow) Session() *Session { return f.sess }
+
+// Screen returns what the display shows now.
+func (f *Flow) Screen() Screen { return f.render() }
+
+// SetStatus sets what the idle screen tells; it returns the screen and whether it changed.
+func (f *Flow) SetStatus(s Status) (Screen, bool) {
+	before := f.render()
+	f.status = s
+	after := f.render()
+	return after, !after.Equal(before)
+}
+
+// Tick moves the flow on with time: it commits a pending multi-tap letter after its pause,
+// ends a note after FlowOptions.NoteTime, and logs out (back to the idle screen) after the
+// outlet's Policy.IdleLogoutSec without a key. It returns the screen and whether it changed.
+func (f *Flow) Tick(now time.Time) (Screen, bool) {
+	before := f.render()
+	if f.st != stIdle && now.Sub(f.last) >= f.idleLimit() {
+		f.logout()
+	}
+	if f.ed != nil {
+		f.ed.Tick(now)
+	}
+	if f.st == stMessage && !f.noteEnd.IsZero() && !now.Before(f.noteEnd) {
+		f.to(f.noteNext)
+	}
+	after := f.render()
+	return after, !after.Equal(before)
+}
+
+func (f *Flow) idleLimit() time.Duration {
+	var p catalog.Policy
+	if cfg, err := f.k.Config(); err == nil {
+		p = cfg.Policy
+	}
+	return time.Duration(p.WithDefaults().IdleLogoutSec) * time.Second
+}
+
+// Key applies one key press and returns the next screen. Calls into the Kiosk (login,
+// selling, printing) run within ctx.
+func (f *Flow) Key(ctx context.Context, k device.Key) Screen {
+	now := f.k.Now()
+	f.last = now
+	f.key(ctx, k, now)
+	return f.render()
+}
+
+func (f *Flow) logout() {
+	if f.sess != nil {
+		f.log.Info("logout", "user", f.sess.User.Email)
+	}
+	*f = Flow{k: f.k, opt: f.opt, log: f.log, status: f.status, last: f.last}
+}
+
+// lang is the outlet's language.
+func (f *Flow) lang() lang {
+	if cfg, err := f.k.Config(); err == nil && cfg.Outlet.Locale != "" {
+		return langOf(cfg.Outlet.Locale)
+	}
+	return langOf(f.opt.Locale)
+}
+
+func (f *Flow) tr(m msg, args ...any) string { return f.lang().tr(m, args...) }
+
+func (f *Flow) config() *catalog.DeviceConfig {
+	cfg, err := f.k.Config()
+	if err != nil {
+		return &catalog.DeviceConfig{}
+	}
+	return cfg
+}
+
+func (f *Flow) money(minor int64) string { return f.lang().money(minor, f.config().Outlet.Currency) }
+
+func (f *Flow) isSupervisor() bool { return f.sess != nil && f.sess.IsSupervisor() }
+
+func (f *Flow) printed() bool { return f.config().Outlet.Delivery == catalog.DeliveryPrint }
+
+// to enters state st with a fresh list position and field.
+func (f *Flow) to(st state) {
+	f.st, f.sel, f.top, f.ed = st, 0, 0, nil
+	text := func(max int, masked, digitsFirst bool) *Editor {
+		e := &Editor{Kind: FieldText, MultiTap: f.opt.MultiTap, Masked: masked, Max: max, Pause: f.opt.TapPause}
+		if digitsFirst && f.opt.MultiTap {
+			e.Mode = TapDigits
+		}
+		return e
+	}
+	digits := func(max int) *Editor { return &Editor{Kind: FieldDigits, Max: max} }
+	switch st {
+	case stLoginID:
+		f.ed = text(catalog.MaxEmailLen, false, true)
+		f.ed.Set(f.loginID)
+	case stLoginPass, stApprovePass, stNewPass, stNewPass2:
+		f.ed = text(72, true, false)
+	case stApproveID:
+		f.ed = text(catalog.MaxEmailLen, false, true)
+	case stBuyer:
+		f.ed = text(catalog.MaxEmailLen, false, false)
+		f.ed.Set(f.buyer)
+	case stNewEmail:
+		f.ed = text(catalog.MaxEmailLen, false, false)
+		f.ed.Set(f.nu.Email)
+	case stNewCode:
+		f.ed = digits(catalog.MaxCodeLen)
+		f.ed.Set(f.nu.Code)
+	case stFrom, stTo:
+		f.ed = digits(8)
+	case stSaleNo:
+		f.ed = digits(10)
+		if f.lastSale > 0 {
+			f.ed.Set(strconv.FormatUint(f.lastSale, 10))
+		}
+	case stQty:
+		f.qty, f.fresh = 1, true
+	case stEvents:
+		f.sel = f.ev
+	case stTypes:
+		f.sel = f.ty
+	}
+}
+
+// say shows text, then goes to next: after a key, or for a note (a success) also after
+// NoteTime.
+func (f *Flow) say(next state, note bool, text string) {
+	f.to(stMessage)
+	f.note, f.noteNext, f.noteEnd = text, next, time.Time{}
+	if note {
+		f.noteEnd = f.k.Now().Add(f.opt.NoteTime)
+	}
+}
+
+// refuse shows the message for a refusal of the core, then goes to next. A session that
+// ended goes back to the idle screen.
+func (f *Flow) refuse(next state, err error) {
+	if errors.Is(err, ErrSessionEnded) {
+		f.logout()
+		next = stIdle
+	}
+	f.say(next, false, f.refusal(err))
+}
+
+// refusal is the message for an error of the core: one per sentinel error.
+func (f *Flow) refusal(err error) string {
+	l := f.lang()
+	var (
+		locked  *LockedError
+		soldOut *SoldOutError
+		perr    *PrinterError
+	)
+	switch {
+	case errors.As(err, &locked):
+		return l.tr(mLocked, locked.Until.In(f.config().Outlet.Location()).Format("15:04"))
+	case errors.As(err, &soldOut):
+		return l.tr(mSoldOut, soldOut.Left)
+	case errors.As(err, &perr) && errors.Is(perr.Err, ErrPrintFailed):
+		return l.tr(mPrintFailed, f.saleSeq, f.printerWords(perr))
+	case errors.As(err, &perr):
+		return l.tr(mPrinterNotReady, f.printerWords(perr))
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s.err) {
+			switch s.msg {
+			case mBadQuantity:
+				return l.tr(s.msg, MaxOrderTickets)
+			case mSoldOut:
+				return l.tr(s.msg, 0)
+			case mLocked:
+				return l.tr(s.msg, "--:--")
+			case mAlreadyVoided, mNoSuchSale, mPrintFailed:
+				return l.tr(s.msg, f.saleSeq)
+			case mPrinterNotReady:
+				return l.tr(s.msg, l.tr(mPrinterNoAnswer))
+			}
+			return l.tr(s.msg)
+		}
+	}
+	f.log.Error("kiosk refused", "err", err)
+	return l.tr(mError, err.Error())
+}
+
+// sentinels maps each sentinel error of the core to its message.
+var sentinels = []struct {
+	err error
+	msg msg
+}{
+	{ErrNoConfig, mNoConfig},
+	{ErrBadCredentials, mBadCredentials},
+	{ErrLocked, mLocked},
+	{ErrDisabled, mDisabled},
+	{ErrNotSupervisor, mNotSupervisor},
+	{ErrUnknownEvent, mUnknownEvent},
+	{ErrNotOnSale, mNotOnSale},
+	{ErrUnknownType, mUnknownType},
+	{ErrBadQuantity, mBadQuantity},
+	{ErrSoldOut, mSoldOut},
+	{ErrEmailRequired, mEmailRequired},
+	{ErrEmailNotAllowed, mEmailNotAllowed},
+	{ErrBadEmail, mBadEmail},
+	{ErrPrinterNotReady, mPrinterNotReady},
+	{ErrPrintFailed, mPrintFailed},
+	{ErrNotYourUser, mNotYourUser},
+	{ErrUserExists, mUserExists},
+	{ErrCodeExists, mCodeExists},
+	{ErrInvalidUser, mInvalidUser},
+	{ErrAlreadyVoided, mAlreadyVoided},
+	{ErrNoSuchSale, mNoSuchSale},
+	{ErrScope, mScopeRefused},
+	{ErrNotPrinted, mNotPrintedOutlet},
+	{ErrSessionEnded, mSessionEnded},
+	{ErrSelfDisable, mSelfDisable},
+}
+
+// printerWords says what is wrong with the printer of a refusal.
+func (f *Flow) printerWords(perr *PrinterError) string {
+	l := f.lang()
+	if perr.Status == (escpos.Status{}) && perr.Cause != nil {
+		return l.tr(mPrinterNoAnswer)
+	}
+	return l.printerWords(perr.Status)
+}
+
+// progress shows text while a slow call runs.
+func (f *Flow) progress(m msg) {
+	if f.opt.Progress == nil {
+		return
+	}
+	rows := make(Screen, f.opt.Rows)
+	for i := range rows {
+		rows[i] = fit("", f.opt.Cols)
+	}
+	rows[(f.opt.Rows-1)/2] = center(f.tr(m), f.opt.Cols)
+	f.opt.Progress(rows)
+}
+
+// kind is how a state takes keys and shows itself.
+type kind uint8
+
+const (
+	kindList  kind = iota // items to choose from
+	kindField             // one text field
+	kindText              // lines to read, OK to go on
+)
+
+func (st state) kind() kind {
+	switch st {
+	case stLoginID, stLoginPass, stBuyer, stFrom, stTo, stSaleNo, stApproveID, stApprovePass,
+		stNewEmail, stNewCode, stNewPass, stNewPass2:
+		return kindField
+	case stQty, stConfirm, stDone, stReport, stVoidAsk, stMessage, stIdle:
+		return kindText
+	}
+	return kindList
+}
+
+func (f *Flow) key(ctx context.Context, k device.Key, now time.Time) {
+	switch f.st {
+	case stIdle:
+		if _, err := f.k.Config(); err != nil || k.Kind == device.KeyCancel {
+			return
+		}
+		f.loginID = ""
+		f.to(stLoginID)
+		if k.Kind == device.KeyChar {
+			f.ed.Key(k, now)
+		}
+		return
+	case stMessage:
+		if k.Kind == device.KeyUp || k.Kind == device.KeyDown {
+			f.scroll(k)
+			return
+		}
+		f.to(f.noteNext)
+		return
+	case stQty:
+		f.qtyKey(k)
+		return
+	}
+	switch f.st.kind() {
+	case kindField:
+		switch k.Kind {
+		case device.KeyOK:
+			f.ed.Commit()
+			f.submit(ctx, strings.TrimSpace(f.ed.Value()))
+		case device.KeyCancel:
+			f.back()
+		default:
+			f.ed.Key(k, now)
+		}
+	case kindList:
+		n := len(f.items())
+		switch {
+		case k.Kind == device.KeyUp:
+			f.sel = max(0, f.sel-1)
+		case k.Kind == device.KeyDown:
+			f.sel = max(0, min(n-1, f.sel+1))
+		case k.IsDigit():
+			i := int(k.Rune - '1')
+			if k.Rune == '0' {
+				i = 9
+			}
+			if i < n {
+				f.sel = i
+			}
+		case k.Kind == device.KeyOK && n > 0:
+			f.choose(ctx, f.sel)
+		case k.Kind == device.KeyCancel:
+			f.back()
+		}
+	case kindText:
+		switch k.Kind {
+		case device.KeyUp, device.KeyDown:
+			f.scroll(k)
+		case device.KeyOK:
+			f.proceed(ctx)
+		case device.KeyCancel:
+			f.back()
+		}
+	}
+}
+
+// scroll moves the text of a text screen by one row.
+func (f *Flow) scroll(k device.Key) {
+	if k.Kind == device.KeyUp {
+		f.top = max(0, f.top-1)
+		return
+	}
+	_, lines, _ := f.text()
+	if f.top+f.page(f.st != stMessage) < len(lines) {
+		f.top++
+	}
+}
+
+func (f *Flow) qtyKey(k device.Key) {
+	switch {
+	case k.IsDigit():
+		d := int(k.Rune - '0')
+		switch {
+		case f.fresh:
+			f.qty = d
+		case f.qty*10+d <= 99:
+			f.qty = f.qty*10 + d
+		}
+		f.fresh = false
+	case k.Kind == device.KeyBackspace:
+		f.qty /= 10
+		f.fresh = false
+	case k.Kind == device.KeyUp:
+		f.qty = min(f.qty+1, MaxOrderTickets)
+		f.fresh = false
+	case k.Kind == device.KeyDown:
+		f.qty = max(f.qty-1, 1)
+		f.fresh = false
+	case k.Kind == device.KeyCancel:
+		f.back()
+	case k.Kind == device.KeyOK:
+		if f.qty < 1 || f.qty > MaxOrderTickets {
+			f.say(stQty, false, f.tr(mBadQuantity, MaxOrderTickets))
+			return
+		}
+		if f.printed() {
+			f.to(stConfirm)
+		} else {
+			f.to(stBuyer)
+		}
+	}
+}
+
+// back answers Cancel.
+func (f *Flow) back() {
+	switch f.st {
+	case stLoginID:
+		f.logout()
+	case stLoginPass:
+		f.to(stLoginID)
+	case stEvents, stDone, stScope, stSaleNo, stNewEmail, stReport:
+		if f.st == stReport {
+			f.to(stPeriod)
+			return
+		}
+		f.to(stMenu)
+	case stTypes:
+		f.to(stEvents)
+	case stQty:
+		f.to(stTypes)
+	case stBuyer:
+		f.to(stQty)
+	case stConfirm:
+		if f.printed() {
+			f.to(stQty)
+		} else {
+			f.to(stBuyer)
+		}
+	case stScopeUser:
+		f.to(stScope)
+	case stRepEvent:
+		if f.isSupervisor() {
+			f.to(stScope)
+		} else {
+			f.to(stMenu)
+		}
+	case stPeriod:
+		f.to(stRepEvent)
+	case stFrom:
+		f.to(stPeriod)
+	case stTo:
+		f.to(stFrom)
+	case stApproveID, stVoidAsk:
+		f.to(stSaleNo)
+	case stApprovePass:
+		f.to(stApproveID)
+	case stNewCode:
+		f.to(stNewEmail)
+	case stRole:
+		f.to(stNewCode)
+	case stNewPass:
+		f.to(stRole)
+	case stNewPass2:
+		f.to(stNewPass)
+	}
+}
+
+// menu is the main menu of the session's role.
+func (f *Flow) menu() []msg {
+	if f.isSupervisor() {
+		return []msg{mSell, mReports, mPrintReport, mReprint, mVoid, mNewUser, mLogout}
+	}
+	return []msg{mSell, mReports, mReprint, mLogout}
+}
+
+var scopes = []msg{mScopeMe, mScopeOutlet, mScopeUser}
+var periods = []msg{mWhole, mToday, mYesterday, m7Days, mThisMonth, mRange}
+var roles = []struct {
+	m msg
+	r catalog.Role
+}{{mCashier, catalog.RoleCashier}, {mSupervisor, catalog.RoleSupervisor}}
+
+// items returns the lines of a list screen.
+func (f *Flow) items() []string {
+	l := f.lang()
+	names := func(ms []msg) []string {
+		out := make([]string, len(ms))
+		for i, m := range ms {
+			out[i] = l.tr(m)
+		}
+		return out
+	}
+	w := f.opt.Cols - 4
+	switch f.st {
+	case stMenu:
+		return names(f.menu())
+	case stEvents:
+		loc := f.config().Outlet.Location()
+		out := make([]string, len(f.events))
+		for i, e := range f.events {
+			out[i] = l.date(e.Event.Start.In(loc), false) + " " + e.Event.Title
+		}
+		return out
+	case stTypes:
+		if f.ev >= len(f.events) {
+			return nil
+		}
+		out := []string{}
+		for _, t := range f.events[f.ev].Types {
+			right := f.money(t.Price)
+			if t.Capped && f.opt.Cols >= 20 {
+				right = "(" + strconv.FormatInt(t.Left, 10) + ") " + right
+			}
+			out = append(out, pair(t.Name, right, w))
+		}
+		return out
+	case stScope:
+		return names(scopes)
+	case stScopeUser:
+		out := make([]string, len(f.users))
+		for i, u := range f.users {
+			out[i] = u.Email
+		}
+		return out
+	case stRepEvent:
+		out := []string{l.tr(mAllEvents)}
+		for _, e := range f.config().Events {
+			out = append(out, e.Title)
+		}
+		return out
+	case stPeriod:
+		return names(periods)
+	case stRole:
+		out := make([]string, len(roles))
+		for i, r := range roles {
+			out[i] = l.tr(r.m)
+		}
+		return out
+	}
+	return nil
+}
+
+// choose acts on item i of a list.
+func (f *Flow) choose(ctx context.Context, i int) {
+	switch f.st {
+	case stMenu:
+		f.menuItem(ctx, f.menu()[i])
+	case stEvents:
+		f.ev, f.ty = i, 0
+		if !f.events[i].OnSale {
+			f.say(stEvents, false, f.tr(mNotOnSale))
+			return
+		}
+		f.to(stTypes)
+	case stTypes:
+		f.ty = i
+		if t := f.events[f.ev].Types[i]; t.Capped && t.Left <= 0 {
+			f.say(stTypes, false, f.tr(mSoldOut, 0))
+			return
+		}
+		f.to(stQty)
+	case stScope:
+		switch scopes[i] {
+		case mScopeMe:
+			f.scope = Scope{Kind: ScopeMe}
+		case mScopeOutlet:
+			f.scope = Scope{Kind: ScopeOutlet}
+		case mScopeUser:
+			users, err := f.k.Subtree(f.sess.User.Email)
+			if err != nil {
+				f.refuse(stScope, err)
+				return
+			}
+			if len(users) == 0 {
+				f.say(stScope, false, f.tr(mNoUsers))
+				return
+			}
+			f.users = users
+			f.to(stScopeUser)
+			return
+		}
+		f.to(stRepEvent)
+	case stScopeUser:
+		f.scope = Scope{Kind: ScopeUser, User: f.users[i].Email}
+		f.to(stRepEvent)
+	case stRepEvent:
+		f.repEvent = ""
+		if i > 0 {
+			f.repEvent = f.config().Events[i-1].ID
+		}
+		f.to(stPeriod)
+	case stPeriod:
+		now, loc := f.k.Now(), f.config().Outlet.Location()
+		var p journal.Period
+		switch periods[i] {
+		case mWhole:
+			p = journal.Whole()
+		case mToday:
+			p = journal.Today(now, loc)
+		case mYesterday:
+			p = journal.Yesterday(now, loc)
+		case m7Days:
+			p = journal.LastDays(now, loc, 7)
+		case mThisMonth:
+			p = journal.ThisMonth(now, loc)
+		case mRange:
+			f.to(stFrom)
+			return
+		}
+		f.perName = f.tr(periods[i])
+		f.runReport(p)
+	case stRole:
+		f.nu.Role = roles[i].r
+		f.to(stNewPass)
+	}
+}
+
+func (f *Flow) menuItem(ctx context.Context, m msg) {
+	switch m {
+	case mSell:
+		evs, err := f.k.Events()
+		if err != nil {
+			f.refuse(stMenu, err)
+			return
+		}
+		if len(evs) == 0 {
+			f.say(stMenu, false, f.tr(mNoEvents))
+			return
+		}
+		f.events, f.ev, f.ty = evs, 0, 0
+		f.to(stEvents)
+	case mReports:
+		if f.isSupervisor() {
+			f.to(stScope)
+			return
+		}
+		f.scope = Scope{Kind: ScopeMe}
+		f.to(stRepEvent)
+	case mPrintReport:
+		f.scope, f.repEvent, f.perName = Scope{Kind: ScopeOutlet}, "", f.tr(mToday)
+		p := journal.Today(f.k.Now(), f.config().Outlet.Location())
+		r, err := f.k.Report(f.sess, f.scope, "", p)
+		if err != nil {
+			f.refuse(stMenu, err)
+			return
+		}
+		f.report, f.period = r, p
+		f.printReport(ctx, stMenu)
+	case mReprint, mVoid:
+		f.action = m
+		f.to(stSaleNo)
+	case mNewUser:
+		f.nu = NewUser{}
+		f.to(stNewEmail)
+	case mLogout:
+		f.logout()
+	}
+}
+
+// submit takes the value of a field on OK.
+func (f *Flow) submit(ctx context.Context, v string) {
+	switch f.st {
+	case stLoginID:
+		if v == "" {
+			return
+		}
+		f.loginID = v
+		f.to(stLoginPass)
+	case stLoginPass:
+		f.progress(mChecking)
+		s, err := f.k.Login(f.loginID, v)
+		if err != nil {
+			f.refuse(stLoginID, err)
+			return
+		}
+		f.sess, f.lastSale = s, 0
+		f.to(stMenu)
+	case stBuyer:
+		f.buyer = v
+		if err := catalog.ValidEmail(v); err != nil {
+			f.say(stBuyer, false, f.tr(mBadEmail))
+			return
+		}
+		f.to(stConfirm)
+	case stFrom, stTo:
+		d, ok := parseDay(v)
+		if !ok {
+			f.say(f.st, false, f.tr(mBadDate, v))
+			return
+		}
+		if f.st == stFrom {
+			f.from = d
+			f.to(stTo)
+			return
+		}
+		from, to := f.from, d
+		if to < from {
+			from, to = to, from
+		}
+		l := f.lang()
+		f.perName = l.date(from.Date(), false) + "-" + l.date(to.Date(), false)
+		f.runReport(journal.Period{From: from, To: to})
+	case stSaleNo:
+		n, err := strconv.ParseUint(v, 10, 64)
+		f.saleSeq = n
+		if err != nil || n == 0 {
+			f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
+			return
+		}
+		switch {
+		case f.action == mVoid:
+			e, err := f.k.Store().Entry(n)
+			if err != nil || e.Kind != journal.KindSale || e.Sale == nil {
+				f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
+				return
+			}
+			f.voidSale = e
+			f.to(stVoidAsk)
+		case f.isSupervisor():
+			f.reprint(ctx, f.sess.User) // a supervisor approves its own reprint
+		default:
+			f.to(stApproveID)
+		}
+	case stApproveID:
+		if v == "" {
+			return
+		}
+		f.apprID = v
+		f.to(stApprovePass)
+	case stApprovePass:
+		f.progress(mChecking)
+		u, err := f.k.Approve(f.apprID, v)
+		if err != nil {
+			f.refuse(stApproveID, err)
+			return
+		}
+		f.reprint(ctx, u)
+	case stNewEmail:
+		f.nu.Email = v
+		if err := catalog.ValidEmail(v); err != nil {
+			f.say(stNewEmail, false, f.tr(mBadEmail))
+			return
+		}
+		f.to(stNewCode)
+	case stNewCode:
+		f.nu.Code = v
+		if err := catalog.ValidCode(v); err != nil {
+			f.say(stNewCode, false, f.tr(mCodeBad, catalog.MinCodeLen, catalog.MaxCodeLen))
+			return
+		}
+		f.to(stRole)
+	case stNewPass:
+		if utf8.RuneCountInString(v) < catalog.MinPasswordLen || len(v) > 72 {
+			f.say(stNewPass, false, f.tr(mPassShort, catalog.MinPasswordLen))
+			return
+		}
+		f.nu.Password = v
+		f.to(stNewPass2)
+	case stNewPass2:
+		if v != f.nu.Password {
+			f.say(stNewPass, false, f.tr(mPassMismatch))
+			return
+		}
+		f.progress(mSaving)
+		u, err := f.k.CreateUser(f.sess, f.nu)
+		if err != nil {
+			f.refuse(stNewEmail, err)
+			return
+		}
+		f.nu = NewUser{}
+		f.say(stMenu, true, f.tr(mUserCreated, u.Email))
+	}
+}
+
+// parseDay reads a date typed as 8 digits, YYYYMMDD.
+func parseDay(v string) (journal.Day, bool) {
+	if len(v) != 8 {
+		return 0, false
+	}
+	d, err := journal.ParseDay(v[:4] + "-" + v[4:6] + "-" + v[6:])
+	return d, err == nil
+}
+
+// proceed answers OK on a text screen.
+func (f *Flow) proceed(ctx context.Context) {
+	switch f.st {
+	case stConfirm:
+		f.sell(ctx)
+	case stDone:
+		f.another()
+	case stReport:
+		f.printReport(ctx, stReport)
+	case stVoidAsk:
+		f.progress(mSaving)
+		if _, err := f.k.Void(f.sess, f.saleSeq, f.sess.User, "voided at the kiosk"); err != nil {
+			f.refuse(stSaleNo, err)
+			return
+		}
+		f.say(stMenu, true, f.tr(mVoided, f.saleSeq))
+	}
+}
+
+// sell makes the order on the confirm screen.
+func (f *Flow) sell(ctx context.Context) {
+	ev := f.events[f.ev]
+	t := ev.Types[f.ty]
+	o := Order{Event: ev.Event.ID, Lines: []OrderLine{{Type: t.ID, Qty: f.qty}}}
+	if !f.printed() {
+		o.Buyer = f.buyer
+		f.progress(mSaving)
+	} else {
+		f.progress(mPrinting)
+	}
+	sale, err := f.k.Sell(ctx, f.sess, o)
+	if err != nil {
+		next := stConfirm
+		switch {
+		case errors.Is(err, ErrSoldOut), errors.Is(err, ErrBadQuantity):
+			f.reload()
+			next = stQty
+		case errors.Is(err, ErrNotOnSale), errors.Is(err, ErrUnknownEvent), errors.Is(err, ErrUnknownType):
+			f.reload()
+			next = stEvents
+		case errors.Is(err, ErrBadEmail), errors.Is(err, ErrEmailRequired):
+			next = stBuyer
+		}
+		f.refuse(next, err)
+		return
+	}
+	f.sale, f.lastSale, f.saleSeq = sale, sale.Entry.Seq, sale.Entry.Seq
+	f.to(stDone)
+}
+
+// reload reads the events again (what is left changes with every sale), keeping the
+// chosen event and type when they are still there.
+func (f *Flow) reload() {
+	evs, err := f.k.Events()
+	if err != nil {
+		return
+	}
+	id := ""
+	if f.ev < len(f.events) {
+		id = f.events[f.ev].Event.ID
+	}
+	f.events, f.ev = evs, 0
+	for i, e := range evs {
+		if e.Event.ID == id {
+			f.ev = i
+		}
+	}
+	if f.ev >= len(evs) || f.ty >= len(evs[f.ev].Types) {
+		f.ty = 0
+	}
+}
+
+// another starts a new order for the same event.
+func (f *Flow) another() {
+	f.reload()
+	f.buyer = ""
+	if f.ev >= len(f.events) {
+		f.to(stMenu)
+		return
+	}
+	f.to(stTypes)
+}
+
+func (f *Flow) reprint(ctx context.Context, approver catalog.User) {
+	f.progress(mPrinting)
+	e, err := f.k.Reprint(ctx, f.sess, f.saleSeq, approver)
+	if err != nil {
+		next := stSaleNo
+		if errors.Is(err, ErrPrintFailed) {
+			next = stMenu
+		}
+		f.refuse(next, err)
+		return
+	}
+	f.say(stMenu, true, f.tr(mReprinted, f.saleSeq, e.Reprint.Copy))
+}
+
+func (f *Flow) runReport(p journal.Period) {
+	r, err := f.k.Report(f.sess, f.scope, f.repEvent, p)
+	if err != nil {
+		f.refuse(stPeriod, err)
+		return
+	}
+	f.report, f.period = r, p
+	f.to(stReport)
+}
+
+func (f *Flow) printReport(ctx context.Context, next state) {
+	f.progress(mPrinting)
+	title := f.tr(mReport) + " " + f.scopeName() + " " + f.perName
+	err := f.k.PrintReport(ctx, f.sess, title, f.report)
+	var perr *PrinterError
+	switch {
+	case errors.As(err, &perr) && errors.Is(err, ErrPrintFailed):
+		f.say(next, false, f.tr(mReportNotPrinted, f.printerWords(perr)))
+	case err != nil:
+		f.refuse(next, err)
+	default:
+		f.say(next, true, f.tr(mReportPrinted))
+	}
+}
+
+func (f *Flow) scopeName() string {
+	switch f.scope.Kind {
+	case ScopeOutlet:
+		return f.config().Outlet.Name
+	case ScopeUser:
+		return f.scope.User
+	}
+	if f.sess != nil {
+		return f.sess.User.Email
+	}
+	return ""
+}
+
+// text returns the title, lines and hint of a text screen. Lines longer than the display
+// are wrapped by render.
+func (f *Flow) text() (title string, lines []string, hint string) {
+	l := f.lang()
+	w := f.opt.Cols
+	switch f.st {
+	case stMessage:
+		return "", []string{f.note}, ""
+	case stQty:
+		t := f.events[f.ev].Types[f.ty]
+		cursor := ""
+		if !f.fresh {
+			cursor = "_"
+		}
+		lines = []string{
+			pair(l.tr(mQty, f.qty)+cursor, f.money(int64(f.qty)*t.Price), w),
+			"x " + f.money(t.Price),
+		}
+		if t.Capped {
+			lines = append(lines, l.tr(mLeft, t.Left))
+		}
+		return t.Name, lines, l.tr(mHintQty)
+	case stConfirm:
+		ev := f.events[f.ev]
+		t := ev.Types[f.ty]
+		lines = []string{
+			fmt.Sprintf("%d x %s", f.qty, t.Name),
+			pair(l.tr(mTotal), f.money(int64(f.qty)*t.Price), w),
+		}
+		hint = l.tr(mHintPrint)
+		if !f.printed() {
+			lines = append(lines, f.buyer)
+			hint = l.tr(mHintSell)
+		}
+		return ev.Event.Title, lines, hint
+	case stDone:
+		s := f.sale.Entry.Sale
+		lines = []string{
+			l.tr(mTickets, len(s.Tickets)),
+			pair(l.tr(mTotal), f.money(s.Total), w),
+		}
+		if s.Buyer != "" {
+			lines = append(lines, l.tr(mEmailTo, s.Buyer))
+		}
+		var perr *PrinterError
+		if errors.As(f.sale.PrintErr, &perr) {
+			lines = append(lines, l.tr(mNotPrinted, f.printerWords(perr)))
+		}
+		return l.tr(mSaleNo, f.sale.Entry.Seq), lines, l.tr(mHintDone)
+	case stVoidAsk:
+		s := f.voidSale.Sale
+		name := s.Event
+		if e, ok := f.config().Event(s.Event); ok {
+			name = e.Title
+		}
+		lines = []string{name, l.tr(mTickets, len(s.Tickets)), pair(l.tr(mTotal), l.money(s.Total, s.Currency), w)}
+		return l.tr(mVoidAsk, f.saleSeq), lines, l.tr(mHintYesNo)
+	case stReport:
+		return f.reportText()
+	}
+	return "", nil, ""
+}
+
+func (f *Flow) reportText() (string, []string, string) {
+	l := f.lang()
+	w := f.opt.Cols
+	cfg := f.config()
+	lines := []string{f.scopeName()}
+	r := f.report
+	lastEvent := ""
+	for _, row := range r.Rows {
+		ev, ok := cfg.Event(row.Event)
+		evName, typeName := row.Event, row.Type
+		if ok {
+			evName = ev.Title
+			if t, ok := ev.Type(row.Type); ok {
+				typeName = t.Name
+			}
+		}
+		indent := ""
+		if f.repEvent == "" {
+			indent = " "
+			if row.Event != lastEvent {
+				lines = append(lines, evName)
+				lastEvent = row.Event
+			}
+		}
+		lines = append(lines, pair(indent+typeName, strconv.FormatInt(row.Tickets, 10)+" "+l.money(row.Amount, cfg.Outlet.Currency), w))
+	}
+	if len(r.Rows) == 0 {
+		lines = append(lines, l.tr(mNoSales))
+	}
+	lines = append(lines, pair(l.tr(mTotal), strconv.FormatInt(r.Total.Tickets, 10)+" "+l.money(r.Total.Amount, cfg.Outlet.Currency), w))
+	return l.tr(mReport) + ": " + f.perName, lines, l.tr(mHintPrint)
+}
+
+// title is the top row of a list or field screen.
+func (f *Flow) title() string {
+	l := f.lang()
+	switch f.st {
+	case stLoginID:
+		return l.tr(mLoginID)
+	case stLoginPass:
+		return l.tr(mPassword)
+	case stMenu:
+		name := f.sess.User.Email
+		if i := strings.IndexByte(name, '@'); i > 0 {
+			name = name[:i]
+		}
+		return l.tr(mMenu) + ": " + name
+	case stEvents:
+		return l.tr(mEvents)
+	case stTypes:
+		return f.events[f.ev].Event.Title
+	case stBuyer:
+		return l.tr(mBuyer)
+	case stScope:
+		return l.tr(mScope)
+	case stScopeUser:
+		return l.tr(mUser)
+	case stRepEvent:
+		return l.tr(mReport) + ": " + f.scopeName()
+	case stPeriod:
+		return l.tr(mPeriod)
+	case stFrom:
+		return l.tr(mFrom)
+	case stTo:
+		return l.tr(mTo)
+	case stSaleNo:
+		return l.tr(f.action) + ": " + l.tr(mSaleNumber)
+	case stApproveID:
+		return l.tr(mApproveID)
+	case stApprovePass:
+		return l.tr(mApprovePass)
+	case stNewEmail:
+		return l.tr(mNewEmail)
+	case stNewCode:
+		return l.tr(mNewCode)
+	case stRole:
+		return l.tr(mRole)
+	case stNewPass:
+		return l.tr(mNewPass)
+	case stNewPass2:
+		return l.tr(mNewPass2)
+	}
+	return ""
+}
+
+// page is how many rows of a list or text a screen shows below its title (with a title)
+// and above its hint row (4 rows and more).
+func (f *Flow) page(titled bool) int {
+	n := f.opt.Rows
+	if titled {
+		n--
+		if f.opt.Rows >= 4 {
+			n--
+		}
+	}
+	return max(1, n)
+}
+
+// render draws the current state.
+func (f *Flow) render() Screen {
+	if f.st == stIdle {
+		return f.renderIdle()
+	}
+	rows, cols := f.opt.Rows, f.opt.Cols
+	out := make(Screen, 0, rows)
+	switch f.st.kind() {
+	case kindField:
+		out = append(out, fit(f.title(), cols), f.ed.Display(cols))
+	case kindList:
+		out = append(out, fit(f.title(), cols))
+		items := f.items()
+		page := rows - 1
+		f.top = window(f.top, f.sel, len(items), page)
+		scrolls := len(items) > page
+		for i := f.top; i < len(items) && i < f.top+page; i++ {
+			sel, num := " ", "  "
+			if i == f.sel {
+				sel = string(markSel)
+			}
+			if i < 9 {
+				num = strconv.Itoa(i+1) + " "
+			}
+			mark := ""
+			if scrolls {
+				mark = " "
+				if i == f.top && f.top > 0 {
+					mark = string(markUp)
+				}
+				if i == f.top+page-1 && i < len(items)-1 {
+					mark = string(markDown)
+				}
+			}
+			w := cols - 3 - utf8.RuneCountInString(mark)
+			out = append(out, sel+num+fit(items[i], w)+mark)
+		}
+	case kindText:
+		title, raw, hint := f.text()
+		titled := f.st != stMessage
+		if titled {
+			out = append(out, fit(title, cols))
+		}
+		if rows < 4 && hint != "" {
+			raw = append(raw, hint)
+		}
+		page := f.page(titled)
+		var lines []string
+		for _, s := range raw {
+			lines = append(lines, wrap(s, cols)...)
+		}
+		if len(lines) > page {
+			// Room for the scroll marks.
+			lines = lines[:0]
+			for _, s := range raw {
+				lines = append(lines, wrap(s, cols-1)...)
+			}
+		}
+		f.top = max(0, min(f.top, len(lines)-page))
+		for i := f.top; i < len(lines) && i < f.top+page; i++ {
+			if len(lines) <= page {
+				out = append(out, fit(lines[i], cols))
+				continue
+			}
+			mark := " "
+			if i == f.top && f.top > 0 {
+				mark = string(markUp)
+			}
+			if i == f.top+page-1 && i < len(lines)-1 {
+				mark = string(markDown)
+			}
+			out = append(out, fit(lines[i], cols-1)+mark)
+		}
+		if titled && rows >= 4 && hint != "" {
+			for len(out) < rows-1 {
+				out = append(out, fit("", cols))
+			}
+			out = append(out, fit(hint, cols))
+		}
+	}
+	for len(out) < rows {
+		out = append(out, fit("", cols))
+	}
+	return out[:rows]
+}
+
+// renderIdle draws the idle screen: the outlet's name with the link glyph, the printer's
+// state, the unsent entries, and how to log in.
+func (f *Flow) renderIdle() Screen {
+	rows, cols := f.opt.Rows, f.opt.Cols
+	l := f.lang()
+	glyph := device.GlyphSynced
+	switch {
+	case !f.status.Online:
+		glyph = device.GlyphOffline
+	case f.status.Unsynced > 0:
+		glyph = device.GlyphPending
+	}
+	cfg, err := f.k.Config()
+	if err != nil {
+		out := Screen{pair("", string(glyph), cols)}
+		for _, s := range wrap(l.tr(mNoConfig), cols) {
+			out = append(out, fit(s, cols))
+		}
+		for len(out) < rows {
+			out = append(out, fit("", cols))
+		}
+		return out[:rows]
+	}
+	out := Screen{pair(cfg.Outlet.Name, string(glyph), cols)}
+	printer := ""
+	if cfg.Outlet.Delivery == catalog.DeliveryPrint {
+		printer = l.printerWords(f.status.Printer)
+		if f.status.PrinterErr != nil {
+			printer = l.tr(mPrinterNoAnswer)
+		}
+	}
+	if rows == 2 {
+		left := printer
+		if left == "" {
+			left = l.tr(mIdleLogin)
+		}
+		right := ""
+		if f.status.Unsynced > 0 {
+			right = strconv.FormatUint(f.status.Unsynced, 10)
+		}
+		return append(out, pair(left, right, cols))
+	}
+	var lines []string
+	if printer != "" {
+		lines = append(lines, l.tr(mPrinter, printer))
+	}
+	lines = append(lines, l.tr(mUnsent, f.status.Unsynced))
+	for len(out) < rows-1 && len(lines) > 0 {
+		out = append(out, fit(lines[0], cols))
+		lines = lines[1:]
+	}
+	for len(out) < rows-1 {
+		out = append(out, fit("", cols))
+	}
+	return append(out, fit(l.tr(mIdleLogin), cols))
+}
