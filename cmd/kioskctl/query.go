@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ticketkiosk/escpos"
+	"ticketkiosk/hub"
+	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
+)
+
+// parseDay reads --from/--to: a date 2006-01-02 (a day in each outlet's time zone).
+func parseDay(flag, s string, def journal.Day) (journal.Day, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := journal.ParseDay(s)
+	if err != nil {
+		return 0, fmt.Errorf("--%s %q: want a date such as 2026-12-01", flag, s)
+	}
+	return d, nil
+}
+
+func (a *app) reportCmd() *cobra.Command {
+	var f hub.Filter
+	var from, to, by, format string
+	cmd := &cobra.Command{
+		Use:   "report [--outlet O] [--user EMAIL] [--event E] [--from DAY] [--to DAY] [--by outlet|user|event|type|day] [--format table|csv|json]",
+		Short: "Sales over the hub's counters, net of voids",
+		Long: `report sums the hub's counters (tickets, amount and voided tickets, net of voids)
+of the whole distribution period, or of --from/--to (dates, both included, each outlet's
+days in its own time zone), grouped --by outlet, user, event, type (event and ticket type,
+as the kiosk's own report) or day. table is aligned with a total line; csv has amounts in
+minor units; json is the whole report.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			var err error
+			if f.By, err = hub.ParseBy(by); err != nil {
+				return err
+			}
+			if f.Period.From, err = parseDay("from", from, journal.MinDay); err != nil {
+				return err
+			}
+			if f.Period.To, err = parseDay("to", to, journal.MaxDay); err != nil {
+				return err
+			}
+			if f.Period.To < f.Period.From {
+				return fmt.Errorf("--to %s is before --from %s", to, from)
+			}
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return fmt.Errorf("--format %q is none of table, csv, json", format)
+			}
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			l, err := h.OpenLedger(ledger.Options{})
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			r, err := hub.MakeReport(l.Counters, f)
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "csv":
+				return r.WriteCSV(a.stdout)
+			case "json":
+				return r.WriteJSON(a.stdout)
+			}
+			return r.WriteTable(a.stdout)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.Outlet, "outlet", "", "only this outlet")
+	fl.StringVar(&f.User, "user", "", "only this seller (email)")
+	fl.StringVar(&f.Event, "event", "", "only this event")
+	fl.StringVar(&from, "from", "", "first day, 2006-01-02")
+	fl.StringVar(&to, "to", "", "last day, 2006-01-02")
+	fl.StringVar(&by, "by", "type", "group by outlet, user, event, type or day")
+	fl.StringVar(&format, "format", "table", "table, csv or json")
+	return cmd
+}
+
+func (a *app) verifyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify CODE",
+		Short: "Check a ticket code: signature, then the central store",
+		Long: `verify checks a ticket code (or the URL of a QR code ending in it): first the
+issuing device's signature with its public key from the catalogue, then the hub's ledger.
+
+Exit status: 0 the ticket is valid (sold, not voided); 1 the sale was voided or the hub
+does not have it (not synced yet, or never sold); 2 the code is bad (malformed, unknown
+device, bad signature).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			l, err := h.OpenLedger(ledger.Options{})
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			v, err := h.Verify(args[0], l)
+			if err != nil {
+				return err
+			}
+			f := v.Facts
+			switch v.Verdict {
+			case hub.BadTicket:
+				return &exitError{code: 2, err: fmt.Errorf("BAD: %s", v.Reason)}
+			case hub.Valid:
+				fmt.Fprintf(a.stdout, "VALID %s\n", f.Short())
+			default:
+				fmt.Fprintf(a.stdout, "%s %s: %s\n", strings.ToUpper(string(v.Verdict)), f.Short(), v.Reason)
+			}
+			fmt.Fprintf(a.stdout, "device %s sale %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
+			if v.Sale != nil {
+				fmt.Fprintf(a.stdout, "sold %s by %s at outlet %s\n", v.Sale.WallTime().UTC().Format(time.RFC3339), v.Sale.Actor, v.Sale.Sale.Outlet)
+			}
+			if v.Verdict != hub.Valid {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) resendCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resend SALE",
+		Short: "Send a sale's tickets by email again",
+		Long: `resend queues the email of a sale again; the running hub service (serve) sends it
+within seconds. SALE is DEVICE-SEQ, DEVICE:SEQ, a printed short code DEVICE-SEQ-N or one of
+the sale's ticket codes.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			refs, err := hub.ParseSale(args[0])
+			if err != nil {
+				return err
+			}
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			m, err := h.Resend(refs...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "email of sale %s:%d to %s queued again (resend %d)\n", m.Device, m.Seq, m.To, m.Resends)
+			return nil
+		},
+	}
+}
+
+func (a *app) brokerCmd() *cobra.Command {
+	var o hub.BrokerOptions
+	var pwFile string
+	cmd := &cobra.Command{
+		Use:   "broker --listen ADDR [--username U --password-file F]",
+		Short: "Run the embedded MQTT broker (demos and tests)",
+		Long: `broker runs an embedded MQTT broker (mochi-mqtt) until SIGINT or SIGTERM. With
+--username, clients must log in with it and the password in --password-file (its first
+line). Production uses Mosquitto or a broker cluster.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if (o.Username == "") != (pwFile == "") {
+				return errors.New("--username and --password-file go together")
+			}
+			if pwFile != "" {
+				b, err := os.ReadFile(pwFile)
+				if err != nil {
+					return fmt.Errorf("--password-file: %w", err)
+				}
+				o.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
+				if o.Password == "" {
+					return errors.New("--password-file: the password is empty")
+				}
+			}
+			o.Logger = a.logger()
+			b, err := hub.StartBroker(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "broker listening on %s\n", b.Addr())
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			<-ctx.Done()
+			o.Logger.Info("broker stopping")
+			return b.Close()
+		},
+	}
+	cmd.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:1883", "TCP address to listen on")
+	cmd.Flags().StringVar(&o.Username, "username", "", "require this username")
+	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the password")
+	return cmd
+}
+
+func (a *app) escposCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "escpos", Short: "ESC/POS tools: the virtual printer"}
+	var png, txt string
+	var width int
+	render := &cobra.Command{
+		Use:   "render FILE [--png OUT] [--txt OUT]",
+		Short: "Render an ESC/POS byte stream as the printer would print it",
+		Long: `render runs FILE (ESC/POS bytes, "-" for standard input) through the virtual
+printer and writes the paper as a PNG (--png) and as a text transcript (--txt, "-" for
+standard output) with QR codes, barcodes and cuts as markers.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if png == "" && txt == "" {
+				return errors.New("give --png OUT, --txt OUT or both")
+			}
+			var data []byte
+			var err error
+			if args[0] == "-" {
+				data, err = readAll(a.stdin)
+			} else {
+				data, err = os.ReadFile(args[0])
+			}
+			if err != nil {
+				return err
+			}
+			p, rerr := escpos.Render(data, escpos.RenderOptions{Width: width})
+			if p == nil {
+				return fmt.Errorf("render %s: %w", args[0], rerr)
+			}
+			if png != "" {
+				f, err := os.Create(png)
+				if err != nil {
+					return err
+				}
+				if err := p.WritePNG(f); err != nil {
+					f.Close()
+					return err
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+			}
+			if txt == "-" {
+				fmt.Fprint(a.stdout, p.Text)
+			} else if txt != "" {
+				if err := os.WriteFile(txt, []byte(p.Text), 0o644); err != nil {
+					return err
+				}
+			}
+			if rerr != nil {
+				return fmt.Errorf("render %s: %w", args[0], rerr)
+			}
+			return nil
+		},
+	}
+	render.Flags().StringVar(&png, "png", "", "write the paper as a PNG")
+	render.Flags().StringVar(&txt, "txt", "", "write the text transcript (- for stdout)")
+	render.Flags().IntVar(&width, "width", 0, "paper width in dots (default: the profile's, 576 for 80 mm)")
+	cmd.AddCommand(render)
+	return cmd
+}

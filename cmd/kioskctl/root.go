@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"ticketkiosk/hub"
+	"ticketkiosk/internal/version"
+)
+
+// app is what every command shares: the streams and the global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	dir            string
+	logLevel       string
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "kioskctl",
+		Short: "The organiser's hub: catalogue, config push, journal collection, reports",
+		Long: `kioskctl is the organiser's side of the ticket kiosks.
+
+Admins keep outlets, events, users and devices in the hub directory (--dir, or the
+environment variable KIOSKCTL_DIR), push each device's signed configuration over MQTT,
+run the hub service that collects every device's journal (serve), and ask for reports,
+ticket checks and device status.`,
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&a.dir, "dir", os.Getenv("KIOSKCTL_DIR"), "hub directory (default $KIOSKCTL_DIR)")
+	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.AddCommand(
+		a.initCmd(),
+		a.outletCmd(),
+		a.eventCmd(),
+		a.linkCmd(),
+		a.userCmd(),
+		a.deviceCmd(),
+		a.pushCmd(),
+		a.serveCmd(),
+		a.reportCmd(),
+		a.statusCmd(),
+		a.verifyCmd(),
+		a.brokerCmd(),
+		a.escposCmd(),
+		a.resendCmd(),
+	)
+	for _, c := range extraCommands {
+		root.AddCommand(c(a))
+	}
+	return root
+}
+
+// extraCommands are commands registered by other files of this package (kioskctl demo is
+// added there, by its own file, without touching this one).
+var extraCommands []func(*app) *cobra.Command
+
+func (a *app) logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(a.logLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func (a *app) needDir() error {
+	if a.dir == "" {
+		return errors.New("no hub directory: give --dir or set KIOSKCTL_DIR")
+	}
+	return nil
+}
+
+// open opens the hub in --dir.
+func (a *app) open() (*hub.Hub, error) {
+	if err := a.needDir(); err != nil {
+		return nil, err
+	}
+	return hub.Open(a.dir, hub.Options{Logger: a.logger()})
+}
+
+// readPassword reads a password from standard input: without echo from a terminal,
+// otherwise the first line of the stream.
+func (a *app) readPassword(prompt string) (string, error) {
+	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(a.stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("read password: standard input is empty (give the password on stdin)")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (a *app) initCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create the hub key and the central store in --dir",
+		Long: `init creates the hub's Ed25519 key (hub.key, mode 0600) and its central store
+(hub.db) in the hub directory, and prints the hub's public key for the [hub] section of
+every kioskd.toml. It refuses a directory that already holds a hub key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.needDir(); err != nil {
+				return err
+			}
+			pub, err := hub.Init(a.dir, hub.Options{Logger: a.logger()})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "hub created in %s\npublic key: %s\n", a.dir, encodeKey(pub))
+			return nil
+		},
+	}
+}

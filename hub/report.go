@@ -1,0 +1,176 @@
+package hub
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"ticketkiosk/journal"
+)
+
+// By is what a report groups by.
+type By string
+
+// Groupings.
+const (
+	ByOutlet By = "outlet"
+	ByUser   By = "user"
+	ByEvent  By = "event"
+	ByType   By = "type" // event and ticket type, as the device's own report
+	ByDay    By = "day"
+)
+
+// ParseBy reads a grouping name.
+func ParseBy(s string) (By, error) {
+	switch b := By(s); b {
+	case ByOutlet, ByUser, ByEvent, ByType, ByDay:
+		return b, nil
+	}
+	return "", fmt.Errorf("%w: --by %q is none of outlet, user, event, type, day", ErrInvalid, s)
+}
+
+// Filter selects the counters of a report. Empty strings select everything.
+type Filter struct {
+	Outlet string
+	User   string // seller's email, in any case
+	Event  string
+	Period journal.Period
+	By     By
+}
+
+// CounterSource calls fn for every hub counter: ledger.Ledger.Counters.
+type CounterSource func(fn func(outlet string, k journal.Key, t journal.Tally)) error
+
+// ReportRow is one group of a report.
+type ReportRow struct {
+	Group []string `json:"group"` // the grouping's values: one, or event and type for ByType
+	journal.Tally
+}
+
+// Report is a hub report: counters summed by one grouping, in group order, and the total.
+type Report struct {
+	By     By             `json:"by"`
+	Period journal.Period `json:"period"`
+	Rows   []ReportRow    `json:"rows"`
+	Total  journal.Tally  `json:"total"`
+}
+
+// MakeReport sums the counters that match f. Its rows for ByType with an outlet (and user)
+// filter are the same numbers as that device's own report (store.Report) when the device is
+// the outlet's only one and the hub has its whole journal.
+func MakeReport(src CounterSource, f Filter) (*Report, error) {
+	if f.Period == (journal.Period{}) {
+		f.Period = journal.Whole()
+	}
+	if f.By == "" {
+		f.By = ByType
+	}
+	r := &Report{By: f.By, Period: f.Period}
+	idx := map[string]int{}
+	user := strings.ToLower(f.User)
+	err := src(func(outlet string, k journal.Key, t journal.Tally) {
+		if (f.Outlet != "" && outlet != f.Outlet) || (f.Event != "" && k.Event != f.Event) ||
+			(user != "" && strings.ToLower(k.User) != user) || !f.Period.Contains(k.Day) {
+			return
+		}
+		var g []string
+		switch f.By {
+		case ByOutlet:
+			g = []string{outlet}
+		case ByUser:
+			g = []string{k.User}
+		case ByEvent:
+			g = []string{k.Event}
+		case ByDay:
+			g = []string{k.Day.String()}
+		default:
+			g = []string{k.Event, k.Type}
+		}
+		key := strings.Join(g, "\x00")
+		i, ok := idx[key]
+		if !ok {
+			i = len(r.Rows)
+			idx[key] = i
+			r.Rows = append(r.Rows, ReportRow{Group: g})
+		}
+		r.Rows[i].Add(t)
+		r.Total.Add(t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub: report: %w", err)
+	}
+	sort.Slice(r.Rows, func(i, j int) bool {
+		a, b := r.Rows[i].Group, r.Rows[j].Group
+		for n := range a {
+			if a[n] != b[n] {
+				return a[n] < b[n]
+			}
+		}
+		return false
+	})
+	return r, nil
+}
+
+func (r *Report) header() []string {
+	if r.By == ByType {
+		return []string{"EVENT", "TYPE"}
+	}
+	return []string{strings.ToUpper(string(r.By))}
+}
+
+// Money formats minor units with two decimals.
+func Money(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// WriteTable writes the report as an aligned table with a total line; numbers are right
+// aligned.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	h := r.header()
+	line := func(cells ...string) {
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	line(append(h, "TICKETS", "AMOUNT", "VOIDED")...)
+	for _, row := range r.Rows {
+		line(append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), Money(row.Amount), strconv.FormatInt(row.Voided, 10))...)
+	}
+	total := make([]string, len(h))
+	total[0] = "TOTAL"
+	line(append(total, strconv.FormatInt(r.Total.Tickets, 10), Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10))...)
+	return tw.Flush()
+}
+
+// WriteCSV writes the report as CSV with a header and a total row; amounts in minor units.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	h := r.header()
+	for i := range h {
+		h[i] = strings.ToLower(h[i])
+	}
+	_ = cw.Write(append(h, "tickets", "amount_minor", "voided"))
+	for _, row := range r.Rows {
+		_ = cw.Write(append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), strconv.FormatInt(row.Amount, 10), strconv.FormatInt(row.Voided, 10)))
+	}
+	total := make([]string, len(h))
+	total[0] = "total"
+	_ = cw.Write(append(total, strconv.FormatInt(r.Total.Tickets, 10), strconv.FormatInt(r.Total.Amount, 10), strconv.FormatInt(r.Total.Voided, 10)))
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
