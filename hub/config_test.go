@@ -1,0 +1,217 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"ticketkiosk/catalog"
+)
+
+func TestSplitEqual(t *testing.T) {
+	got := Split(10, []string{"a", "b", "c"}, nil)
+	want := map[string]int64{"a": 4, "b": 3, "c": 3}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Split = %v, want %v", got, want)
+	}
+}
+
+func TestSplitKeepsEarlierGrants(t *testing.T) {
+	// a was alone and granted everything; b joins: a keeps 10, b gets nothing more.
+	got := Split(10, []string{"a", "b"}, map[string]int64{"a": 10})
+	if got["a"] != 10 || got["b"] != 0 {
+		t.Fatalf("Split = %v", got)
+	}
+	// The allotment is raised to 30: the equal share is 15, a's earlier 10 is below it,
+	// so both get 15.
+	got = Split(30, []string{"a", "b"}, map[string]int64{"a": 10})
+	if got["a"] != 15 || got["b"] != 15 {
+		t.Fatalf("Split = %v", got)
+	}
+	// a 12, b 0, c joins, total 20: share 6; a keeps 12, b and c split 8.
+	got = Split(20, []string{"a", "b", "c"}, map[string]int64{"a": 12})
+	if got["a"] != 12 || got["b"] != 4 || got["c"] != 4 {
+		t.Fatalf("Split = %v", got)
+	}
+}
+
+// TestSplitProperties checks the rule on random inputs: no cap below an earlier grant, and
+// the caps sum to the total whenever the earlier grants fit in it.
+func TestSplitProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		n := 1 + r.IntN(6)
+		ids := make([]string, n)
+		prev := map[string]int64{}
+		var sumPrev int64
+		for j := range ids {
+			ids[j] = fmt.Sprintf("d%d", j)
+			if r.IntN(2) == 0 {
+				prev[ids[j]] = r.Int64N(50)
+				sumPrev += prev[ids[j]]
+			}
+		}
+		total := sumPrev + r.Int64N(100)
+		got := Split(total, ids, prev)
+		var sum int64
+		for _, id := range ids {
+			if got[id] < prev[id] {
+				t.Fatalf("Split(%d, %v) = %v: %s lowered", total, prev, got, id)
+			}
+			sum += got[id]
+		}
+		if sum != total {
+			t.Fatalf("Split(%d, %v) = %v: sums to %d", total, prev, got, sum)
+		}
+		// Splitting again with the result as earlier grants changes nothing (configs
+		// signed one after another in one push agree).
+		again := Split(total, ids, got)
+		if fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Fatalf("Split not stable: %v then %v", got, again)
+		}
+	}
+}
+
+func setupOutlet(t *testing.T, h *Hub) (*device, *device) {
+	t.Helper()
+	must(t, h.SaveOutlet(catalog.Outlet{ID: "books", Name: "Книжарница", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
+	must(t, h.SaveEvent(concert, true))
+	must(t, h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"std": 11}}))
+	must(t, h.AddUser(catalog.User{Email: "boss@example.org", Code: "9001", Role: catalog.RoleSupervisor, Outlet: "books", PasswordHash: bcryptHash(t)}))
+	k1, k2 := newDevice(t, "k1"), newDevice(t, "k2")
+	must(t, h.AddDevice(catalog.Device{ID: k1.id, Outlet: "books", PublicKey: k1.pub}))
+	must(t, h.AddDevice(catalog.Device{ID: k2.id, Outlet: "books", PublicKey: k2.pub}))
+	return k1, k2
+}
+
+func TestBuildAndSignConfigs(t *testing.T) {
+	h, _ := newHub(t)
+	k1, k2 := setupOutlet(t, h)
+	signed, err := h.SignConfigs("", true)
+	must(t, err)
+	if len(signed) != 2 {
+		t.Fatalf("signed %d configs, want 2", len(signed))
+	}
+	var sum int64
+	for i, s := range signed {
+		dev := []*device{k1, k2}[i]
+		cfg, err := catalog.Open(s.Envelope, h.PublicKey(), dev.id)
+		must(t, err)
+		if cfg.Version != s.Version || cfg.Outlet.ID != "books" || len(cfg.Events) != 1 || len(cfg.Users) != 1 {
+			t.Fatalf("config of %s: %+v", dev.id, cfg)
+		}
+		n, ok := cfg.Allotment("concert", "std")
+		if !ok {
+			t.Fatalf("config of %s has no std allotment", dev.id)
+		}
+		if _, capped := cfg.Allotment("concert", "vip"); capped {
+			t.Fatalf("vip is capped on %s", dev.id)
+		}
+		sum += n
+		// Another device's key does not open it.
+		if _, err := catalog.Open(s.Envelope, h.PublicKey(), "k9"); !errors.Is(err, catalog.ErrWrongDevice) {
+			t.Fatalf("open as k9: %v", err)
+		}
+	}
+	if sum != 11 {
+		t.Fatalf("device caps sum to %d, want the outlet's 11", sum)
+	}
+	// Nothing changed: a changed-only push signs nothing.
+	again, err := h.SignConfigs("", true)
+	must(t, err)
+	if len(again) != 0 {
+		t.Fatalf("re-signed %d unchanged configs", len(again))
+	}
+	// The allotment cannot go below what was granted, and can go up.
+	if err := h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"std": 10}}); !errors.Is(err, ErrOverGranted) {
+		t.Fatalf("lowering below grants: %v", err)
+	}
+	must(t, h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"std": 20}}))
+	devs, err := h.Devices("books")
+	must(t, err)
+	for _, d := range devs {
+		if d.Version <= d.Signed {
+			t.Fatalf("device %s: version %d not above signed %d after a link change", d.ID, d.Version, d.Signed)
+		}
+	}
+	signed, err = h.SignConfigs("books", true)
+	must(t, err)
+	if len(signed) != 2 || signed[0].Version <= 1 {
+		t.Fatalf("signed %+v", signed)
+	}
+}
+
+func TestCatalogueRefusals(t *testing.T) {
+	h, _ := newHub(t)
+	setupOutlet(t, h)
+	cases := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"duplicate outlet", h.SaveOutlet(catalog.Outlet{ID: "books", Name: "x", Delivery: "print", Locale: "bg", Currency: "EUR", TimeZone: "UTC"}, true), ErrExists},
+		{"unknown outlet set", h.SaveOutlet(catalog.Outlet{ID: "zz", Name: "x", Delivery: "print", Locale: "bg", Currency: "EUR", TimeZone: "UTC"}, false), ErrNotFound},
+		{"invalid outlet", h.SaveOutlet(catalog.Outlet{ID: "x"}, true), ErrInvalid},
+		{"duplicate event", h.SaveEvent(concert, true), ErrExists},
+		{"event drops an allotted type", h.SaveEvent(catalog.Event{ID: "concert", Title: "t", Venue: "v", Start: concert.Start, Types: []catalog.TicketType{{ID: "vip", Name: "VIP", Price: 1}}}, false), ErrInvalid},
+		{"link unknown type", h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"gold": 1}}), ErrInvalid},
+		{"user code taken", h.AddUser(catalog.User{Email: "x@example.org", Code: "9001", Role: catalog.RoleCashier, Outlet: "books", PasswordHash: bcryptHash(t)}), ErrInvalid},
+		{"user unknown creator", h.AddUser(catalog.User{Email: "y@example.org", Code: "1002", Role: catalog.RoleCashier, Outlet: "books", PasswordHash: bcryptHash(t), CreatedBy: "nobody@example.org"}), ErrInvalid},
+		{"device short key", h.AddDevice(catalog.Device{ID: "k3", Outlet: "books", PublicKey: []byte{1, 2}}), ErrInvalid},
+		{"disable unknown", h.DisableUser("ghost@example.org"), ErrNotFound},
+	}
+	for _, c := range cases {
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, c.err, c.want)
+		}
+	}
+}
+
+func TestParsePublicKey(t *testing.T) {
+	d := newDevice(t, "k")
+	for _, s := range []string{
+		fmt.Sprintf("%x", []byte(d.pub)),
+		fmt.Sprintf("%X", []byte(d.pub)),
+		"ed25519:" + b64(d.pub),
+		b64(d.pub)[:43], // unpadded
+		"  " + b64(d.pub) + "\n",
+	} {
+		k, err := ParsePublicKey(s)
+		if err != nil || !k.Equal(d.pub) {
+			t.Errorf("ParsePublicKey(%q) = %x, %v", s, k, err)
+		}
+	}
+	for _, s := range []string{"", "abcd", b64(d.pub[:31]), "zz" + fmt.Sprintf("%x", []byte(d.pub))[2:]} {
+		if _, err := ParsePublicKey(s); !errors.Is(err, ErrBadKey) {
+			t.Errorf("ParsePublicKey(%q) = %v, want ErrBadKey", s, err)
+		}
+	}
+}
+
+func TestDeviceUsersEnterTheCatalogue(t *testing.T) {
+	h, _ := newHub(t)
+	setupOutlet(t, h)
+	u := catalog.User{Email: "new@example.org", Code: "2002", Role: catalog.RoleCashier, Outlet: "books", PasswordHash: bcryptHash(t), CreatedBy: "boss@example.org"}
+	added, err := h.AddDeviceUser(u)
+	must(t, err)
+	if !added {
+		t.Fatal("not added")
+	}
+	added, err = h.AddDeviceUser(u)
+	must(t, err)
+	if added {
+		t.Fatal("added twice")
+	}
+	cfg, err := h.BuildConfig("k1")
+	must(t, err)
+	var emails []string
+	for _, x := range cfg.Users {
+		emails = append(emails, x.Email)
+	}
+	sort.Strings(emails)
+	if fmt.Sprint(emails) != "[boss@example.org new@example.org]" {
+		t.Fatalf("config users %v", emails)
+	}
+}
