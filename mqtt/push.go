@@ -23,11 +23,13 @@ type Pushed struct {
 	ConfigError string `json:"config_error,omitempty"` // why the device refused it
 }
 
-// Done reports whether the device applied the pushed version (or a later one) or refused it.
-func (p Pushed) Done() bool { return p.Applied >= p.Version || p.Refused() }
+// Done reports whether the device applied the pushed version or refused it. A device that
+// reports a later version than the one pushed is not done: it refuses the push as a
+// rollback, and that refusal ends the wait.
+func (p Pushed) Done() bool { return p.Applied == p.Version || p.Refused() }
 
-// Refused reports whether the device refused this push.
-func (p Pushed) Refused() bool { return p.ConfigError != "" && p.Applied < p.Version }
+// Refused reports whether the device refused the pushed version (ConfigError says why).
+func (p Pushed) Refused() bool { return p.ConfigError != "" && p.Applied != p.Version }
 
 // ErrPushIncomplete is returned by Push when the context ended before every device applied
 // or refused its config.

@@ -1,0 +1,388 @@
+package mqtt
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/journal"
+	"ticketkiosk/store"
+)
+
+// testLogger logs to stderr with MQTT_TEST_LOG=1 and nowhere otherwise (paho's goroutines
+// may log after a test ended, so not through t.Log).
+func testLogger() *slog.Logger {
+	if os.Getenv("MQTT_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+type testClock struct{}
+
+func (testClock) Now() time.Time { return time.Now() }
+func (testClock) Synced() bool   { return true }
+
+const bcryptShape = "$2a$10$abcdefghijklmnopqrstuuJ3a1Kk0tGxzxqL0JXzJ8L9JvYz2o1e"
+
+func sampleConfig(device string, version uint64) *catalog.DeviceConfig {
+	return &catalog.DeviceConfig{
+		Version:  version,
+		DeviceID: device,
+		IssuedAt: time.Date(2026, 11, 1, 10, 0, int(version), 0, time.UTC),
+		Outlet:   catalog.Outlet{ID: "sofia-1", Name: "Книжарница", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"},
+		Events: []catalog.Event{{
+			ID: "e1", Title: "Лятно кино", Venue: "НДК", Start: time.Date(2027, 3, 14, 19, 0, 0, 0, time.UTC),
+			Types: []catalog.TicketType{{ID: "std", Name: "Стандартен", Price: 1250}},
+		}},
+		Users: []catalog.User{{Email: "ana@example.org", Code: "1001", Role: catalog.RoleSupervisor, Outlet: "sofia-1", PasswordHash: bcryptShape}},
+	}
+}
+
+func sign(t testing.TB, cfg *catalog.DeviceConfig, key ed25519.PrivateKey) []byte {
+	t.Helper()
+	env, err := catalog.Sign(cfg, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func newKey(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub, priv
+}
+
+func openStore(t testing.TB, path, device string, noSync bool) *store.Store {
+	t.Helper()
+	s, err := store.Open(path, store.Options{Device: device, NoSync: noSync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// appendSales appends n one-ticket sales by alternating sellers.
+func appendSales(t testing.TB, s *store.Store, n int) {
+	t.Helper()
+	for i := range n {
+		actor := "ana@example.org"
+		if i%3 == 0 {
+			actor = "bob@example.org"
+		}
+		_, err := s.Append(testClock{}, actor, func(tx *store.Tx, e *journal.Entry) error {
+			e.Kind = journal.KindSale
+			e.Sale = &journal.Sale{Outlet: "sofia-1", Event: "e1", Currency: "EUR", Delivery: "print",
+				Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,
+				Tickets: []journal.Ticket{{N: 1, Type: "std", Code: fmt.Sprintf("C%d", tx.Seq)}}}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var (
+	backlogMu    sync.Mutex
+	backlogFiles = map[int]string{}
+)
+
+// TestMain removes the backlog stores built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range backlogFiles {
+		os.Remove(p)
+	}
+	os.Exit(code)
+}
+
+// backlogStore returns a copy of a store of device "k1" holding n sales that the hub never
+// acknowledged. The first store of each size is built once per test binary and copied.
+func backlogStore(t testing.TB, dir string, n int, noSync bool) *store.Store {
+	t.Helper()
+	backlogMu.Lock()
+	src, ok := backlogFiles[n]
+	if !ok {
+		src = filepath.Join(os.TempDir(), fmt.Sprintf("mqtt-test-backlog-%d-%d.db", os.Getpid(), n))
+		s := openStore(t, src, "k1", true)
+		appendSales(t, s, n)
+		if err := s.Close(); err != nil {
+			backlogMu.Unlock()
+			t.Fatal(err)
+		}
+		backlogFiles[n] = src
+	}
+	backlogMu.Unlock()
+	dst := filepath.Join(dir, "k1.db")
+	if err := copyFile(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	return openStore(t, dst, "k1", noSync)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// broker is a broker started by a test.
+type broker interface {
+	URL() string
+	Restart(t testing.TB) // stop, then start again on the same address
+	Stop()
+}
+
+// mochiBroker is the embedded broker on a loopback port.
+type mochiBroker struct {
+	addr string
+	srv  *mochi.Server
+}
+
+func startMochi(t testing.TB) *mochiBroker {
+	t.Helper()
+	b := &mochiBroker{addr: freeAddr(t)}
+	b.start(t)
+	t.Cleanup(b.Stop)
+	return b
+}
+
+func (b *mochiBroker) start(t testing.TB) {
+	t.Helper()
+	srv := mochi.New(&mochi.Options{Logger: testLogger(), InlineClient: false})
+	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.addr})); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	b.srv = srv
+}
+
+func (b *mochiBroker) URL() string { return "tcp://" + b.addr }
+
+func (b *mochiBroker) Restart(t testing.TB) {
+	b.Stop()
+	b.start(t)
+}
+
+func (b *mochiBroker) Stop() {
+	if b.srv != nil {
+		b.srv.Close()
+		b.srv = nil
+	}
+}
+
+// mosquittoBroker is a Mosquitto process on a loopback port with a generated config.
+type mosquittoBroker struct {
+	bin, conf, addr, scheme string
+	cmd                     *exec.Cmd
+	log                     *bytes.Buffer
+}
+
+func mosquittoBinary(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("mosquitto is not installed (CI must install it: scripts/install-deps.sh)")
+	}
+	t.Skip("mosquitto is not installed")
+	return ""
+}
+
+// startMosquitto starts Mosquitto with a listener on a free port and the extra config lines
+// (with {{dir}} replaced by a private directory); persistence on, so retained messages
+// survive a restart as they do in production.
+func startMosquitto(t testing.TB, scheme string, extra ...string) *mosquittoBroker {
+	t.Helper()
+	bin := mosquittoBinary(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	lines := []string{
+		"per_listener_settings false",
+		"listener " + port + " 127.0.0.1",
+		"persistence true",
+		"persistence_location " + dir + "/",
+		"log_dest stderr",
+		"user root",
+		"max_queued_messages 100000",
+	}
+	for _, l := range extra {
+		lines = append(lines, strings.ReplaceAll(l, "{{dir}}", dir))
+	}
+	conf := filepath.Join(dir, "mosquitto.conf")
+	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := &mosquittoBroker{bin: bin, conf: conf, addr: addr, scheme: scheme}
+	b.start(t)
+	t.Cleanup(b.Stop)
+	return b
+}
+
+func (b *mosquittoBroker) start(t testing.TB) {
+	t.Helper()
+	b.log = new(bytes.Buffer)
+	b.cmd = exec.Command(b.bin, "-c", b.conf)
+	b.cmd.Stdout, b.cmd.Stderr = b.log, b.log
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until it accepts connections (readiness, not a timing assertion).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", b.addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Stop()
+			t.Fatalf("mosquitto did not start: %v\n%s", err, b.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (b *mosquittoBroker) URL() string { return b.scheme + "://" + b.addr }
+
+func (b *mosquittoBroker) Restart(t testing.TB) {
+	b.Stop()
+	b.start(t)
+}
+
+func (b *mosquittoBroker) Stop() {
+	if b.cmd != nil && b.cmd.Process != nil {
+		_ = b.cmd.Process.Signal(syscall.SIGTERM)
+		_ = b.cmd.Wait()
+		b.cmd = nil
+	}
+}
+
+// killable records the connections a client opens so that a test can cut them as a crash
+// would (no DISCONNECT: the broker publishes the will).
+type killable struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (k *killable) dial(uri *url.URL, _ paho.ClientOptions) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", uri.Host, 5*time.Second)
+	if err == nil {
+		k.mu.Lock()
+		k.conns = append(k.conns, c)
+		k.mu.Unlock()
+	}
+	return c, err
+}
+
+func (k *killable) cut() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, c := range k.conns {
+		c.Close()
+	}
+	k.conns = nil
+}
+
+// kill stops the hub as a crash would: the collector stops where it is, the connection is
+// cut without a DISCONNECT, and the client stops reconnecting.
+func (h *Hub) kill(k *killable) {
+	h.halt.Do(func() {
+		close(h.quit)
+		<-h.done
+		k.cut()
+		close(h.stop)
+		h.client.Disconnect(0)
+	})
+}
+
+// rawClient is a plain paho client for tests that play another party or spy.
+func rawClient(t testing.TB, o Options, id string) paho.Client {
+	t.Helper()
+	c, err := newClient(o, session{clientID: id, log: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := c.Connect()
+	if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
+
+func wait(t testing.TB, tok paho.Token) {
+	t.Helper()
+	if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
+		t.Fatalf("mqtt: %v", tok.Error())
+	}
+}
+
+// eventually waits until cond holds, failing the test after limit. The limit only bounds a
+// hang; no test asserts how fast anything is.
+func eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
