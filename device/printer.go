@@ -1,0 +1,454 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"ticketkiosk/escpos"
+)
+
+// ErrNotReady means the printer answered but cannot print: paper out, cover open, an
+// error. Print returns it (in a *StatusError) when the printer stops during a job.
+var ErrNotReady = errors.New("printer not ready")
+
+// StatusError is ErrNotReady with the status the printer reported.
+type StatusError struct{ Status escpos.Status }
+
+func (e *StatusError) Error() string { return "printer not ready: " + e.Status.String() }
+
+// Unwrap returns ErrNotReady.
+func (e *StatusError) Unwrap() error { return ErrNotReady }
+
+// PrinterKind names a printer connection.
+type PrinterKind string
+
+// Printer connections.
+const (
+	PrinterSerial PrinterKind = "serial" // RS-232 or USB-serial adapter, tarm/serial
+	PrinterUSB    PrinterKind = "usb"    // Linux USB printer class device, /dev/usb/lp0
+	PrinterTCP    PrinterKind = "tcp"    // raw socket, port 9100
+	PrinterFile   PrinterKind = "file"   // a folder of numbered jobs with renderings (demo)
+)
+
+// Defaults of PrinterConfig.
+const (
+	DefaultBaud          = 9600
+	DefaultStatusTimeout = 2 * time.Second
+	DefaultDialTimeout   = 3 * time.Second
+	DefaultChunkSize     = 256
+	DefaultPace          = 1.25
+	DefaultCutPause      = 400 * time.Millisecond
+	DefaultCheckEvery    = 4096
+	DefaultTCPPort       = "9100"
+)
+
+// PrinterConfig says how to reach a printer; zero fields take the defaults above.
+type PrinterConfig struct {
+	Kind    PrinterKind
+	Path    string // serial device, USB printer device, or the file printer's folder
+	Address string // tcp: host or host:port (port 9100 when missing)
+	Baud    int    // serial: line speed, 8N1
+	// Profile is the printer model; the file printer renders with it.
+	Profile escpos.Profile
+	// StatusTimeout bounds a status query when the context has no earlier deadline; a
+	// printer that has not answered by then is offline.
+	StatusTimeout time.Duration
+	DialTimeout   time.Duration // tcp
+	// ChunkSize (serial) is the most bytes written at once. After each chunk the writer
+	// pauses for the chunk's time on the wire times Pace (>= 1), and for CutPause after a
+	// cut, so that without RTS/CTS a long job cannot overrun the printer's buffer.
+	ChunkSize int
+	Pace      float64
+	CutPause  time.Duration
+	// CheckEvery is how many job bytes may be sent between status checks during a job
+	// (always at a command boundary, and always once at the end); negative: only at the end.
+	CheckEvery int
+	Logger     *slog.Logger
+}
+
+func (c PrinterConfig) withDefaults() PrinterConfig {
+	if c.Baud == 0 {
+		c.Baud = DefaultBaud
+	}
+	if c.StatusTimeout <= 0 {
+		c.StatusTimeout = DefaultStatusTimeout
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.ChunkSize <= 0 {
+		c.ChunkSize = DefaultChunkSize
+	}
+	if c.Pace < 1 {
+		c.Pace = DefaultPace
+	}
+	if c.CutPause == 0 {
+		c.CutPause = DefaultCutPause
+	}
+	if c.CheckEvery == 0 {
+		c.CheckEvery = DefaultCheckEvery
+	}
+	if c.Profile.CodePages == nil {
+		c.Profile = escpos.Epson
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// OpenPrinter opens the printer the config describes.
+func OpenPrinter(cfg PrinterConfig) (Printer, error) {
+	switch cfg.Kind {
+	case PrinterSerial:
+		return OpenSerialPrinter(cfg)
+	case PrinterUSB:
+		return OpenUSBPrinter(cfg)
+	case PrinterTCP:
+		return NewTCPPrinter(cfg)
+	case PrinterFile:
+		return NewFilePrinter(cfg)
+	}
+	return nil, fmt.Errorf("printer: unknown kind %q (serial, usb, tcp or file)", cfg.Kind)
+}
+
+// errNoAnswer is a read that timed out.
+var errNoAnswer = errors.New("no answer")
+
+// link is a two-way byte channel to a printer whose reads are bounded in time.
+type link interface {
+	io.Writer
+	// readByte returns the next byte the printer sent, errNoAnswer when none comes
+	// before deadline, ctx.Err() when ctx ends first, or the connection's error.
+	readByte(ctx context.Context, deadline time.Time) (byte, error)
+	// discard drops bytes received but not read (late replies, stray status bytes).
+	discard()
+}
+
+// maxNoise is how many bytes that are not a status reply a status query skips (an ASB
+// block, line noise, a late reply) before it gives up.
+const maxNoise = 64
+
+// queryStatus asks DLE EOT 1, 2, 3 and 4 in turn and parses the replies. A reply byte
+// must have the fixed bits of a DLE EOT reply; other bytes are skipped. No reply before
+// the deadline (the context's or now+timeout, whichever is first) is ErrOffline.
+func queryStatus(ctx context.Context, l link, timeout time.Duration) (escpos.Status, error) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	l.discard()
+	var st escpos.Status
+	for n := 1; n <= 4; n++ {
+		if _, err := l.Write(escpos.StatusQuery(n)); err != nil {
+			return escpos.Status{}, fmt.Errorf("printer: status query: %w: %w", ErrOffline, err)
+		}
+		if err := readReply(ctx, l, deadline, n, &st); err != nil {
+			return escpos.Status{}, err
+		}
+	}
+	return st, nil
+}
+
+// readReply reads the reply to DLE EOT n into st, skipping bytes that cannot be one.
+func readReply(ctx context.Context, l link, deadline time.Time, n int, st *escpos.Status) error {
+	for skipped := 0; ; skipped++ {
+		if skipped > maxNoise {
+			return fmt.Errorf("printer: DLE EOT %d: %d bytes that are no status reply: %w", n, skipped, ErrOffline)
+		}
+		b, err := l.readByte(ctx, deadline)
+		switch {
+		case errors.Is(err, errNoAnswer) || errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("printer: DLE EOT %d: %w", n, ErrOffline)
+		case ctx.Err() != nil:
+			return fmt.Errorf("printer: DLE EOT %d: %w", n, ctx.Err())
+		case err != nil:
+			return fmt.Errorf("printer: DLE EOT %d: %w: %w", n, ErrOffline, err)
+		}
+		if st.ParseStatusByte(n, b) == nil {
+			return nil
+		}
+	}
+}
+
+// sender writes jobs over a link: in chunks, paced when the link has a baud rate, with
+// status checks at command boundaries during the job and once at the end.
+type sender struct {
+	l          link
+	timeout    time.Duration // status
+	chunk      int           // 0: write each block whole
+	baud       int           // 0: no pacing
+	pace       float64
+	cutPause   time.Duration
+	checkEvery int
+	sleep      func(ctx context.Context, d time.Duration) error
+}
+
+// wireTime is how long n bytes take on a serial line at baud (8N1: 10 bits a byte).
+func wireTime(n, baud int) time.Duration {
+	if baud <= 0 {
+		return 0
+	}
+	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(baud))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// block is a run of whole commands; cut says it ends with a cut.
+type block struct {
+	data []byte
+	cut  bool
+}
+
+// blocks splits a job at command boundaries into runs of about max bytes (a single
+// command may be longer), marking the runs that end with a cut. A job that does not
+// parse to the end keeps its unparsed tail as one block.
+func blocks(job []byte, max int) []block {
+	cmds, _ := escpos.Parse(job)
+	var out []block
+	start, end := 0, 0
+	for _, c := range cmds {
+		end = c.Offset + len(c.Raw)
+		isCut := c.Op == escpos.OpCut
+		if isCut || end-start >= max {
+			out = append(out, block{data: job[start:end], cut: isCut})
+			start = end
+		}
+	}
+	if start < len(job) {
+		out = append(out, block{data: job[start:]})
+	}
+	return out
+}
+
+// send writes job and confirms the printer is still ready after it.
+func (s *sender) send(ctx context.Context, job []byte) error {
+	every := s.checkEvery
+	if every <= 0 {
+		every = len(job) + 1
+	}
+	sinceCheck := 0
+	for _, b := range blocks(job, min(every, max(s.chunk, 1)*8)) {
+		if err := s.write(ctx, b.data); err != nil {
+			return err
+		}
+		if b.cut && s.baud > 0 {
+			if err := s.sleep(ctx, s.cutPause); err != nil {
+				return err
+			}
+		}
+		sinceCheck += len(b.data)
+		if sinceCheck >= every {
+			sinceCheck = 0
+			if err := s.check(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return s.check(ctx)
+}
+
+// write sends p in chunks, pausing after each for its time on the wire.
+func (s *sender) write(ctx context.Context, p []byte) error {
+	for len(p) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("printer: job: %w", err)
+		}
+		n := len(p)
+		if s.chunk > 0 {
+			n = min(n, s.chunk)
+		}
+		if _, err := s.l.Write(p[:n]); err != nil {
+			return fmt.Errorf("printer: write: %w: %w", ErrOffline, err)
+		}
+		p = p[n:]
+		if s.baud > 0 {
+			pause := time.Duration(float64(wireTime(n, s.baud)) * s.pace)
+			if err := s.sleep(ctx, pause); err != nil {
+				return fmt.Errorf("printer: job: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *sender) check(ctx context.Context) error {
+	st, err := queryStatus(ctx, s.l, s.timeout)
+	if err != nil {
+		return err
+	}
+	if !st.Ready() {
+		return &StatusError{Status: st}
+	}
+	return nil
+}
+
+// deadlineConn is a connection whose reads take a deadline: a net.Conn, or an os.File
+// on a pollable device.
+type deadlineConn interface {
+	io.ReadWriter
+	SetReadDeadline(t time.Time) error
+}
+
+// deadlineLink reads replies with read deadlines.
+type deadlineLink struct {
+	c   deadlineConn
+	buf [64]byte
+	r   []byte // read, not yet returned
+}
+
+func (d *deadlineLink) Write(p []byte) (int, error) { return d.c.Write(p) }
+
+func (d *deadlineLink) readByte(ctx context.Context, deadline time.Time) (byte, error) {
+	if len(d.r) > 0 {
+		b := d.r[0]
+		d.r = d.r[1:]
+		return b, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := d.c.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = d.c.SetReadDeadline(time.Now()) })
+	n, err := d.c.Read(d.buf[:])
+	stop()
+	if n > 0 {
+		d.r = d.buf[1:n]
+		return d.buf[0], nil
+	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, errNoAnswer
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return 0, err
+}
+
+// discard reads what has already arrived, waiting at most a few milliseconds.
+func (d *deadlineLink) discard() {
+	d.r = nil
+	for range 16 {
+		if d.c.SetReadDeadline(time.Now().Add(2*time.Millisecond)) != nil {
+			return
+		}
+		if n, err := d.c.Read(d.buf[:]); n == 0 || err != nil {
+			return
+		}
+	}
+}
+
+// pumpLink reads replies in a goroutine, for connections without read deadlines: the
+// serial port (whose reads return after its VTIME timeout) and devices that cannot poll.
+type pumpLink struct {
+	w    io.Writer
+	ch   chan byte
+	done chan struct{} // closed when the reader ends
+	mu   sync.Mutex
+	err  error // why the reader ended
+	stop chan struct{}
+	once sync.Once
+}
+
+// newPumpLink starts reading r. idle says whether a read result means "nothing yet"
+// (a serial read that timed out returns 0 bytes and io.EOF) rather than the end.
+func newPumpLink(r io.Reader, w io.Writer, idle func(n int, err error) bool) *pumpLink {
+	p := &pumpLink{w: w, ch: make(chan byte, 512), done: make(chan struct{}), stop: make(chan struct{})}
+	go p.run(r, idle)
+	return p
+}
+
+func (p *pumpLink) run(r io.Reader, idle func(int, error) bool) {
+	defer close(p.done)
+	buf := make([]byte, 256)
+	for {
+		n, err := r.Read(buf)
+		for _, b := range buf[:n] {
+			select {
+			case p.ch <- b:
+			default: // nobody asked: a stray byte, dropped
+			}
+		}
+		select {
+		case <-p.stop:
+			p.setErr(os.ErrClosed)
+			return
+		default:
+		}
+		if err != nil && !idle(n, err) {
+			p.setErr(err)
+			return
+		}
+	}
+}
+
+func (p *pumpLink) setErr(err error) {
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
+}
+
+// close tells the reader to stop after its current read.
+func (p *pumpLink) close() { p.once.Do(func() { close(p.stop) }) }
+
+func (p *pumpLink) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+func (p *pumpLink) readByte(ctx context.Context, deadline time.Time) (byte, error) {
+	select {
+	case b := <-p.ch:
+		return b, nil
+	default:
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case b := <-p.ch:
+		return b, nil
+	case <-p.done:
+		select {
+		case b := <-p.ch:
+			return b, nil
+		default:
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return 0, p.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-t.C:
+		return 0, errNoAnswer
+	}
+}
+
+func (p *pumpLink) discard() {
+	for {
+		select {
+		case <-p.ch:
+		default:
+			return
+		}
+	}
+}
