@@ -74,6 +74,15 @@ func checkConsistent(t testing.TB, st *store.Store) int {
 			t.Fatalf("counter %+v = %+v has no entries behind it", k, g)
 		}
 	}
+	// The whole-period totals agree with the day counters.
+	var sum journal.Tally
+	for _, tl := range want {
+		sum.Add(tl)
+	}
+	whole, err := st.Report(store.Filter{Period: journal.Whole()})
+	if err != nil || whole.Total != sum {
+		t.Fatalf("whole-period report %+v, day counters sum to %+v (%v)", whole.Total, sum, err)
+	}
 	for k, n := range sold {
 		if got := st.Sold(k[0], k[1]); got != n {
 			t.Fatalf("sold %v = %d, recomputed %d", k, got, n)

@@ -266,14 +266,21 @@ func parseTally(b []byte) journal.Tally {
 	}
 }
 
+// addCounters adds deltas to the day counters and to the whole-period totals (the same
+// key without its day, stored with day MinDay).
 func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
-	b := tx.Bucket(bCounters)
-	for _, d := range ds {
-		k := counterKey(d.Key)
-		t := parseTally(b.Get(k))
-		t.Add(d.Tally)
-		if err := b.Put(k, tallyBytes(t)); err != nil {
-			return err
+	for _, bucket := range [][]byte{bCounters, bTotals} {
+		b := tx.Bucket(bucket)
+		for _, d := range ds {
+			if bucket[0] == bTotals[0] {
+				d.Day = journal.MinDay
+			}
+			k := counterKey(d.Key)
+			t := parseTally(b.Get(k))
+			t.Add(d.Tally)
+			if err := b.Put(k, tallyBytes(t)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

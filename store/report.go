@@ -16,42 +16,69 @@ type Filter struct {
 }
 
 // Report sums the counters that match f by event and ticket type. It reads only the
-// pre-aggregated counters of the period's days, never the sales.
+// pre-aggregated counters of the period's days (for the whole period, the totals without
+// days), never the sales.
 func (s *Store) Report(f Filter) (*journal.Report, error) {
-	r := journal.NewReport(f.Period)
-	var users map[string]bool
-	if f.Users != nil {
-		users = make(map[string]bool, len(f.Users))
-		for _, u := range f.Users {
-			users[string(userKey(u))] = true
-		}
+	var users [][]byte
+	for _, u := range f.Users {
+		users = append(users, []byte(u))
 	}
+	event := []byte(f.Event)
+	sums := map[string]*journal.Tally{} // "event\x00type" → tally
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bCounters).Cursor()
-		end := dayPrefix(f.Period.To)
-		for k, v := c.Seek(dayPrefix(f.Period.From)); k != nil && bytes.Compare(k[:4], end) <= 0; k, v = c.Next() {
-			key, ok := parseCounterKey(k)
-			if !ok {
+		bucket, from, to := bCounters, f.Period.From, f.Period.To
+		if f.Period.IsWhole() {
+			bucket, from, to = bTotals, journal.MinDay, journal.MinDay
+		}
+		c := tx.Bucket(bucket).Cursor()
+		end := dayPrefix(to)
+		for k, v := c.Seek(dayPrefix(from)); k != nil && bytes.Compare(k[:4], end) <= 0; k, v = c.Next() {
+			rest := k[4:]
+			i := bytes.IndexByte(rest, 0)
+			if i < 0 {
 				continue
 			}
-			if users != nil && !users[string(userKey(key.User))] {
+			user, evType := rest[:i], rest[i+1:]
+			if users != nil && !anyEqualFold(users, user) {
 				continue
 			}
-			if f.Event != "" && key.Event != f.Event {
-				continue
+			if f.Event != "" {
+				j := bytes.IndexByte(evType, 0)
+				if j < 0 || !bytes.Equal(evType[:j], event) {
+					continue
+				}
 			}
-			r.Add(key, parseTally(v))
+			t := sums[string(evType)]
+			if t == nil {
+				t = new(journal.Tally)
+				sums[string(evType)] = t
+			}
+			t.Add(parseTally(v))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	r := journal.NewReport(f.Period)
+	for k, t := range sums {
+		ev, typ, _ := bytes.Cut([]byte(k), []byte{0})
+		r.Add(journal.Key{Event: string(ev), Type: string(typ)}, *t)
+	}
 	r.Sort()
 	return r, nil
 }
 
-// Counters calls fn for every counter, in key order (for tests and the hub's comparison).
+func anyEqualFold(set [][]byte, b []byte) bool {
+	for _, s := range set {
+		if bytes.EqualFold(s, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// Counters calls fn for every day counter, in key order (for tests and comparisons).
 func (s *Store) Counters(fn func(k journal.Key, t journal.Tally)) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {

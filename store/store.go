@@ -35,7 +35,8 @@ var (
 var (
 	bMeta     = []byte("meta")
 	bJournal  = []byte("journal")
-	bCounters = []byte("counters")
+	bCounters = []byte("counters") // day × user × event × type
+	bTotals   = []byte("totals")   // user × event × type, for whole-period reports
 	bSold     = []byte("sold")
 	bSales    = []byte("sales")
 	bUsers    = []byte("users")    // users created on the device, until a config includes them
@@ -89,7 +90,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	s := &Store{db: db, device: opt.Device}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bJournal, bCounters, bSold, bSales, bUsers, bDisabled, bLogins} {
+		for _, b := range [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
