@@ -15,7 +15,6 @@ import (
 	"ticketkiosk/escpos"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
-	"ticketkiosk/ledger"
 )
 
 // parseDay reads --from/--to: a date 2006-01-02 (a day in each outlet's time zone).
@@ -65,12 +64,12 @@ minor units; json is the whole report.`,
 			if err != nil {
 				return err
 			}
-			l, err := h.OpenLedger(ledger.Options{})
+			q, err := h.Query()
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			r, err := hub.MakeReport(l.Counters, f)
+			defer q.Close()
+			r, err := q.Report(f)
 			if err != nil {
 				return err
 			}
@@ -110,12 +109,12 @@ device, bad signature).`,
 			if err != nil {
 				return err
 			}
-			l, err := h.OpenLedger(ledger.Options{})
+			q, err := h.Query()
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			v, err := h.Verify(args[0], l)
+			defer q.Close()
+			v, err := q.Verify(args[0])
 			if err != nil {
 				return err
 			}

@@ -1,24 +1,293 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"ticketkiosk/hub"
+	"ticketkiosk/internal/version"
+	"ticketkiosk/mqtt"
 )
 
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
 
-var errNotWired = errors.New("not available yet: waits for package mqtt")
+// brokerFlags are the MQTT connection flags of push, serve and status.
+type brokerFlags struct {
+	o        mqtt.Options
+	insecure bool
+}
+
+func (b *brokerFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&b.o.URL, "broker", os.Getenv("KIOSKCTL_BROKER"), "broker URL: ssl://host:8883, wss://..., or tcp:// (default $KIOSKCTL_BROKER)")
+	f.StringVar(&b.o.Username, "username", "", "broker username")
+	f.StringVar(&b.o.PasswordFile, "password-file", "", "file whose first line is the broker password")
+	f.StringVar(&b.o.CAFile, "ca-file", "", "PEM CAs of the broker's certificate")
+	f.StringVar(&b.o.CertFile, "cert-file", "", "client certificate (PEM)")
+	f.StringVar(&b.o.KeyFile, "key-file", "", "client key (PEM)")
+	f.StringVar(&b.o.Prefix, "prefix", "", "topic prefix (default tickets/v1)")
+	f.BoolVar(&b.insecure, "insecure", false, "allow tcp:// and ws:// to a broker that is not on loopback")
+}
+
+// options returns the connection options. A plain tcp:// or ws:// URL is allowed to a
+// loopback broker (kioskctl broker) and elsewhere only with --insecure.
+func (b *brokerFlags) options() (mqtt.Options, error) {
+	o := b.o
+	if o.URL == "" {
+		return o, errors.New("no broker: give --broker URL or set KIOSKCTL_BROKER")
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil || u.Host == "" {
+		return o, fmt.Errorf("--broker %q is not a URL such as ssl://broker:8883", o.URL)
+	}
+	ip := net.ParseIP(u.Hostname())
+	o.AllowInsecure = b.insecure || u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
+	return o, nil
+}
 
 func (a *app) pushCmd() *cobra.Command {
-	return &cobra.Command{Use: "push", RunE: func(*cobra.Command, []string) error { return errNotWired }}
+	var bf brokerFlags
+	var outlet string
+	var all bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "push [--outlet O] [--all] --broker URL [--timeout 30s]",
+		Short: "Sign and publish the configs of changed devices; report who applied them",
+		Long: `push signs the config of every device whose config version changed since its last
+push (--all: every device) of every outlet or of --outlet, and publishes each retained on
+the device's config topic. It then follows the devices' state topics and reports, within
+--timeout, which device applied which version, and which refused it and why. A device
+that is offline applies its config when it connects (the config stays retained).
+
+Exit status 0 when every device applied its config, 1 otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			conn, err := bf.options()
+			if err != nil {
+				return err
+			}
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			signed, err := h.SignConfigs(outlet, !all)
+			if err != nil {
+				return err
+			}
+			if len(signed) == 0 {
+				fmt.Fprintln(a.stdout, "nothing to push: every device has its current config (use --all to push again)")
+				return nil
+			}
+			envs := make([][]byte, len(signed))
+			for i, s := range signed {
+				envs[i] = s.Envelope
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			published, applied := 0, 0
+			seen := map[string]mqtt.Pushed{}
+			res, perr := mqtt.Push(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
+				old := seen[p.Device]
+				seen[p.Device] = p
+				if p.Published && !old.Published {
+					published++
+				}
+				if p.Applied >= p.Version && old.Applied < p.Version {
+					applied++
+				}
+				fmt.Fprintf(a.stderr, "\rpushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied)
+			}}, envs)
+			fmt.Fprintln(a.stderr)
+			if res == nil && perr != nil {
+				return perr
+			}
+			w := a.table()
+			fmt.Fprintln(w, "DEVICE\tVERSION\tPUBLISHED\tONLINE\tAPPLIED\tRESULT")
+			ok := 0
+			for _, p := range res {
+				result := "waiting (offline or no answer yet)"
+				switch {
+				case p.Refused():
+					result = "REFUSED: " + p.ConfigError
+				case p.Applied >= p.Version:
+					result = "applied"
+					ok++
+				case !p.Published:
+					result = "not published"
+				}
+				fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%d\t%s\n", p.Device, p.Version, yesNo(p.Published), yesNo(p.Online), p.Applied, result)
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d of %d devices applied their config\n", ok, len(res))
+			if ok < len(res) {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	bf.add(cmd.Flags())
+	cmd.Flags().StringVar(&outlet, "outlet", "", "only this outlet's devices")
+	cmd.Flags().BoolVar(&all, "all", false, "push every device's config, changed or not")
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the devices to answer")
+	return cmd
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func (a *app) serveCmd() *cobra.Command {
-	return &cobra.Command{Use: "serve", RunE: func(*cobra.Command, []string) error { return errNotWired }}
+	var bf brokerFlags
+	var smtpHost, smtpUser, smtpPwFile, smtpFrom, httpAddr string
+	var smtpPort int
+	var autoPush bool
+	cmd := &cobra.Command{
+		Use:   "serve --broker URL [--smtp-host H --smtp-from ADDR ...]",
+		Short: "Run the hub service: collect journals, acknowledge, email tickets",
+		Long: `serve runs until SIGINT or SIGTERM. It collects every device's journal into the
+hub's ledger (ledger.db) and acknowledges what it stored; users created on devices enter
+the catalogue (and, with --auto-push, the outlet's devices get new configs); voids mark
+tickets void; chain breaks and gaps are alarms (see status); sales of email outlets are
+emailed to the buyer through the SMTP relay (STARTTLS and AUTH PLAIN) with retries.
+report, verify and status keep working while serve runs: they ask its loopback API.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			conn, err := bf.options()
+			if err != nil {
+				return err
+			}
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, AutoPush: autoPush}
+			if smtpHost != "" {
+				if smtpFrom == "" {
+					return errors.New("--smtp-from is required with --smtp-host")
+				}
+				s := &hub.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
+				if smtpPwFile != "" {
+					b, err := os.ReadFile(smtpPwFile)
+					if err != nil {
+						return fmt.Errorf("--smtp-password-file: %w", err)
+					}
+					s.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
+				}
+				o.SMTP = s
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return h.Serve(ctx, o)
+		},
+	}
+	bf.add(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVar(&smtpHost, "smtp-host", "", "SMTP relay host (no email delivery without it)")
+	f.IntVar(&smtpPort, "smtp-port", 587, "SMTP relay port (STARTTLS)")
+	f.StringVar(&smtpUser, "smtp-user", "", "SMTP username (AUTH PLAIN)")
+	f.StringVar(&smtpPwFile, "smtp-password-file", "", "file whose first line is the SMTP password")
+	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the query API used by report, verify and status")
+	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")
+	return cmd
 }
 
 func (a *app) statusCmd() *cobra.Command {
-	return &cobra.Command{Use: "status", RunE: func(*cobra.Command, []string) error { return errNotWired }}
+	var format string
+	cmd := &cobra.Command{
+		Use:   "status [--format table|json]",
+		Short: "Every device: online, last seen, config version, printer, unsynced entries",
+		Long: `status shows every device of the catalogue with what it last reported (online or
+offline, when the hub last heard from it, the config version it applied against the
+catalogue's, its printer, the journal entries it has not had acknowledged and the age of
+the oldest), the seq the hub stored, journal alarms, and the email outbox's problems.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			h, err := a.open()
+			if err != nil {
+				return err
+			}
+			q, err := h.Query()
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			st, err := q.Status()
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(a.stdout, st)
+			}
+			if format != "table" {
+				return fmt.Errorf("--format %q is neither table nor json", format)
+			}
+			now := h.Now()
+			w := a.table()
+			fmt.Fprintln(w, "DEVICE\tOUTLET\tSTATUS\tLAST SEEN\tCONFIG\tPRINTER\tUNSYNCED\tOLDEST\tHUB SEQ\tALARMS")
+			for _, d := range st.Devices {
+				seen := "-"
+				if !d.Seen.IsZero() {
+					seen = now.Sub(d.Seen).Truncate(time.Second).String() + " ago"
+				}
+				cfg := fmt.Sprintf("%d/%d", d.Applied, d.Version)
+				if d.ConfigError != "" {
+					cfg += " refused: " + d.ConfigError
+				}
+				printer := d.Printer
+				if printer == "" {
+					printer = "-"
+				}
+				oldest := "-"
+				if d.Unsynced > 0 {
+					oldest = (time.Duration(d.OldestAge) * time.Second).String()
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\n", d.Device, d.Outlet, d.Status, seen, cfg, printer, d.Unsynced, oldest, d.HubSeq, d.Alarms)
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "email: %d sent, %d pending, %d failed\n", st.Mail.Sent, st.Mail.Pending, st.Mail.Failed)
+			for _, m := range st.Mail.Problems {
+				fmt.Fprintf(a.stdout, "email %s:%d to %s %s after %d attempts: %s\n", m.Device, m.Seq, m.To, m.State, m.Attempts, m.LastError)
+			}
+			for _, al := range st.Alarms {
+				fmt.Fprintf(a.stdout, "ALARM %s\n", al)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := jsonEncoder(w)
+	return enc.Encode(v)
+}
+
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc
 }

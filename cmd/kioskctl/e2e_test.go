@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/hub"
+	"ticketkiosk/journal"
+	"ticketkiosk/mqtt"
+	"ticketkiosk/store"
+)
+
+type kioskClock struct{}
+
+func (kioskClock) Now() time.Time { return time.Now() }
+func (kioskClock) Synced() bool   { return true }
+
+// ctl runs one kioskctl command line in-process and returns its exit status and output.
+func ctl(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := execute(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustCtl(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	code, out, errs := ctl(t, stdin, args...)
+	if code != 0 {
+		t.Fatalf("kioskctl %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sell appends a sale of qty tickets per type through the device's store, with signed codes.
+func sell(t *testing.T, s *store.Store, key ed25519.PrivateKey, actor string, qty map[string]int) *journal.Entry {
+	t.Helper()
+	e, err := s.Append(kioskClock{}, actor, func(tx *store.Tx, e *journal.Entry) error {
+		cfg, err := s.Config()
+		if err != nil {
+			return err
+		}
+		ev := cfg.Events[0]
+		sale := &journal.Sale{Outlet: cfg.Outlet.ID, Event: ev.ID, Currency: cfg.Outlet.Currency, Delivery: string(cfg.Outlet.Delivery)}
+		n := 0
+		for _, tt := range ev.Types {
+			if q := qty[tt.ID]; q > 0 {
+				sale.Lines = append(sale.Lines, journal.Line{Type: tt.ID, Qty: q, Price: tt.Price})
+				sale.Total += int64(q) * tt.Price
+				n += q
+			}
+		}
+		for _, l := range sale.Lines {
+			for range l.Qty {
+				i := len(sale.Tickets) + 1
+				code, err := journal.NewCode(journal.TicketFacts{Device: s.Device(), Sale: tx.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, key)
+				if err != nil {
+					return err
+				}
+				sale.Tickets = append(sale.Tickets, journal.Ticket{N: i, Type: l.Type, Code: code})
+			}
+		}
+		e.Kind, e.Sale = journal.KindSale, sale
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestEndToEnd: catalogue → push → a device applies → sells (and voids, and creates a
+// user) → serve collects and acknowledges → report and verify agree with the device.
+func TestEndToEnd(t *testing.T) {
+	quiet := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+	t.Setenv("KIOSKCTL_DIR", filepath.Join(dir, "hub"))
+	broker, err := hub.StartBroker(hub.BrokerOptions{Listen: "127.0.0.1:0", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer broker.Close()
+	url := broker.URL()
+
+	// The catalogue.
+	out := mustCtl(t, "", "init")
+	hubKey, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.SplitN(out, "public key: ", 2)[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCtl(t, "", "outlet", "add", "books", "--name", "Книжарница", "--delivery", "print", "--locale", "bg")
+	mustCtl(t, "", "event", "add", "concert", "--title", "Концерт", "--venue", "НДК", "--start", "2027-03-14T20:00", "--type", "std:Стандартен:12.50", "--type", "vip:VIP:40")
+	mustCtl(t, "", "link", "books", "concert", "--allot", "std=50,vip=5")
+	mustCtl(t, "pass-boss\n", "user", "add", "boss@example.org", "--outlet", "books", "--role", "supervisor", "--code", "9001")
+	mustCtl(t, "pass-anna\n", "user", "add", "anna@example.org", "--outlet", "books", "--role", "cashier", "--code", "1001")
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	mustCtl(t, "", "device", "add", "k1", "--outlet", "books", "--key", base64.StdEncoding.EncodeToString(pub))
+
+	// The device, with its store and the mqtt device engine.
+	st, err := store.Open(filepath.Join(dir, "k1", "kiosk.db"), store.Options{Device: "k1", NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, Store: st, HubKey: hubKey,
+		Clock: kioskClock{}, Logger: quiet, StateEvery: 200 * time.Millisecond, AckTimeout: time.Second,
+		Health: func() mqtt.Health { return mqtt.Health{Software: "test", Printer: "ok"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Start()
+	defer dev.Halt()
+
+	// push: the device applies version 1 with its share of the allotment.
+	out = mustCtl(t, "", "push", "--broker", url, "--timeout", "20s")
+	if !strings.Contains(out, "1 of 1 devices applied their config") || !strings.Contains(out, "applied") {
+		t.Fatalf("push:\n%s", out)
+	}
+	cfg, err := st.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := cfg.Allotment("concert", "std"); n != 50 || len(cfg.Users) != 2 {
+		t.Fatalf("applied config: allot %d, %d users", n, len(cfg.Users))
+	}
+	out = mustCtl(t, "", "push", "--broker", url)
+	if !strings.Contains(out, "nothing to push") {
+		t.Fatalf("second push:\n%s", out)
+	}
+
+	// Sales, a void, and a user created on the device by the supervisor.
+	s1 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 2, "vip": 1})
+	s2 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 1})
+	s3 := sell(t, st, priv, "boss@example.org", map[string]int{"vip": 2})
+	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ *store.Tx, e *journal.Entry) error {
+		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: s2.Seq, Approver: "boss@example.org"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := catalog.HashPassword("pass-cleo")
+	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ *store.Tx, e *journal.Entry) error {
+		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "cleo@example.org", Code: "1002", Role: "cashier", Outlet: "books", PasswordHash: hash, CreatedBy: "boss@example.org"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dev.Wake()
+
+	// serve collects and acknowledges; the new user reaches the device in config 2.
+	h, err := hub.Open(filepath.Join(dir, "hub"), hub.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- h.Serve(ctx, hub.ServeOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, AutoPush: true, Collect: 100 * time.Millisecond})
+	}()
+	waitFor(t, "every entry acknowledged", func() bool {
+		bl, err := st.Unsynced()
+		return err == nil && bl.Entries == 0
+	})
+	waitFor(t, "config 2 with the device's user", func() bool {
+		c, err := st.Config()
+		if err != nil || c.Version < 2 {
+			return false
+		}
+		for _, u := range c.Users {
+			if u.Email == "cleo@example.org" && u.CreatedBy == "boss@example.org" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// report agrees with the device's own report, while serve runs (through its API)...
+	devRep, err := st.Report(store.Filter{Period: journal.Whole()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReport := func(label string) {
+		t.Helper()
+		var rep hub.Report
+		out := mustCtl(t, "", "report", "--outlet", "books", "--by", "type", "--format", "json")
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%s: %v\n%s", label, err, out)
+		}
+		if rep.Total != devRep.Total || len(rep.Rows) != len(devRep.Rows) {
+			t.Fatalf("%s: hub %+v, device %+v", label, rep, devRep)
+		}
+		for i, r := range rep.Rows {
+			d := devRep.Rows[i]
+			if r.Group[0] != d.Event || r.Group[1] != d.Type || r.Tally != d.Tally {
+				t.Fatalf("%s: row %d: hub %+v, device %+v", label, i, r, d)
+			}
+		}
+		// By user, against the device's per-user report.
+		for _, u := range []string{"anna@example.org", "boss@example.org"} {
+			ur, err := st.Report(store.Filter{Period: journal.Whole(), Users: []string{u}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hr hub.Report
+			out := mustCtl(t, "", "report", "--user", u, "--format", "json")
+			if err := json.Unmarshal([]byte(out), &hr); err != nil || hr.Total != ur.Total {
+				t.Fatalf("%s: user %s: hub %+v, device %+v (%v)", label, u, hr.Total, ur.Total, err)
+			}
+		}
+	}
+	checkReport("while serving")
+	// 2×12.50 + 40 (s1) + 2×40 (s3), s2 voided.
+	if devRep.Total.Amount != 14500 || devRep.Total.Tickets != 5 || devRep.Total.Voided != 1 {
+		t.Fatalf("device report total %+v", devRep.Total)
+	}
+	table := mustCtl(t, "", "report", "--by", "day")
+	if !strings.Contains(table, "TOTAL") || !strings.Contains(table, "145.00") {
+		t.Fatalf("table:\n%s", table)
+	}
+
+	// verify: valid, voided, bad.
+	code, out, _ := ctl(t, "", "verify", s1.Sale.Tickets[0].Code)
+	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("VALID K1-%d-1\n", s1.Seq)) {
+		t.Fatalf("verify valid: %d\n%s", code, out)
+	}
+	code, out, _ = ctl(t, "", "verify", s2.Sale.Tickets[0].Code)
+	if code != 1 || !strings.HasPrefix(out, "VOID") {
+		t.Fatalf("verify voided: %d\n%s", code, out)
+	}
+	tampered := []byte(s3.Sale.Tickets[0].Code)
+	tampered[10] ^= 'A' ^ 'B'
+	code, _, errs := ctl(t, "", "verify", string(tampered))
+	if code != 2 || !strings.Contains(errs, "BAD") {
+		t.Fatalf("verify tampered: %d %s", code, errs)
+	}
+	code, _, _ = ctl(t, "", "verify", "not-a-code")
+	if code != 2 {
+		t.Fatalf("verify garbage: %d", code)
+	}
+	// A validly signed ticket of a sale the hub never got.
+	other, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: 999, N: 1, Of: 1, Event: "concert", Type: "std"}, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = ctl(t, "", "verify", other)
+	if code != 1 || !strings.HasPrefix(out, "UNKNOWN") {
+		t.Fatalf("verify unknown sale: %d\n%s", code, out)
+	}
+
+	// status while serving.
+	out = mustCtl(t, "", "status")
+	if !strings.Contains(out, "k1") || !strings.Contains(out, "online") {
+		t.Fatalf("status:\n%s", out)
+	}
+
+	// Graceful stop; then the commands read the ledger directly and agree.
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	checkReport("after serve stopped")
+	var sj hub.Status
+	if err := json.Unmarshal([]byte(mustCtl(t, "", "status", "--format", "json")), &sj); err != nil {
+		t.Fatal(err)
+	}
+	d := sj.Devices[0]
+	if d.Device != "k1" || d.Applied != d.Version || d.Unsynced != 0 || d.HubSeq != st.LastSeq() || d.Printer != "ok" || d.Alarms != 0 {
+		t.Fatalf("status %+v (device last seq %d)", d, st.LastSeq())
+	}
+	users := mustCtl(t, "", "user", "list")
+	if !strings.Contains(users, "cleo@example.org") || !strings.Contains(users, "boss@example.org") {
+		t.Fatalf("users:\n%s", users)
+	}
+}

@@ -1,0 +1,242 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
+)
+
+// DeviceStatus is one line of `kioskctl status`.
+type DeviceStatus struct {
+	Device      string    `json:"device"`
+	Outlet      string    `json:"outlet"`
+	Status      string    `json:"status"` // online, offline, or "never" (never heard from)
+	Seen        time.Time `json:"seen,omitzero"`
+	Version     uint64    `json:"version"` // the catalogue's current version for it
+	Signed      uint64    `json:"signed"`  // last version pushed
+	Applied     uint64    `json:"applied"` // version the device reports applied
+	ConfigError string    `json:"config_error,omitempty"`
+	Printer     string    `json:"printer,omitempty"`
+	Software    string    `json:"software,omitempty"`
+	Unsynced    uint64    `json:"unsynced"`          // entries the device has not had acknowledged
+	OldestAge   int64     `json:"oldest_unsynced_s"` // age of the oldest, seconds, when it reported
+	HubSeq      uint64    `json:"hub_seq"`           // contiguous seq the hub stored
+	Alarms      int       `json:"alarms"`
+}
+
+// Status is the state of every device, the email outbox and the journal alarms.
+type Status struct {
+	Devices []DeviceStatus `json:"devices"`
+	Mail    MailSummary    `json:"mail"`
+	Alarms  []ledger.Alarm `json:"alarms"`
+}
+
+// MailSummary counts the outbox by state and lists the emails not delivered.
+type MailSummary struct {
+	Pending  int          `json:"pending"`
+	Sent     int          `json:"sent"`
+	Failed   int          `json:"failed"`
+	Problems []MailStatus `json:"problems,omitempty"` // failed, or pending after a failed attempt
+}
+
+// MailStatus is an email with a delivery problem.
+type MailStatus struct {
+	Device    string    `json:"device"`
+	Seq       uint64    `json:"seq"`
+	To        string    `json:"to"`
+	State     MailState `json:"state"`
+	Attempts  int       `json:"attempts"`
+	Next      time.Time `json:"next"`
+	LastError string    `json:"last_error"`
+}
+
+// Query answers report, verify and status, from the ledger directly or through a running
+// serve's API.
+type Query interface {
+	Report(f Filter) (*Report, error)
+	Verify(code string) (Verification, error)
+	Status() (*Status, error)
+	Close() error
+}
+
+// Query opens the ledger for queries; when a running serve holds it, the queries go to
+// serve's loopback API instead.
+func (h *Hub) Query() (Query, error) {
+	l, err := h.OpenLedger(ledger.Options{})
+	if err == nil {
+		return localQuery{h: h, l: l, own: true}, nil
+	}
+	if !errors.Is(err, ledger.ErrLocked) {
+		return nil, err
+	}
+	b, rerr := os.ReadFile(filepath.Join(h.dir, AddrFile))
+	if rerr != nil {
+		return nil, fmt.Errorf("%w (and no %s: is serve running?)", err, AddrFile)
+	}
+	return remoteQuery{base: "http://" + strings.TrimSpace(string(b)), c: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+type localQuery struct {
+	h   *Hub
+	l   *ledger.Ledger
+	own bool
+}
+
+func (q localQuery) Close() error {
+	if q.own {
+		return q.l.Close()
+	}
+	return nil
+}
+
+func (q localQuery) Report(f Filter) (*Report, error) { return MakeReport(q.l.Counters, f) }
+
+func (q localQuery) Verify(code string) (Verification, error) { return q.h.Verify(code, q.l) }
+
+func (q localQuery) Status() (*Status, error) {
+	h := q.h
+	devs, err := h.Devices("")
+	if err != nil {
+		return nil, err
+	}
+	states, err := h.States()
+	if err != nil {
+		return nil, err
+	}
+	ldevs, err := q.l.Devices()
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]ledger.Device{}
+	for _, d := range ldevs {
+		byID[d.ID] = d
+	}
+	st := &Status{Devices: []DeviceStatus{}}
+	for _, d := range devs {
+		ds := DeviceStatus{Device: d.ID, Outlet: d.Outlet, Status: "never", Version: d.Version, Signed: d.Signed}
+		if p, ok := states[d.ID]; ok {
+			ds.Status, ds.Seen, ds.Applied, ds.ConfigError = p.Status, p.Seen, p.ConfigVersion, p.ConfigError
+			ds.Printer, ds.Software, ds.Unsynced, ds.OldestAge = p.Printer, p.Software, p.Unsynced, p.OldestUnsyncedS
+		}
+		if ld, ok := byID[d.ID]; ok {
+			ds.HubSeq, ds.Alarms = ld.LastSeq, ld.Alarms
+			if ds.Seen.IsZero() || ld.Seen.After(ds.Seen) {
+				ds.Seen = ld.Seen
+			}
+		}
+		st.Devices = append(st.Devices, ds)
+	}
+	if st.Alarms, err = q.l.Alarms(); err != nil {
+		return nil, err
+	}
+	box, err := h.Outbox()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range box {
+		switch m.State {
+		case MailPending:
+			st.Mail.Pending++
+		case MailSent:
+			st.Mail.Sent++
+		case MailFailed:
+			st.Mail.Failed++
+		}
+		if m.State == MailFailed || (m.State == MailPending && m.Attempts > 0) {
+			st.Mail.Problems = append(st.Mail.Problems, MailStatus{m.Device, m.Seq, m.To, m.State, m.Attempts, m.Next, m.LastError})
+		}
+	}
+	sort.Slice(st.Devices, func(i, j int) bool { return st.Devices[i].Device < st.Devices[j].Device })
+	return st, nil
+}
+
+// apiHandler serves the queries as JSON on /report, /verify and /status.
+func (h *Hub) apiHandler(q Query) http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any, err error) {
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /report", func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query()
+		f := Filter{Outlet: v.Get("outlet"), User: v.Get("user"), Event: v.Get("event"), By: By(v.Get("by")), Period: journal.Whole()}
+		if s := v.Get("from"); s != "" {
+			n, _ := strconv.ParseInt(s, 10, 32)
+			f.Period.From = journal.Day(n)
+		}
+		if s := v.Get("to"); s != "" {
+			n, _ := strconv.ParseInt(s, 10, 32)
+			f.Period.To = journal.Day(n)
+		}
+		rep, err := q.Report(f)
+		reply(w, rep, err)
+	})
+	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
+		v, err := q.Verify(r.URL.Query().Get("code"))
+		reply(w, v, err)
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+		st, err := q.Status()
+		reply(w, st, err)
+	})
+	return mux
+}
+
+type remoteQuery struct {
+	base string
+	c    *http.Client
+}
+
+func (remoteQuery) Close() error { return nil }
+
+func (q remoteQuery) get(path string, v url.Values, out any) error {
+	resp, err := q.c.Get(q.base + path + "?" + v.Encode())
+	if err != nil {
+		return fmt.Errorf("hub: serve api: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("hub: serve api: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("hub: serve api: %w", err)
+	}
+	return nil
+}
+
+func (q remoteQuery) Report(f Filter) (*Report, error) {
+	if f.Period == (journal.Period{}) {
+		f.Period = journal.Whole()
+	}
+	v := url.Values{"outlet": {f.Outlet}, "user": {f.User}, "event": {f.Event}, "by": {string(f.By)},
+		"from": {strconv.Itoa(int(f.Period.From))}, "to": {strconv.Itoa(int(f.Period.To))}}
+	var r Report
+	return &r, q.get("/report", v, &r)
+}
+
+func (q remoteQuery) Verify(code string) (Verification, error) {
+	var v Verification
+	return v, q.get("/verify", url.Values{"code": {code}}, &v)
+}
+
+func (q remoteQuery) Status() (*Status, error) {
+	var s Status
+	return &s, q.get("/status", nil, &s)
+}
