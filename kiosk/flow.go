@@ -315,8 +315,10 @@ func (f *Flow) refusal(err error) string {
 				return l.tr(s.msg, 0)
 			case mLocked:
 				return l.tr(s.msg, "--:--")
-			case mAlreadyVoided, mNoSuchSale, mPrintFailed:
+			case mAlreadyVoided, mNoSuchSale:
 				return l.tr(s.msg, f.saleSeq)
+			case mPrintFailed:
+				return l.tr(s.msg, f.saleSeq, l.tr(mPrintError))
 			case mPrinterNotReady:
 				return l.tr(s.msg, l.tr(mPrinterNoAnswer))
 			}
@@ -362,8 +364,12 @@ var sentinels = []struct {
 // printerWords says what is wrong with the printer of a refusal.
 func (f *Flow) printerWords(perr *PrinterError) string {
 	l := f.lang()
-	if perr.Status == (escpos.Status{}) && perr.Cause != nil {
+	switch {
+	case perr.Status == (escpos.Status{}) && perr.Cause != nil:
 		return l.tr(mPrinterNoAnswer)
+	case perr.Status.Ready():
+		// The printer says it is fine, yet the job failed (a cable, a timeout).
+		return l.tr(mPrintError)
 	}
 	return l.printerWords(perr.Status)
 }
@@ -473,8 +479,8 @@ func (f *Flow) scroll(k device.Key) {
 		f.top = max(0, f.top-1)
 		return
 	}
-	_, lines, _ := f.text()
-	if f.top+f.page(f.st != stMessage) < len(lines) {
+	_, lines, _, page := f.textLayout()
+	if f.top+page < len(lines) {
 		f.top++
 	}
 }
@@ -583,60 +589,62 @@ var roles = []struct {
 	r catalog.Role
 }{{mCashier, catalog.RoleCashier}, {mSupervisor, catalog.RoleSupervisor}}
 
+// item is one line of a list: a name and, right aligned, a detail.
+type item struct{ name, detail string }
+
 // items returns the lines of a list screen.
-func (f *Flow) items() []string {
+func (f *Flow) items() []item {
 	l := f.lang()
-	names := func(ms []msg) []string {
-		out := make([]string, len(ms))
+	names := func(ms []msg) []item {
+		out := make([]item, len(ms))
 		for i, m := range ms {
-			out[i] = l.tr(m)
+			out[i] = item{name: l.tr(m)}
 		}
 		return out
 	}
-	w := f.opt.Cols - 4
 	switch f.st {
 	case stMenu:
 		return names(f.menu())
 	case stEvents:
 		loc := f.config().Outlet.Location()
-		out := make([]string, len(f.events))
+		out := make([]item, len(f.events))
 		for i, e := range f.events {
-			out[i] = l.date(e.Event.Start.In(loc), false) + " " + e.Event.Title
+			out[i] = item{name: l.date(e.Event.Start.In(loc), false) + " " + e.Event.Title}
 		}
 		return out
 	case stTypes:
 		if f.ev >= len(f.events) {
 			return nil
 		}
-		out := []string{}
+		out := []item{}
 		for _, t := range f.events[f.ev].Types {
 			right := f.money(t.Price)
 			if t.Capped && f.opt.Cols >= 20 {
 				right = "(" + strconv.FormatInt(t.Left, 10) + ") " + right
 			}
-			out = append(out, pair(t.Name, right, w))
+			out = append(out, item{t.Name, right})
 		}
 		return out
 	case stScope:
 		return names(scopes)
 	case stScopeUser:
-		out := make([]string, len(f.users))
+		out := make([]item, len(f.users))
 		for i, u := range f.users {
-			out[i] = u.Email
+			out[i] = item{name: u.Email}
 		}
 		return out
 	case stRepEvent:
-		out := []string{l.tr(mAllEvents)}
+		out := []item{{name: l.tr(mAllEvents)}}
 		for _, e := range f.config().Events {
-			out = append(out, e.Title)
+			out = append(out, item{name: e.Title})
 		}
 		return out
 	case stPeriod:
 		return names(periods)
 	case stRole:
-		out := make([]string, len(roles))
+		out := make([]item, len(roles))
 		for i, r := range roles {
-			out[i] = l.tr(r.m)
+			out[i] = item{name: l.tr(r.m)}
 		}
 		return out
 	}
@@ -1167,17 +1175,36 @@ func (f *Flow) title() string {
 	return ""
 }
 
-// page is how many rows of a list or text a screen shows below its title (with a title)
-// and above its hint row (4 rows and more).
-func (f *Flow) page(titled bool) int {
-	n := f.opt.Rows
-	if titled {
-		n--
-		if f.opt.Rows >= 4 {
-			n--
+// textLayout wraps the lines of a text screen: it returns the title, the lines, the hint
+// when it has a row of its own (4 rows and more, when the lines fit above it), and how many
+// lines a page shows. Otherwise the hint is the last line, and lines that need scrolling
+// leave the last column to the scroll marks.
+func (f *Flow) textLayout() (title string, lines []string, hint string, page int) {
+	title, raw, hint := f.text()
+	rows, cols := f.opt.Rows, f.opt.Cols
+	page = rows
+	if f.st != stMessage {
+		page--
+	}
+	wrapAll := func(w int) []string {
+		var out []string
+		for _, s := range raw {
+			out = append(out, wrap(s, w)...)
+		}
+		return out
+	}
+	if hint != "" && rows >= 4 {
+		if lines = wrapAll(cols); len(lines) <= page-1 {
+			return title, lines, hint, page - 1
 		}
 	}
-	return max(1, n)
+	if hint != "" {
+		raw = append(raw, hint)
+	}
+	if lines = wrapAll(cols); len(lines) > page {
+		lines = wrapAll(cols - 1)
+	}
+	return title, lines, "", page
 }
 
 // render draws the current state.
@@ -1215,28 +1242,12 @@ func (f *Flow) render() Screen {
 				}
 			}
 			w := cols - 3 - utf8.RuneCountInString(mark)
-			out = append(out, sel+num+fit(items[i], w)+mark)
+			out = append(out, sel+num+pair(items[i].name, items[i].detail, w)+mark)
 		}
 	case kindText:
-		title, raw, hint := f.text()
-		titled := f.st != stMessage
-		if titled {
+		title, lines, hint, page := f.textLayout()
+		if f.st != stMessage {
 			out = append(out, fit(title, cols))
-		}
-		if rows < 4 && hint != "" {
-			raw = append(raw, hint)
-		}
-		page := f.page(titled)
-		var lines []string
-		for _, s := range raw {
-			lines = append(lines, wrap(s, cols)...)
-		}
-		if len(lines) > page {
-			// Room for the scroll marks.
-			lines = lines[:0]
-			for _, s := range raw {
-				lines = append(lines, wrap(s, cols-1)...)
-			}
 		}
 		f.top = max(0, min(f.top, len(lines)-page))
 		for i := f.top; i < len(lines) && i < f.top+page; i++ {
@@ -1253,7 +1264,7 @@ func (f *Flow) render() Screen {
 			}
 			out = append(out, fit(lines[i], cols-1)+mark)
 		}
-		if titled && rows >= 4 && hint != "" {
+		if hint != "" {
 			for len(out) < rows-1 {
 				out = append(out, fit("", cols))
 			}

@@ -20,6 +20,7 @@ const (
 	mUnsent
 	mPrinter
 	mPrinterNoAnswer
+	mPrintError
 	mNoConfig
 	mLoginID
 	mPassword
@@ -133,6 +134,7 @@ var text = [mCount][2]string{
 	mUnsent:           {"Unsent: %d", "Неизпратени: %d"},
 	mPrinter:          {"Printer: %s", "Принтер: %s"},
 	mPrinterNoAnswer:  {"no answer", "не отговаря"},
+	mPrintError:       {"print error", "грешка при печат"},
 	mNoConfig:         {"Not configured yet", "Още няма настройки"},
 	mLoginID:          {"Code or email", "Код или имейл"},
 	mPassword:         {"Password", "Парола"},

@@ -216,6 +216,10 @@ func (e *Editor) tap(key rune, set string, now time.Time) bool {
 	if e.full() {
 		return false
 	}
+	if rs := []rune(set); len(rs) == 1 { // nothing to cycle: type it
+		e.buf = append(e.buf, rs[0])
+		return true
+	}
 	e.pending, e.tapKey, e.tapIdx, e.tapSet, e.tapAt = true, key, 0, set, now
 	return true
 }
