@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -336,5 +337,32 @@ func TestTerminalPTY(t *testing.T) {
 	}
 	if after.Lflag != before.Lflag || after.Iflag != before.Iflag || after.Oflag != before.Oflag {
 		t.Errorf("Halt did not restore the mode: lflag %#x→%#x iflag %#x→%#x", before.Lflag, after.Lflag, before.Iflag, after.Iflag)
+	}
+}
+
+// TestTerminalKeypadScript reads a session scripted with printf through a real pipe from
+// a child process, as `printf '1001\n...' | kioskd` does.
+func TestTerminalKeypadScript(t *testing.T) {
+	cmd := exec.Command("sh", "-c", `printf '1001\n\033[B\0332\r\nab\177\033'`)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no shell: %v", err)
+	}
+	k, err := NewTerminalKeypad(out, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := readAll(t, k)
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("end: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := keyString(keys), "1 0 0 1 OK Down Cancel 2 OK a b Backspace Cancel"; got != want {
+		t.Errorf("keys %q, want %q", got, want)
 	}
 }
