@@ -76,3 +76,14 @@ func cell(r rune) *glyph {
 	}
 	return g
 }
+
+// warmGlyphs draws every character of every known code page into the cache, so that
+// later renders take the same code paths whatever was drawn before (fuzzing relies on it).
+func warmGlyphs() {
+	for _, name := range CodePageNames() {
+		cp, _ := lookupCodePage(name)
+		for b := 0x20; b <= 0xff; b++ {
+			cell(cp.decode(byte(b)))
+		}
+	}
+}

@@ -111,13 +111,13 @@ func (p Profile) String() string {
 	return fmt.Sprintf("%s %d dots", p.Name, p.Dots)
 }
 
-// pageName returns the code page name the profile gives number n, or "".
-func (p Profile) pageName(n byte) string {
-	best := ""
-	for name, v := range p.CodePages {
-		if v == n && (best == "" || name < best) {
-			best = name
-		}
+// pageNames returns the code page names the profile numbers, sorted, so that lookups
+// by number are deterministic when two names share a number.
+func (p Profile) pageNames() []string {
+	names := make([]string, 0, len(p.CodePages))
+	for name := range p.CodePages {
+		names = append(names, name)
 	}
-	return best
+	sort.Strings(names)
+	return names
 }

@@ -88,6 +88,7 @@ type renderer struct {
 	pix   []byte // rows of o.Width grey dots, grown as the paper feeds
 	y     int    // top of the next line, dots
 
+	pages     [256]*codePage // by ESC t number
 	page      *codePage
 	bold      bool
 	underline int
@@ -106,6 +107,12 @@ type renderer struct {
 
 func newRenderer(o RenderOptions) *renderer {
 	r := &renderer{o: o, paper: &Paper{}}
+	names := o.Profile.pageNames()
+	for i := len(names) - 1; i >= 0; i-- { // the first name wins a shared number
+		if cp, ok := lookupCodePage(names[i]); ok {
+			r.pages[o.Profile.CodePages[names[i]]] = cp
+		}
+	}
 	r.reset()
 	return r
 }
@@ -142,8 +149,8 @@ func (r *renderer) do(c Command) {
 	case OpInit:
 		r.reset()
 	case OpCodePage:
-		if name := r.o.Profile.pageName(byte(c.N)); name != "" {
-			r.page, _ = lookupCodePage(name)
+		if cp := r.pages[byte(c.N)]; cp != nil {
+			r.page = cp
 		}
 	case OpBold:
 		r.bold = c.N == 1
@@ -302,14 +309,22 @@ func (r *renderer) fill(x, y, w, h int) {
 	}
 }
 
+// grow makes rows of paper available, white, doubling the allocation as the paper
+// feeds (never beyond MaxHeight).
 func (r *renderer) grow(rows int) {
-	if need := rows * r.o.Width; need > len(r.pix) {
-		old := len(r.pix)
-		r.pix = append(r.pix, make([]byte, need-old)...)
-		for i := old; i < need; i++ {
-			r.pix[i] = 0xff
-		}
+	need := rows * r.o.Width
+	if need <= len(r.pix) {
+		return
 	}
+	n := max(need, 2*len(r.pix), 256*r.o.Width)
+	n = max(min(n, r.o.MaxHeight*r.o.Width), need)
+	p := make([]byte, n)
+	copy(p, r.pix)
+	white := p[len(r.pix):]
+	for i := range white {
+		white[i] = 0xff
+	}
+	r.pix = p
 }
 
 func (r *renderer) image() *image.Gray {
