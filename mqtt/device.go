@@ -65,6 +65,7 @@ type deviceInput struct {
 	gen       uint64 // connections made
 	connected bool
 	hubOnline bool
+	hubGen    uint64 // times the hub came online: what was in flight before is lost
 	config    []byte // the latest config message not yet handled
 	oversize  int    // size of an oversized config message not yet handled
 	ack       uint64 // the highest ack received
@@ -221,7 +222,13 @@ func (d *Device) onMessage(_ paho.Client, m paho.Message) {
 		if err != nil {
 			d.log.Warn("hub state refused", "err", err)
 		}
-		d.input(func(in *deviceInput) { in.hubOnline = err == nil && s.Status == Online })
+		d.input(func(in *deviceInput) {
+			online := err == nil && s.Status == Online
+			if online && !in.hubOnline {
+				in.hubGen++
+			}
+			in.hubOnline = online
+		})
 	}
 }
 
@@ -259,6 +266,7 @@ type flight struct {
 // engine is the state the engine goroutine owns.
 type engine struct {
 	gen       uint64
+	hubGen    uint64
 	next      uint64 // the last seq sent
 	inflight  []flight
 	acked     uint64
@@ -326,6 +334,10 @@ func (d *Device) step(e *engine) {
 		e.gen = in.gen
 		resend("reconnected")
 		forceState = true
+	}
+	if in.hubGen != e.hubGen {
+		e.hubGen = in.hubGen
+		resend("hub online")
 	}
 	if in.pubFailed {
 		resend("publish failed")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -352,16 +353,46 @@ func (h *Hub) kill(k *killable) {
 	})
 }
 
-// rawClient is a plain paho client for tests that play another party or spy.
-func rawClient(t testing.TB, o Options, id string) paho.Client {
+// rawClient is a plain paho client for tests that play another party or spy. subs, when
+// given, are subscribed in OnConnect (so again after a broker restart) at QoS 1; Connect
+// returns once they are.
+func rawClient(t testing.TB, o Options, id string, subs ...map[string]paho.MessageHandler) paho.Client {
 	t.Helper()
-	c, err := newClient(o, session{clientID: id, log: testLogger()})
+	subscribed := make(chan error, 1)
+	onConnect := func(c paho.Client) {
+		var toks []paho.Token
+		for _, m := range subs {
+			for topic, h := range m {
+				toks = append(toks, c.Subscribe(topic, 1, h))
+			}
+		}
+		go func() {
+			var err error
+			for _, tok := range toks {
+				<-tok.Done()
+				err = errors.Join(err, tok.Error())
+			}
+			select {
+			case subscribed <- err:
+			default:
+			}
+		}()
+	}
+	c, err := newClient(o, session{clientID: id, log: testLogger(), onConnect: onConnect})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := c.Connect()
 	if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	select {
+	case err := <-subscribed:
+		if err != nil {
+			t.Fatalf("subscribe %s: %v", id, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("subscribe %s: no answer", id)
 	}
 	t.Cleanup(func() { c.Disconnect(100) })
 	return c

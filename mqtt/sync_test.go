@@ -1,0 +1,251 @@
+package mqtt
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
+	"ticketkiosk/store"
+)
+
+// countingSink is the ledger, counting what the hub handed it.
+type countingSink struct {
+	l *ledger.Ledger
+
+	mu                   sync.Mutex
+	calls, stored, dups  int
+	held, maxBatchLength int
+}
+
+func (s *countingSink) Ingest(device string, entries []*journal.Entry) (uint64, error) {
+	r, err := s.l.IngestBatch(device, entries)
+	s.mu.Lock()
+	s.calls++
+	s.stored += r.Stored
+	s.dups += r.Duplicates
+	s.held += r.Held
+	s.maxBatchLength = max(s.maxBatchLength, len(entries))
+	s.mu.Unlock()
+	return r.Upto, err
+}
+
+func (s *countingSink) counts() (calls, stored, dups, held int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls, s.stored, s.dups, s.held
+}
+
+// hubRig is a hub with its ledger that a test can kill and reopen.
+type hubRig struct {
+	path   string
+	noSync bool
+	conn   Options
+	k      *killable
+	l      *ledger.Ledger
+	sink   *countingSink
+	hub    *Hub
+}
+
+func startHub(t testing.TB, conn Options, path string, noSync bool) *hubRig {
+	t.Helper()
+	r := &hubRig{path: path, noSync: noSync, conn: conn, sink: &countingSink{}}
+	r.start(t)
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *hubRig) start(t testing.TB) {
+	t.Helper()
+	l, err := ledger.Open(r.path, ledger.Options{NoSync: r.noSync, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.l, r.sink.l = l, l
+	r.k = &killable{}
+	conn := r.conn
+	if conn.dial == nil && strings.HasPrefix(conn.URL, "tcp://") {
+		conn.dial = r.k.dial
+	}
+	r.hub, err = NewHub(HubOptions{Conn: conn, Sink: r.sink, Software: "test", Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.hub.Start()
+}
+
+// crash kills the hub mid-work and reopens it with its ledger.
+func (r *hubRig) crash(t testing.TB) {
+	t.Helper()
+	r.hub.kill(r.k)
+	if err := r.l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.start(t)
+}
+
+func (r *hubRig) stop() {
+	r.hub.Halt()
+	r.l.Close()
+}
+
+func startDevice(t testing.TB, conn Options, st *store.Store) *Device {
+	t.Helper()
+	pub, _ := newKey(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+		AckTimeout: 2 * time.Second, Health: func() Health { return Health{Software: "test", Printer: "ok"} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	t.Cleanup(func() { d.Halt() })
+	return d
+}
+
+// drain runs a device with n unacknowledged entries against a hub through broker b, with
+// the broker restarted, the hub killed and reopened, and duplicate, reordered and
+// out-of-gap batches injected along the way; then checks that the hub holds every entry
+// exactly once and counts what the device counts.
+func drain(t *testing.T, b broker, n int) {
+	conn := Options{URL: b.URL(), AllowInsecure: true, ReconnectMax: 500 * time.Millisecond}
+	dir := t.TempDir()
+	st := backlogStore(t, dir, n, true)
+	defer st.Close()
+	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
+	limit := 60 * time.Second
+
+	// Another client plays old batches again (duplicates), out of order, and a batch far
+	// beyond what the hub has (it must wait for the gap to fill): first before the device
+	// starts, so that the hub sees each case, then again after the hub's crash.
+	tp, _ := NewTopics("")
+	var (
+		hubMu     sync.Mutex
+		hubOnline []int64
+	)
+	inj := rawClient(t, conn, "injector", map[string]paho.MessageHandler{tp.HubState(): func(_ paho.Client, m paho.Message) {
+		if s, err := DecodeHubState(m.Payload()); err == nil && s.Status == Online {
+			hubMu.Lock()
+			hubOnline = append(hubOnline, s.TS)
+			hubMu.Unlock()
+		}
+	}})
+	hubOnlineSince := func(ts int64) bool {
+		hubMu.Lock()
+		defer hubMu.Unlock()
+		return len(hubOnline) > 0 && hubOnline[len(hubOnline)-1] >= ts
+	}
+	batch := func(from uint64) []byte {
+		raws, err := st.Pending(from-1, 100, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := make([][]byte, len(raws))
+		for i, r := range raws {
+			data[i] = r.Data
+		}
+		return EncodeBatch("k1", data)
+	}
+	inject := func() {
+		for _, from := range []uint64{201, 1, 101, 1, uint64(n) - 99} {
+			wait(t, inj.Publish(tp.Journal("k1"), 1, false, batch(from)))
+		}
+	}
+	eventually(t, limit, "the hub online", func() bool { return hubOnlineSince(0) })
+	inject()
+	eventually(t, limit, "the injected batches stored", func() bool {
+		devs, _ := rig.l.Devices()
+		_, _, dups, held := rig.sink.counts()
+		return len(devs) == 1 && devs[0].LastSeq >= 200 && dups >= 100 && held >= 100
+	})
+	if st.Acked() != 0 {
+		t.Fatal("the device has acks before it started")
+	}
+
+	t0 := time.Now()
+	startDevice(t, conn, st)
+	eventually(t, limit, "a third acknowledged", func() bool { return st.Acked() >= uint64(n/3) })
+	t.Logf("%d acknowledged after %v; restarting the broker", st.Acked(), time.Since(t0))
+	b.Restart(t)
+	eventually(t, limit, "two thirds acknowledged", func() bool { return st.Acked() >= uint64(2*n/3) })
+	t.Logf("%d acknowledged after %v; killing the hub", st.Acked(), time.Since(t0))
+	crashed := time.Now().UnixMilli()
+	rig.crash(t)
+	eventually(t, limit, "the reopened hub online", func() bool { return hubOnlineSince(crashed) })
+	inject()
+
+	eventually(t, limit, "everything acknowledged", func() bool { return st.Acked() == uint64(n) })
+	t.Logf("all %d acknowledged after %v", n, time.Since(t0))
+	eventually(t, limit, "the hub to have everything", func() bool {
+		devs, _ := rig.l.Devices()
+		return len(devs) == 1 && devs[0].LastSeq == uint64(n)
+	})
+
+	devs, err := rig.l.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := devs[0]; d.ID != "k1" || d.Entries != uint64(n) || d.Alarms != 0 || !d.GapSince.IsZero() {
+		t.Fatalf("hub's view of k1: %+v", d)
+	}
+	last, err := st.Entry(uint64(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if devs[0].LastHash != last.Hash() {
+		t.Fatal("the hub's last hash is not the device's")
+	}
+	if alarms, _ := rig.l.Alarms(); len(alarms) != 0 {
+		t.Fatalf("alarms %v", alarms)
+	}
+	// The hub counts exactly what the device counts.
+	want := map[journal.Key]journal.Tally{}
+	if err := st.Counters(func(k journal.Key, tl journal.Tally) { want[k] = tl }); err != nil {
+		t.Fatal(err)
+	}
+	var total journal.Tally
+	got := map[journal.Key]journal.Tally{}
+	if err := rig.l.Counters(func(outlet string, k journal.Key, tl journal.Tally) {
+		if outlet != "sofia-1" {
+			t.Errorf("outlet %q", outlet)
+		}
+		got[k] = tl
+		total.Add(tl)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if total.Tickets != int64(n) || total.Amount != int64(n)*1250 {
+		t.Fatalf("hub total %+v for %d sales", total, n)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("hub has %d counters, device %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("counter %+v: hub %+v, device %+v", k, got[k], v)
+		}
+	}
+	if bl, err := st.Unsynced(); err != nil || bl.Entries != 0 {
+		t.Fatalf("device backlog %+v, %v", bl, err)
+	}
+	// The hub heard the device say so.
+	eventually(t, limit, "the device's state with nothing unsynced", func() bool {
+		p, ok := rig.hub.States()["k1"]
+		return ok && p.Status == Online && p.Unsynced == 0 && p.Software == "test"
+	})
+}
+
+// TestDrain100kEmbedded: a device offline for 100,000 sales drains through the embedded
+// broker, which restarts mid-drain, to a hub killed and reopened mid-drain.
+func TestDrain100kEmbedded(t *testing.T) {
+	drain(t, startMochi(t), 100_000)
+}
+
+// TestDrainMosquitto: the same through Mosquitto.
+func TestDrainMosquitto(t *testing.T) {
+	drain(t, startMosquitto(t, "tcp", "allow_anonymous true"), 100_000)
+}
