@@ -2,9 +2,9 @@ package hub
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -71,21 +71,22 @@ type Query interface {
 	Close() error
 }
 
-// Query opens the ledger for queries; when a running serve holds it, the queries go to
-// serve's loopback API instead.
+// Query opens the ledger for queries; when a serve is running (it holds the ledger), the
+// queries go to its loopback API instead. A serve.addr left behind by a crash is ignored
+// when nothing answers there.
 func (h *Hub) Query() (Query, error) {
-	l, err := h.OpenLedger(ledger.Options{})
-	if err == nil {
-		return localQuery{h: h, l: l, own: true}, nil
+	if b, err := os.ReadFile(filepath.Join(h.dir, AddrFile)); err == nil {
+		addr := strings.TrimSpace(string(b))
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return remoteQuery{base: "http://" + addr, c: &http.Client{Timeout: 30 * time.Second}}, nil
+		}
 	}
-	if !errors.Is(err, ledger.ErrLocked) {
+	l, err := h.OpenLedger(ledger.Options{})
+	if err != nil {
 		return nil, err
 	}
-	b, rerr := os.ReadFile(filepath.Join(h.dir, AddrFile))
-	if rerr != nil {
-		return nil, fmt.Errorf("%w (and no %s: is serve running?)", err, AddrFile)
-	}
-	return remoteQuery{base: "http://" + strings.TrimSpace(string(b)), c: &http.Client{Timeout: 30 * time.Second}}, nil
+	return localQuery{h: h, l: l, own: true}, nil
 }
 
 type localQuery struct {

@@ -275,13 +275,22 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("status:\n%s", out)
 	}
 
+	// The device's next state reports nothing unsynced and config 2 applied.
+	var sj hub.Status
+	waitFor(t, "the device reporting it is in sync", func() bool {
+		if err := json.Unmarshal([]byte(mustCtl(t, "", "status", "--format", "json")), &sj); err != nil {
+			t.Fatal(err)
+		}
+		d := sj.Devices[0]
+		return d.Unsynced == 0 && d.Applied == d.Version
+	})
+
 	// Graceful stop; then the commands read the ledger directly and agree.
 	cancel()
 	if err := <-served; err != nil {
 		t.Fatal(err)
 	}
 	checkReport("after serve stopped")
-	var sj hub.Status
 	if err := json.Unmarshal([]byte(mustCtl(t, "", "status", "--format", "json")), &sj); err != nil {
 		t.Fatal(err)
 	}
