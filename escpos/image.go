@@ -161,19 +161,3 @@ func floydSteinberg(g *image.Gray, r *Raster) {
 		clear(next)
 	}
 }
-
-// grey returns r as a Gray image (black dots 0, white 255).
-func (r *Raster) grey() *image.Gray {
-	g := image.NewGray(image.Rect(0, 0, r.Width, r.Height))
-	for i := range g.Pix {
-		g.Pix[i] = 0xff
-	}
-	for y := 0; y < r.Height; y++ {
-		for x := 0; x < r.Width; x++ {
-			if r.Black(x, y) {
-				g.Pix[y*g.Stride+x] = 0
-			}
-		}
-	}
-	return g
-}

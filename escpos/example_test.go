@@ -1,0 +1,105 @@
+package escpos_test
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+
+	"ticketkiosk/escpos"
+)
+
+func ExampleBuilder() {
+	var buf bytes.Buffer
+	b := escpos.NewBuilder(&buf, escpos.Epson)
+	b.Init().CodePage("WPC1251").Bold(true).Line("Билет").Bold(false).FeedCut(escpos.PartialCut, 0)
+	if err := b.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("% x\n", buf.Bytes())
+	// Output: 1b 40 1b 74 00 1b 74 2e 1b 45 01 c1 e8 eb e5 f2 0a 1b 45 00 1d 56 42 00
+}
+
+func ExampleBuilder_Text() {
+	// A code page without Cyrillic gets Bulgarian in Latin letters, and € as EUR.
+	var buf bytes.Buffer
+	b := escpos.NewBuilder(&buf, escpos.Epson) // starts on PC437
+	b.Text("Цена: 20 €")
+	if err := b.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n", buf.String())
+	// Output: "Tsena: 20 EUR"
+}
+
+func ExampleRender() {
+	var buf bytes.Buffer
+	b := escpos.NewBuilder(&buf, escpos.Clone)
+	b.Init().CodePage("PC866").Justify(escpos.Center).Line("Щурците").
+		QR("TK1:0001", escpos.QROptions{Level: escpos.QRLevelM}).
+		Code128("TK-0001", escpos.BarcodeOptions{})
+	if err := b.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	paper, err := escpos.Render(buf.Bytes(), escpos.RenderOptions{Profile: escpos.Clone})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(paper.Text)
+	fmt.Println(paper.QRCodes, paper.Barcodes, paper.Image.Bounds().Dx())
+	// Output:
+	// Щурците
+	// [QR: TK1:0001]
+	// [CODE128: TK-0001]
+	// [TK1:0001] [TK-0001] 384
+}
+
+func ExampleParse() {
+	cmds, err := escpos.Parse([]byte("\x1b@\x1bE\x01Hi\n\x1b\x07\x1dVA\x03"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range cmds {
+		fmt.Println(c)
+	}
+	// Output:
+	// INIT
+	// BOLD 1
+	// TEXT "Hi"
+	// LF
+	// UNKNOWN 1b 07
+	// CUT 65 3
+}
+
+func ExampleParseStatus() {
+	s, err := escpos.ParseStatus([4]byte{0x1a, 0x16, 0x12, 0x1e})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s, s.Ready())
+	_, err = escpos.ParseStatus([4]byte{0xff, 0x12, 0x12, 0x12})
+	fmt.Println(err)
+	// Output:
+	// cover open, paper near end false
+	// escpos: DLE EOT 1 reply 0xff: malformed status byte
+}
+
+func ExampleVirtualPrinter() {
+	v := escpos.NewVirtualPrinter()
+	v.SetState(escpos.StatePaperNearEnd)
+	v.Write([]byte("Hello\n"))
+	v.Write(escpos.StatusQuery(4))
+	fmt.Printf("% x %q\n", v.ReadReplies(), v.Job())
+	// Output: 1e "Hello\n"
+}
+
+func ExampleWrap() {
+	for _, l := range escpos.Wrap("Концерт на Щурците в зала 1 на НДК", 16) {
+		fmt.Printf("|%-16s|\n", l)
+	}
+	fmt.Println(escpos.Columns("Правостоящ", "20,00 €", 24))
+	// Output:
+	// |Концерт на      |
+	// |Щурците в зала 1|
+	// |на НДК          |
+	// Правостоящ       20,00 €
+}
