@@ -1,0 +1,266 @@
+package mqtt
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"ticketkiosk/ledger"
+)
+
+// pki is a CA with certificates issued by it, written as PEM files.
+type pki struct {
+	dir    string
+	caCert *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	serial int64
+}
+
+func newPKI(t *testing.T) *pki {
+	t.Helper()
+	p := &pki{dir: t.TempDir()}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.caCert, _ = x509.ParseCertificate(der)
+	p.caKey = key
+	p.serial = 1
+	p.write(t, "ca.pem", "CERTIFICATE", der)
+	return p
+}
+
+func (p *pki) write(t *testing.T, name, typ string, der []byte) string {
+	t.Helper()
+	path := filepath.Join(p.dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// issue makes a certificate for cn (a server one for 127.0.0.1 when server is set) and
+// returns the certificate and key files.
+func (p *pki) issue(t *testing.T, cn string, server bool) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.serial++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(p.serial),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if server {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.write(t, cn+".pem", "CERTIFICATE", der), p.write(t, cn+".key", "EC PRIVATE KEY", kb)
+}
+
+// TestMosquittoTLSAndDeviceACL runs the hub and a device through Mosquitto over TLS with
+// client certificates (the certificate's name is the MQTT user) and the per-device ACL
+// patterns of docs/protocol.md, and shows that a device can neither read another device's
+// config nor write into another device's journal.
+func TestMosquittoTLSAndDeviceACL(t *testing.T) {
+	p := newPKI(t)
+	srvCert, srvKey := p.issue(t, "broker", true)
+	acl := filepath.Join(p.dir, "acl")
+	if err := os.WriteFile(acl, []byte(`# the hub
+user hub
+topic readwrite tickets/v1/#
+
+# every device, by the name in its certificate
+pattern read tickets/v1/devices/%u/config
+pattern read tickets/v1/devices/%u/ack
+pattern write tickets/v1/devices/%u/journal
+pattern write tickets/v1/devices/%u/state
+pattern read tickets/v1/hub/state
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startMosquitto(t, "ssl",
+		"cafile "+filepath.Join(p.dir, "ca.pem"),
+		"certfile "+srvCert,
+		"keyfile "+srvKey,
+		"require_certificate true",
+		"use_identity_as_username true",
+		"acl_file "+acl,
+	)
+	conn := func(cn string) Options {
+		cert, key := p.issue(t, cn, false)
+		return Options{URL: b.URL(), CAFile: filepath.Join(p.dir, "ca.pem"), CertFile: cert, KeyFile: key, ReconnectMax: time.Second}
+	}
+	hubConn, k1Conn, k2Conn := conn("hub"), conn("k1"), conn("k2")
+
+	// Without a client certificate the broker ends the TLS session.
+	noCert := Options{CAFile: filepath.Join(p.dir, "ca.pem")}
+	tcfg, err := noCert.tlsConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tls.Dial("tcp", b.addr, tcfg)
+	if err == nil {
+		raw.SetDeadline(time.Now().Add(20 * time.Second))
+		_, err = raw.Read(make([]byte, 1))
+		raw.Close()
+	}
+	var ne net.Error
+	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+		t.Fatalf("a client without a certificate was not refused: %v", err)
+	}
+
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), ledger.Options{Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	hub, err := NewHub(HubOptions{Conn: hubConn, Sink: l, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub.Start()
+	defer hub.Halt()
+
+	hubPub, hubKey := newKey(t)
+	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
+	defer st.Close()
+	appendSales(t, st, 3)
+	dev, err := NewDevice(DeviceOptions{Conn: k1Conn, Store: st, HubKey: hubPub, Clock: testClock{}, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Start()
+	defer dev.Halt()
+
+	// The hub pushes both devices' configs; k1 applies its own over TLS.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := Push(ctx, PushOptions{Conn: hubConn, Logger: testLogger()}, [][]byte{sign(t, sampleConfig("k1", 1), hubKey)})
+	if err != nil || len(res) != 1 || res[0].Applied != 1 {
+		t.Fatalf("push k1: %+v, %v", res, err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
+	defer cancelShort()
+	res, err = Push(short, PushOptions{Conn: hubConn, Logger: testLogger()}, [][]byte{sign(t, sampleConfig("k2", 1), hubKey)})
+	if !errors.Is(err, ErrPushIncomplete) || len(res) != 1 || res[0].Done() || !res[0].Published {
+		t.Fatalf("push k2 (offline): %+v, %v", res, err)
+	}
+	// k1's sales and its config_applied entry reach the hub through the ACL.
+	eventually(t, 20*time.Second, "k1's journal at the hub", func() bool { return st.Acked() == 4 })
+	eventually(t, 20*time.Second, "k1's state at the hub", func() bool { return hub.States()["k1"].ConfigVersion == 1 })
+
+	// A rogue client with k1's certificate tries k2's topics.
+	tp, _ := NewTopics("")
+	var (
+		mu   sync.Mutex
+		got  = map[string]int{}
+		acks = make(chan uint64, 16)
+	)
+	count := func(_ paho.Client, m paho.Message) {
+		mu.Lock()
+		got[m.Topic()]++
+		mu.Unlock()
+	}
+	rogue := rawClient(t, k1Conn, "k1-rogue")
+	// Subscribing to k2's config first, then to k1's: Mosquitto sends retained messages in
+	// the order of the subscriptions, so k1's arriving means k2's would have come already.
+	tok := rogue.Subscribe(tp.Config("k2"), 1, count)
+	tok.WaitTimeout(20 * time.Second)
+	if st, ok := tok.(*paho.SubscribeToken); ok {
+		if q, found := st.Result()[tp.Config("k2")]; found && q != 0x80 {
+			t.Logf("broker granted QoS %d for another device's config (messages still withheld)", q)
+		}
+	}
+	wait(t, rogue.Subscribe(tp.Config("k1"), 1, count))
+	wait(t, rogue.Subscribe(tp.Ack("k1"), 1, func(_ paho.Client, m paho.Message) {
+		if a, err := DecodeAck(m.Payload()); err == nil {
+			acks <- a.UptoSeq
+		}
+	}))
+	eventually(t, 20*time.Second, "k1's own retained config", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return got[tp.Config("k1")] > 0
+	})
+	mu.Lock()
+	if n := got[tp.Config("k2")]; n != 0 {
+		t.Fatalf("k1 read k2's config %d times", n)
+	}
+	mu.Unlock()
+
+	// Writing a forged k2 batch into k2's journal, then a duplicate of k1's first entry
+	// into k1's own: the hub acknowledges the second, so it has seen all the rogue sent
+	// before it, and it has nothing of k2.
+	forged := EncodeBatch("k2", entries(t, "k2", 2))
+	wait(t, rogue.Publish(tp.Journal("k2"), 1, false, forged))
+	first, err := st.Pending(0, 1, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, rogue.Publish(tp.Journal("k1"), 1, false, EncodeBatch("k1", [][]byte{first[0].Data})))
+	select {
+	case upto := <-acks:
+		if upto != 4 {
+			t.Fatalf("ack %d for k1", upto)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no ack for the rogue's k1 batch")
+	}
+	if _, err := l.Entry("k2", 1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("k2's journal at the hub has a forged entry: %v", err)
+	}
+	devs, _ := l.Devices()
+	if len(devs) != 1 || devs[0].ID != "k1" || devs[0].LastSeq != 4 {
+		t.Fatalf("hub devices %+v", devs)
+	}
+	// And k2's own connection cannot write k1's state.
+	k2 := rawClient(t, k2Conn, "k2")
+	wait(t, k2.Publish(tp.State("k1"), 1, true, DeviceState{Status: Offline, ConfigVersion: 99}.Encode()))
+	wait(t, k2.Publish(tp.State("k2"), 1, true, DeviceState{Status: Online, ConfigVersion: 0}.Encode()))
+	eventually(t, 20*time.Second, "k2's own state at the hub", func() bool { _, ok := hub.States()["k2"]; return ok })
+	if s := hub.States()["k1"]; s.ConfigVersion != 1 || s.Status != Online {
+		t.Fatalf("k2 overwrote k1's state: %+v", s)
+	}
+}
