@@ -175,6 +175,12 @@ func TestTextTranscoding(t *testing.T) {
 		{"PC437", "a\tb\rc", []byte("a bc")},
 		{"PC437", "bad \xff byte", []byte("bad ? byte")},
 		{"PC437", "a\u0085b", []byte("ab")},
+		{"PC866", "ѝ и é", []byte{0xa8, ' ', 0xa8, ' ', 'e'}},
+		{"WPC1251", "Ґ ґ ѝ", []byte{0xa5, ' ', 0xb4, ' ', 0xe8}},
+		{"PC866", "ґ ђ №", []byte{'?', ' ', '?', ' ', 0xfc}},
+		{"PC437", "ґ ѝ „х“", []byte("g i \"h\"")},
+		{"PC437", "Ångström", []byte{0x8f, 'n', 'g', 's', 't', 'r', 0x94, 'm'}},
+		{"PC866", "Ångström", []byte("Angstrom")},
 		{"PC437", "x\ny", []byte("x\ny")},
 	}
 	for _, tt := range tests {

@@ -2,9 +2,11 @@ package escpos
 
 import (
 	"sort"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/unicode/norm"
 
 	"ticketkiosk/internal/translit"
 )
@@ -53,8 +55,12 @@ func lookupCodePage(name string) (*codePage, bool) {
 
 // encode appends s to dst in the page's bytes. Control characters are dropped (a tab
 // becomes a space) so that text can never smuggle a command to the printer. A character
-// the page lacks degrades visibly: Cyrillic is transliterated to Latin, other characters
-// use their transliteration (€ is "EUR", – is "-") and anything else becomes '?'.
+// the page lacks degrades visibly, never into another character's byte:
+//   - an accented letter whose base letter the page has prints as that letter ("ѝ" → "и"
+//     on PC866, "é" → "e" on PC866);
+//   - on a page without Cyrillic, Cyrillic is transliterated to Latin (internal/translit);
+//   - symbols with a conventional spelling use it ("€" → "EUR", "–" → "-", "„" → '"');
+//   - anything else, including a Cyrillic letter missing from a Cyrillic page, is '?'.
 func (cp *codePage) encode(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -62,10 +68,10 @@ func (cp *codePage) encode(dst []byte, s string) []byte {
 			r = ' '
 		}
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			i += size // C0/C1 controls and invalid UTF-8 (RuneError is handled below)
+			i += size // C0/C1 controls
 			continue
 		}
-		if b, ok := cp.byteFor(r); ok {
+		if b, ok := cp.byteOrBase(r); ok {
 			dst = append(dst, b)
 			i += size
 			continue
@@ -75,21 +81,59 @@ func (cp *codePage) encode(dst []byte, s string) []byte {
 		j := i
 		for j < len(s) {
 			r2, n := utf8.DecodeRuneInString(s[j:])
-			if _, ok := cp.byteFor(r2); ok || r2 < 0x20 {
+			if _, ok := cp.byteOrBase(r2); ok || r2 < 0x20 || r2 == 0x7f || (r2 >= 0x80 && r2 < 0xa0) {
 				break
 			}
 			j += n
 		}
-		for _, t := range translit.String(s[i:j]) {
+		run := s[i:j]
+		if !cp.cyrillic {
+			run = translit.String(run)
+		}
+		for _, t := range run {
 			if b, ok := cp.byteFor(t); ok {
 				dst = append(dst, b)
-			} else {
-				dst = append(dst, '?')
+				continue
 			}
+			if !unicode.Is(unicode.Cyrillic, t) {
+				if sub, ok := translit.Rune(t); ok {
+					for _, u := range sub {
+						if b, ok := cp.byteFor(u); ok {
+							dst = append(dst, b)
+						} else {
+							dst = append(dst, '?')
+						}
+					}
+					continue
+				}
+			}
+			dst = append(dst, '?')
 		}
 		i = j
 	}
 	return dst
+}
+
+// byteOrBase returns the page's byte for r, or for r's base letter when r is a letter
+// with combining marks the page lacks.
+func (cp *codePage) byteOrBase(r rune) (byte, bool) {
+	if b, ok := cp.byteFor(r); ok {
+		return b, true
+	}
+	if r < 0xc0 {
+		return 0, false
+	}
+	d := norm.NFD.String(string(r))
+	base, n := utf8.DecodeRuneInString(d)
+	if n == len(d) {
+		return 0, false // no decomposition
+	}
+	for _, m := range d[n:] {
+		if !unicode.Is(unicode.Mn, m) {
+			return 0, false
+		}
+	}
+	return cp.byteFor(base)
 }
 
 // byteFor returns the page's byte for r. Printable ASCII maps to itself on every page.
