@@ -1,0 +1,172 @@
+// Command kioskd is the ticket kiosk daemon for a Raspberry Pi at an outlet.
+//
+//	kioskd [run] --config FILE   the daemon (default command)
+//	kioskd init  --config FILE   create the device key, print the device id and public key
+//	kioskd check --config FILE   validate config, open hardware, print what was found
+//	kioskd version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // outlets' time zones work on a Pi without tzdata
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"ticketkiosk/internal/appliance"
+	"ticketkiosk/internal/version"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `usage: kioskd [run|init|check|version] [--config FILE]
+
+  run      run the kiosk (the default)
+  init     create the device key in the state directory; print the device id and public key
+  check    validate the configuration, open the hardware, print what was found; exit 1 on a fault
+  version  print the version`)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("kioskd "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", appliance.DefaultConfigPath, "configuration file")
+	fs.Usage = func() { usage(stderr); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kioskd %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return 2
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "kioskd", version.Version)
+		return 0
+	case "init", "check", "run":
+	case "help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kioskd: unknown command %q\n", cmd)
+		usage(stderr)
+		return 2
+	}
+	cfg, err := appliance.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd:", err)
+		return 1
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "init":
+		return doInit(cfg, stdout, stderr)
+	case "check":
+		return doCheck(cfg, stdout, log)
+	}
+	return doRun(cfg, log)
+}
+
+// newLogger logs for journald: no time (journald adds it), level and message first.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: lv,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey && os.Getenv("JOURNAL_STREAM") != "" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+func doInit(cfg *appliance.Config, stdout, stderr io.Writer) int {
+	key, created, err := appliance.InitKey(cfg.StateDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "kioskd init:", err)
+		return 1
+	}
+	if !created {
+		fmt.Fprintln(stderr, "kioskd init: the device key exists already; showing it")
+	}
+	fmt.Fprintf(stdout, "device_id  %s\npublic_key %s\n\nRegister it at the hub:\n  kioskctl device add %s --outlet OUTLET --key %s\n",
+		cfg.DeviceID, appliance.PublicKeyString(key), cfg.DeviceID, appliance.PublicKeyString(key))
+	return 0
+}
+
+func doRun(cfg *appliance.Config, log *slog.Logger) int {
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hw := openHardware(cfg, log)
+	defer hw.halt()
+	if hw.err != nil {
+		log.Error("hardware", "err", hw.err)
+		return 1
+	}
+	watchdog := watchdogPinger()
+	k, err := appliance.Open(cfg, hw.parts, appliance.Options{
+		Logger:      log,
+		ClockSynced: clockSynced,
+		Ready: func() {
+			daemon.SdNotify(false, daemon.SdNotifyReady)
+		},
+		Watchdog:    watchdog,
+		Status:      func(s string) { daemon.SdNotify(false, "STATUS="+s) },
+		DrainOnExit: 3 * time.Second,
+	})
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer k.Close()
+	err = k.Run(ctx)
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("stopped", "err", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// watchdogPinger returns a function the main loop calls while healthy; it tells systemd at
+// half the watchdog interval.
+func watchdogPinger() func() {
+	every, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || every <= 0 {
+		return nil
+	}
+	var last time.Time
+	return func() {
+		if time.Since(last) >= every/2 {
+			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			last = time.Now()
+		}
+	}
+}
+
+// clockSynced reports whether the kernel's clock is synchronised (adjtimex says so once
+// NTP or systemd-timesyncd has set it).
+func clockSynced() bool {
+	var tx syscall.Timex
+	state, err := syscall.Adjtimex(&tx)
+	return err == nil && state != 5 /* TIME_ERROR */ && tx.Status&0x40 /* STA_UNSYNC */ == 0
+}

@@ -1,0 +1,84 @@
+package appliance
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"ticketkiosk/store"
+)
+
+// ErrStoreBusy means the store is open in the running kioskd.
+var ErrStoreBusy = errors.New("store in use by the running kioskd")
+
+// StoredConfigVersion returns the config version applied in the device's store.
+func StoredConfigVersion(cfg *Config) (uint64, error) {
+	path := filepath.Join(cfg.StateDir, StoreFile)
+	if _, err := os.Stat(path); err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	st, err := store.Open(path, store.Options{Device: cfg.DeviceID, Timeout: 200 * time.Millisecond})
+	if errors.Is(err, store.ErrLocked) {
+		return 0, ErrStoreBusy
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	return st.ConfigVersion(), nil
+}
+
+// ProbeBroker checks that the broker's address answers and, for TLS URLs, that its
+// certificate verifies against the configured CA (or the system's).
+func ProbeBroker(cfg *Config, timeout time.Duration) error {
+	u, err := url.Parse(cfg.MQTT.URL)
+	if err != nil {
+		return fmt.Errorf("mqtt.url: %w", err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	secure := scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "wss"
+	host := u.Host
+	if u.Port() == "" {
+		port := map[string]string{"ssl": "8883", "tls": "8883", "mqtts": "8883", "wss": "443", "tcp": "1883", "mqtt": "1883", "ws": "80"}[scheme]
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := &net.Dialer{Timeout: timeout}
+	if !secure {
+		c, err := d.Dial("tcp", host)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+	tc := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	if cfg.MQTT.CAFile != "" {
+		pem, err := os.ReadFile(cfg.MQTT.CAFile)
+		if err != nil {
+			return fmt.Errorf("mqtt.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("mqtt.ca_file %s: no PEM certificate in it", cfg.MQTT.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.MQTT.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.MQTT.CertFile, cfg.MQTT.KeyFile)
+		if err != nil {
+			return fmt.Errorf("mqtt.cert_file: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	c, err := tls.DialWithDialer(d, "tcp", host, tc)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}

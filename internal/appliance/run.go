@@ -1,0 +1,343 @@
+package appliance
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/device"
+	"ticketkiosk/escpos"
+	"ticketkiosk/internal/version"
+	"ticketkiosk/journal"
+	"ticketkiosk/kiosk"
+	"ticketkiosk/layout"
+	"ticketkiosk/mqtt"
+	"ticketkiosk/store"
+)
+
+// Parts are the opened hardware. Display and Printer may be nil: a kiosk without a display
+// logs its screens; one without a printer is "printer offline".
+type Parts struct {
+	Keypad   device.Keypad
+	Display  device.Display
+	Printer  device.Printer
+	MultiTap bool // the keypad is a digit keypad: text fields use multi-tap
+	// PrinterErr is why the configured printer could not be opened, shown on the idle
+	// screen and in the fleet state.
+	PrinterErr error
+}
+
+// Options tune Run.
+type Options struct {
+	Logger *slog.Logger
+	Clock  kiosk.Clock // default: the wall clock, synced per ClockSynced
+	// ClockSynced reports whether the system clock is synchronised (e.g. from timedatex);
+	// nil: assume it is.
+	ClockSynced func() bool
+	Ready       func()              // called once the store is open and the hardware probed
+	Watchdog    func()              // called from the main loop while it is healthy
+	Status      func(string)        // a one-line status for the service manager
+	OnEntry     func(journal.Entry) // called after each journal entry (tests, demo)
+	// DrainOnExit is how long a run that ends (signal or end of input) waits for the hub to
+	// acknowledge the journal before it stops; default 0 (the journal is durable anyway).
+	DrainOnExit time.Duration
+	// StatusEvery is the period of printer and link checks; default 5s.
+	StatusEvery time.Duration
+}
+
+// Kiosk is a running appliance.
+type Kiosk struct {
+	cfg    *Config
+	parts  Parts
+	opt    Options
+	log    *slog.Logger
+	key    ed25519.PrivateKey
+	st     *store.Store
+	core   *kiosk.Kiosk
+	flow   *kiosk.Flow
+	link   *mqtt.Device
+	shown  kiosk.Screen
+	health atomic.Value // mqtt.Health
+}
+
+// Open opens the store and builds the kiosk; Run runs it. Close releases what Open took.
+func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Clock == nil {
+		opt.Clock = kiosk.SystemClock{IsSynced: opt.ClockSynced}
+	}
+	if opt.StatusEvery <= 0 {
+		opt.StatusEvery = 5 * time.Second
+	}
+	if parts.Keypad == nil {
+		return nil, errors.New("appliance: no keypad")
+	}
+	a := &Kiosk{cfg: cfg, parts: parts, opt: opt, log: opt.Logger}
+	a.health.Store(mqtt.Health{Software: version.Version, Printer: "unknown"})
+	key, err := LoadKey(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	a.key = key
+	st, err := store.Open(filepath.Join(cfg.StateDir, StoreFile), store.Options{Device: cfg.DeviceID, Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	a.st = st
+	if a.parts.Printer == nil {
+		a.parts.Printer = offlinePrinter{err: parts.PrinterErr}
+	}
+	prof, err := cfg.PrinterProfile()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	lay := layout.New(layout.Options{Profile: prof, CodePage: cfg.Printer.CodePage, RasterQR: cfg.Printer.RasterQR})
+	a.core, err = kiosk.New(kiosk.Options{
+		Store: st, Key: key, Clock: opt.Clock, Printer: a.parts.Printer, Layout: lay, Logger: a.log,
+		Appended: a.appended,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	rows, cols := cfg.Display.Rows, cfg.Display.Cols
+	if parts.Display != nil {
+		rows, cols = parts.Display.Rows(), parts.Display.Cols()
+	}
+	a.flow = kiosk.NewFlow(a.core, kiosk.FlowOptions{
+		Rows: rows, Cols: cols, MultiTap: parts.MultiTap, Logger: a.log,
+		Progress: func(s kiosk.Screen) { a.show(s) },
+	})
+	if cfg.MQTT.URL != "" {
+		hubKey, err := cfg.HubKey()
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		a.link, err = mqtt.NewDevice(mqtt.DeviceOptions{
+			Conn: mqtt.Options{URL: cfg.MQTT.URL, Username: cfg.MQTT.Username, PasswordFile: cfg.MQTT.PasswordFile,
+				CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
+				AllowInsecure: cfg.MQTT.AllowInsecure, Prefix: cfg.MQTT.Prefix},
+			Store: st, HubKey: hubKey, Clock: opt.Clock, Logger: a.log,
+			Health: func() mqtt.Health { return a.health.Load().(mqtt.Health) },
+			OnConfig: func(c *catalog.DeviceConfig) {
+				a.log.Info("config applied", "version", c.Version)
+			},
+		})
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("appliance: mqtt: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// Store returns the kiosk's store.
+func (a *Kiosk) Store() *store.Store { return a.st }
+
+func (a *Kiosk) appended(e *journal.Entry) {
+	if a.link != nil {
+		a.link.Wake()
+	}
+	if a.opt.OnEntry != nil && e != nil {
+		a.opt.OnEntry(*e)
+	}
+}
+
+func (a *Kiosk) show(s kiosk.Screen) {
+	if a.shown != nil && a.shown.Equal(s) {
+		return
+	}
+	a.shown = s
+	if a.parts.Display == nil {
+		a.log.Debug("screen", "text", s.String())
+		return
+	}
+	if err := a.parts.Display.Show(s); err != nil {
+		a.log.Warn("display", "err", err)
+	}
+}
+
+// online reports whether the hub link is up (connected, hub online).
+func (a *Kiosk) online() bool {
+	if a.link == nil {
+		return false
+	}
+	if o, ok := any(a.link).(interface{ Online() bool }); ok {
+		return o.Online()
+	}
+	return false
+}
+
+type keyResult struct {
+	key device.Key
+	err error
+}
+
+// Run runs the kiosk until ctx is done or the keypad's input ends. A sale in progress when
+// ctx ends is finished first; then the journal is flushed to the hub for up to DrainOnExit
+// and the device says offline.
+func (a *Kiosk) Run(ctx context.Context) error {
+	if a.link != nil {
+		a.link.Start()
+	}
+	keys := make(chan keyResult, 16)
+	readCtx, stopReading := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(keys)
+		for {
+			k, err := a.parts.Keypad.ReadKey(readCtx)
+			if err != nil {
+				if readCtx.Err() == nil {
+					keys <- keyResult{err: err}
+				}
+				return
+			}
+			select {
+			case keys <- keyResult{key: k}:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	}()
+	statuses := make(chan kiosk.Status, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.pollStatus(readCtx, statuses)
+	}()
+	if a.opt.Ready != nil {
+		a.opt.Ready()
+	}
+	a.log.Info("kiosk running", "device", a.cfg.DeviceID, "config_version", a.st.ConfigVersion(), "printer", a.parts.Printer.String())
+	a.show(a.flow.Screen())
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	work := context.WithoutCancel(ctx) // a sale in progress is finished, not cut short
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case kr, ok := <-keys:
+			if !ok {
+				break loop
+			}
+			if kr.err != nil {
+				if !errors.Is(kr.err, io.EOF) {
+					runErr = fmt.Errorf("appliance: keypad: %w", kr.err)
+				}
+				break loop
+			}
+			a.show(a.flow.Key(work, kr.key))
+		case s := <-statuses:
+			if scr, changed := a.flow.SetStatus(s); changed {
+				a.show(scr)
+			}
+		case now := <-tick.C:
+			if scr, changed := a.flow.Tick(now); changed {
+				a.show(scr)
+			}
+			if a.opt.Watchdog != nil {
+				a.opt.Watchdog()
+			}
+		}
+	}
+	stopReading()
+	wg.Wait()
+	a.drain()
+	return runErr
+}
+
+// pollStatus checks the printer and the link every StatusEvery and sends what it found.
+func (a *Kiosk) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
+	t := time.NewTicker(a.opt.StatusEvery)
+	defer t.Stop()
+	for {
+		var s kiosk.Status
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s.Printer, s.PrinterErr = a.parts.Printer.Status(pctx)
+		cancel()
+		s.Online = a.online()
+		if bl, err := a.st.Unsynced(); err == nil {
+			s.Unsynced = bl.Entries
+		}
+		h := mqtt.Health{Software: version.Version, Printer: printerWords(s.Printer, s.PrinterErr)}
+		a.health.Store(h)
+		if a.opt.Status != nil {
+			a.opt.Status(fmt.Sprintf("printer %s; %d unsynced; hub %s", h.Printer, s.Unsynced, map[bool]string{true: "online", false: "offline"}[s.Online]))
+		}
+		select {
+		case out <- s:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func printerWords(st escpos.Status, err error) string {
+	if err != nil {
+		return "offline: " + err.Error()
+	}
+	if st.Ready() && !st.PaperNearEnd {
+		return "ok"
+	}
+	return st.String()
+}
+
+// drain waits up to DrainOnExit for the hub to acknowledge the journal, then stops the link.
+func (a *Kiosk) drain() {
+	if a.link == nil {
+		return
+	}
+	deadline := time.Now().Add(a.opt.DrainOnExit)
+	for time.Now().Before(deadline) {
+		if bl, err := a.st.Unsynced(); err != nil || bl.Entries == 0 {
+			break
+		}
+		a.link.Wake()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := a.link.Halt(); err != nil {
+		a.log.Warn("mqtt halt", "err", err)
+	}
+}
+
+// Close closes the store.
+func (a *Kiosk) Close() error {
+	return a.st.Close()
+}
+
+// offlinePrinter stands in for a printer that could not be opened.
+type offlinePrinter struct{ err error }
+
+func (p offlinePrinter) Status(context.Context) (escpos.Status, error) {
+	if p.err != nil {
+		return escpos.Status{}, fmt.Errorf("%w: %v", device.ErrOffline, p.err)
+	}
+	return escpos.Status{}, device.ErrOffline
+}
+
+func (p offlinePrinter) Print(context.Context, []byte) error { return device.ErrOffline }
+func (p offlinePrinter) Halt() error                         { return nil }
+func (p offlinePrinter) String() string                      { return "no printer" }
