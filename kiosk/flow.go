@@ -1027,53 +1027,53 @@ func (f *Flow) scopeName() string {
 	return ""
 }
 
-// text returns the title, lines and hint of a text screen. Lines longer than the display
-// are wrapped by render.
-func (f *Flow) text() (title string, lines []string, hint string) {
+// text returns the title, lines and hint of a text screen. A line with a detail is one
+// row, its detail right aligned; a line without is text that wraps.
+func (f *Flow) text() (title string, lines []item, hint string) {
 	l := f.lang()
-	w := f.opt.Cols
+	txt := func(s string) item { return item{name: s} }
 	switch f.st {
 	case stMessage:
-		return "", []string{f.note}, ""
+		return "", []item{txt(f.note)}, ""
 	case stQty:
 		t := f.events[f.ev].Types[f.ty]
 		cursor := ""
 		if !f.fresh {
 			cursor = "_"
 		}
-		lines = []string{
-			pair(l.tr(mQty, f.qty)+cursor, f.money(int64(f.qty)*t.Price), w),
-			"x " + f.money(t.Price),
+		lines = []item{
+			{l.tr(mQty, f.qty) + cursor, f.money(int64(f.qty) * t.Price)},
+			txt("x " + f.money(t.Price)),
 		}
 		if t.Capped {
-			lines = append(lines, l.tr(mLeft, t.Left))
+			lines = append(lines, txt(l.tr(mLeft, t.Left)))
 		}
 		return t.Name, lines, l.tr(mHintQty)
 	case stConfirm:
 		ev := f.events[f.ev]
 		t := ev.Types[f.ty]
-		lines = []string{
-			fmt.Sprintf("%d x %s", f.qty, t.Name),
-			pair(l.tr(mTotal), f.money(int64(f.qty)*t.Price), w),
+		lines = []item{
+			txt(fmt.Sprintf("%d x %s", f.qty, t.Name)),
+			{l.tr(mTotal), f.money(int64(f.qty) * t.Price)},
 		}
 		hint = l.tr(mHintPrint)
 		if !f.printed() {
-			lines = append(lines, f.buyer)
+			lines = append(lines, txt(f.buyer))
 			hint = l.tr(mHintSell)
 		}
 		return ev.Event.Title, lines, hint
 	case stDone:
 		s := f.sale.Entry.Sale
-		lines = []string{
-			l.tr(mTickets, len(s.Tickets)),
-			pair(l.tr(mTotal), f.money(s.Total), w),
+		lines = []item{
+			txt(l.tr(mTickets, len(s.Tickets))),
+			{l.tr(mTotal), f.money(s.Total)},
 		}
 		if s.Buyer != "" {
-			lines = append(lines, l.tr(mEmailTo, s.Buyer))
+			lines = append(lines, txt(l.tr(mEmailTo, s.Buyer)))
 		}
 		var perr *PrinterError
 		if errors.As(f.sale.PrintErr, &perr) {
-			lines = append(lines, l.tr(mNotPrinted, f.printerWords(perr)))
+			lines = append(lines, txt(l.tr(mNotPrinted, f.printerWords(perr))))
 		}
 		return l.tr(mSaleNo, f.sale.Entry.Seq), lines, l.tr(mHintDone)
 	case stVoidAsk:
@@ -1082,7 +1082,7 @@ func (f *Flow) text() (title string, lines []string, hint string) {
 		if e, ok := f.config().Event(s.Event); ok {
 			name = e.Title
 		}
-		lines = []string{name, l.tr(mTickets, len(s.Tickets)), pair(l.tr(mTotal), l.money(s.Total, s.Currency), w)}
+		lines = []item{txt(name), txt(l.tr(mTickets, len(s.Tickets))), {l.tr(mTotal), l.money(s.Total, s.Currency)}}
 		return l.tr(mVoidAsk, f.saleSeq), lines, l.tr(mHintYesNo)
 	case stReport:
 		return f.reportText()
@@ -1090,11 +1090,15 @@ func (f *Flow) text() (title string, lines []string, hint string) {
 	return "", nil, ""
 }
 
-func (f *Flow) reportText() (string, []string, string) {
+// reportText lays a report out: whose it is, a line per ticket type with its tickets and
+// money (under a line per event when it covers every event), and the total.
+func (f *Flow) reportText() (string, []item, string) {
 	l := f.lang()
-	w := f.opt.Cols
 	cfg := f.config()
-	lines := []string{f.scopeName()}
+	sum := func(t journal.Tally) string {
+		return strconv.FormatInt(t.Tickets, 10) + " " + l.money(t.Amount, cfg.Outlet.Currency)
+	}
+	lines := []item{{name: f.scopeName()}}
 	r := f.report
 	lastEvent := ""
 	for _, row := range r.Rows {
@@ -1110,17 +1114,25 @@ func (f *Flow) reportText() (string, []string, string) {
 		if f.repEvent == "" {
 			indent = " "
 			if row.Event != lastEvent {
-				lines = append(lines, evName)
+				lines = append(lines, item{name: evName})
 				lastEvent = row.Event
 			}
 		}
-		lines = append(lines, pair(indent+typeName, strconv.FormatInt(row.Tickets, 10)+" "+l.money(row.Amount, cfg.Outlet.Currency), w))
+		lines = append(lines, item{indent + typeName, sum(row.Tally)})
 	}
 	if len(r.Rows) == 0 {
-		lines = append(lines, l.tr(mNoSales))
+		lines = append(lines, item{name: l.tr(mNoSales)})
 	}
-	lines = append(lines, pair(l.tr(mTotal), strconv.FormatInt(r.Total.Tickets, 10)+" "+l.money(r.Total.Amount, cfg.Outlet.Currency), w))
+	lines = append(lines, item{l.tr(mTotal), sum(r.Total)})
 	return l.tr(mReport) + ": " + f.perName, lines, l.tr(mHintPrint)
+}
+
+// fieldNote is the row under a field, on displays that have one.
+func (f *Flow) fieldNote() string {
+	if f.st == stSaleNo {
+		return f.tr(mSaleNumber)
+	}
+	return ""
 }
 
 // title is the top row of a list or field screen.
@@ -1156,7 +1168,7 @@ func (f *Flow) title() string {
 	case stTo:
 		return l.tr(mTo)
 	case stSaleNo:
-		return l.tr(f.action) + ": " + l.tr(mSaleNumber)
+		return l.tr(f.action)
 	case stApproveID:
 		return l.tr(mApproveID)
 	case stApprovePass:
@@ -1188,8 +1200,12 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 	}
 	wrapAll := func(w int) []string {
 		var out []string
-		for _, s := range raw {
-			out = append(out, wrap(s, w)...)
+		for _, it := range raw {
+			if it.detail != "" {
+				out = append(out, pair(it.name, it.detail, w))
+				continue
+			}
+			out = append(out, wrap(it.name, w)...)
 		}
 		return out
 	}
@@ -1199,7 +1215,7 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 		}
 	}
 	if hint != "" {
-		raw = append(raw, hint)
+		raw = append(raw, item{name: hint})
 	}
 	if lines = wrapAll(cols); len(lines) > page {
 		lines = wrapAll(cols - 1)
@@ -1217,6 +1233,9 @@ func (f *Flow) render() Screen {
 	switch f.st.kind() {
 	case kindField:
 		out = append(out, fit(f.title(), cols), f.ed.Display(cols))
+		if note := f.fieldNote(); note != "" && rows >= 3 {
+			out = append(out, fit(note, cols))
+		}
 	case kindList:
 		out = append(out, fit(f.title(), cols))
 		items := f.items()

@@ -161,7 +161,7 @@ var text = [mCount][2]string{
 	mPrinting:         {"Printing...", "Печат..."},
 	mSaving:           {"Saving...", "Записване..."},
 	mSaleNo:           {"Sale %d", "Продажба %d"},
-	mTickets:          {"%d tickets", "Билети: %d"},
+	mTickets:          {"Tickets: %d", "Билети: %d"},
 	mEmailTo:          {"Email to %s", "Имейл до %s"},
 	mNotPrinted:       {"NOT PRINTED: %s. The sale is kept; a reprint is owed.", "НЕ Е ОТПЕЧАТАНА: %s. Продажбата е записана; дължи се повторен печат."},
 	mHintDone:         {"OK=again C=menu", "OK=още C=меню"},

@@ -52,7 +52,8 @@ func fit(s string, w int) string {
 	if w == 1 {
 		return string(r[:1])
 	}
-	return string(r[:w-1]) + string(markCut)
+	cut := strings.TrimRight(string(r[:w-1]), " ")
+	return cut + string(markCut) + strings.Repeat(" ", w-1-utf8.RuneCountInString(cut))
 }
 
 // pair returns left and right in w runes, right aligned at the end; left is cut to make
