@@ -1,14 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"net"
 	"os"
+	"os/exec"
 	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"ticketkiosk/escpos"
 )
 
 // scriptCmds are the test scripts' own commands.
@@ -25,5 +33,72 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Setenv(args[0]+"_HEX", hex.EncodeToString(pub))
 		ts.Setenv(args[0]+"_RE", regexp.QuoteMeta(base64.StdEncoding.EncodeToString(pub)))
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]+".seed"), priv.Seed(), 0o600))
+	},
+	// freeport VAR: sets $VAR to a free loopback address.
+	"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: freeport VAR")
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Setenv(args[0], l.Addr().String())
+		ts.Check(l.Close())
+	},
+	// waitport ADDR: waits until something listens on ADDR.
+	"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: waitport ADDR")
+		}
+		for range 500 {
+			if c, err := net.Dial("tcp", args[0]); err == nil {
+				c.Close()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ts.Fatalf("nothing listens on %s", args[0])
+	},
+	// exitcode N PROG ARGS...: runs PROG and checks that its exit status is N.
+	"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) < 2 {
+			ts.Fatalf("usage: exitcode N PROG ARGS...")
+		}
+		want, err := strconv.Atoi(args[0])
+		ts.Check(err)
+		err = ts.Exec(args[1], args[2:]...)
+		got := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			got = ee.ExitCode()
+		} else if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		if got != want {
+			ts.Fatalf("exit status %d, want %d", got, want)
+		}
+	},
+	// ticketprint FILE: writes an ESC/POS ticket with a QR code to FILE.
+	"ticketprint": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: ticketprint FILE")
+		}
+		var buf bytes.Buffer
+		b := escpos.NewBuilder(&buf, escpos.Epson)
+		b.Init().CodePage("PC866").Line("Концерт").Line("TICKET 1/2").QR("K1-2-1", escpos.QROptions{}).Cut(escpos.FullCut)
+		ts.Check(b.Flush())
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o644))
+	},
+	// waitfile FILE: waits until FILE exists.
+	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: waitfile FILE")
+		}
+		for range 500 {
+			if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ts.Fatalf("%s did not appear", args[0])
 	},
 }
