@@ -61,11 +61,13 @@ type VirtualPrinter struct {
 	job       []byte
 	replies   []byte
 	queries   int
+	asb       byte          // GS a items; 0: automatic status back off
+	notify    chan struct{} // replies are waiting (for Serve)
 }
 
 // NewVirtualPrinter returns a ready printer.
 func NewVirtualPrinter() *VirtualPrinter {
-	return &VirtualPrinter{failAfter: -1}
+	return &VirtualPrinter{failAfter: -1, notify: make(chan struct{}, 1)}
 }
 
 // String describes the printer, e.g. "virtual printer (ready)".
@@ -76,18 +78,44 @@ func (v *VirtualPrinter) String() string {
 }
 
 // SetState scripts the printer's condition from now on.
+// With automatic status back enabled (GS a) the printer sends an ASB block when its status
+// changes.
 func (v *VirtualPrinter) SetState(s State) {
 	v.mu.Lock()
-	v.state, v.status = s, nil
-	v.mu.Unlock()
+	defer v.mu.Unlock()
+	v.change(func() { v.state, v.status = s, nil })
 }
 
 // SetStatus scripts an exact status (for combinations the States do not name); the
 // printer answers queries with it until SetState.
 func (v *VirtualPrinter) SetStatus(s Status) {
 	v.mu.Lock()
-	v.status = &s
-	v.mu.Unlock()
+	defer v.mu.Unlock()
+	v.change(func() { v.status = &s })
+}
+
+// change applies f and sends an ASB block if that changed what the printer reports.
+func (v *VirtualPrinter) change(f func()) {
+	before, silent := v.current(), v.silent()
+	f()
+	if v.asb != 0 && !v.silent() && (v.current() != before || silent) {
+		v.sendASB()
+	}
+}
+
+func (v *VirtualPrinter) silent() bool { return v.status == nil && v.state == StateOffline }
+
+func (v *VirtualPrinter) sendASB() {
+	block := v.current().ASB()
+	v.reply(block[:]...)
+}
+
+func (v *VirtualPrinter) reply(p ...byte) {
+	v.replies = append(v.replies, p...)
+	select {
+	case v.notify <- struct{}{}:
+	default:
+	}
 }
 
 // FailAfter makes the printer switch to state s once it has received n more bytes:
@@ -109,7 +137,7 @@ func (v *VirtualPrinter) Write(p []byte) (int, error) {
 		chunk := p
 		if v.failAfter >= 0 {
 			if v.received >= v.failAfter {
-				v.state, v.status, v.failAfter = v.failTo, nil, -1
+				v.fail()
 			} else if v.received+len(chunk) > v.failAfter {
 				chunk = chunk[:v.failAfter-v.received]
 			}
@@ -118,10 +146,15 @@ func (v *VirtualPrinter) Write(p []byte) (int, error) {
 		v.consume(chunk)
 		p = p[len(chunk):]
 		if v.failAfter >= 0 && v.received >= v.failAfter {
-			v.state, v.status, v.failAfter = v.failTo, nil, -1
+			v.fail()
 		}
 	}
 	return total, nil
+}
+
+func (v *VirtualPrinter) fail() {
+	v.failAfter = -1
+	v.change(func() { v.state, v.status = v.failTo, nil })
 }
 
 // consume parses whole commands, answering queries and keeping job bytes.
@@ -139,7 +172,16 @@ func (v *VirtualPrinter) consume(p []byte) {
 		n := len(c.Raw)
 		if c.Op == OpStatusQuery {
 			v.answer(c.N)
-		} else if v.printing() {
+			off += n
+			continue
+		}
+		if c.Op == OpASB && !v.silent() {
+			v.asb = byte(c.N)
+			if v.asb != 0 {
+				v.sendASB() // enabling ASB sends the status at once
+			}
+		}
+		if v.printing() {
 			v.job = append(v.job, c.Raw...)
 		}
 		off += n
@@ -163,10 +205,10 @@ func (v *VirtualPrinter) printing() bool {
 
 func (v *VirtualPrinter) answer(n int) {
 	v.queries++
-	if n < 1 || n > 4 || (v.status == nil && v.state == StateOffline) {
+	if n < 1 || n > 4 || v.silent() {
 		return
 	}
-	v.replies = append(v.replies, v.current().StatusByte(n))
+	v.reply(v.current().StatusByte(n))
 }
 
 // ReadReplies returns and forgets the reply bytes queued so far.
@@ -205,25 +247,47 @@ func (v *VirtualPrinter) Render(o RenderOptions) (*Paper, error) {
 }
 
 // Serve plays the printer over rw (the far end of a pseudo-terminal in raw mode, a TCP
-// connection, a pipe): it reads what the host sends and writes the replies back, until
-// reading fails. It returns nil at io.EOF and the error otherwise.
+// connection, a pipe): it reads what the host sends and writes the replies back, also
+// the ASB blocks that a state change sends on its own, until reading fails. It returns
+// nil at io.EOF and the error otherwise (reading a pseudo-terminal's master fails with
+// EIO once the terminal side is closed). Serve one connection at a time.
 func (v *VirtualPrinter) Serve(rw io.ReadWriter) error {
-	buf := make([]byte, 4096)
-	for {
-		n, err := rw.Read(buf)
-		if n > 0 {
-			_, _ = v.Write(buf[:n])
+	stop := make(chan struct{})
+	werr := make(chan error, 1)
+	go func() {
+		for done := false; !done; {
+			select {
+			case <-stop:
+				done = true // send what is left, then end
+			case <-v.notify:
+			}
 			if r := v.ReadReplies(); len(r) > 0 {
-				if _, werr := rw.Write(r); werr != nil {
-					return fmt.Errorf("escpos: virtual printer: %w", werr)
+				if _, err := rw.Write(r); err != nil {
+					werr <- err
+					return
 				}
 			}
 		}
-		if err == io.EOF {
-			return nil
+		werr <- nil
+	}()
+	buf := make([]byte, 4096)
+	var err error
+	for {
+		var n int
+		n, err = rw.Read(buf)
+		if n > 0 {
+			_, _ = v.Write(buf[:n])
 		}
 		if err != nil {
-			return fmt.Errorf("escpos: virtual printer: %w", err)
+			break
 		}
 	}
+	close(stop)
+	if e := <-werr; e != nil {
+		return fmt.Errorf("escpos: virtual printer: %w", e)
+	}
+	if err == io.EOF {
+		return nil
+	}
+	return fmt.Errorf("escpos: virtual printer: %w", err)
 }

@@ -181,3 +181,60 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 		t.Errorf("QR from the TCP job: %q", got)
 	}
 }
+
+func TestVirtualPrinterASB(t *testing.T) {
+	v := NewVirtualPrinter()
+	v.Write(EnableASB(0x0f))
+	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x10, 0, 0, 0}) {
+		t.Fatalf("enabling ASB sent % x, want the ready block", r)
+	}
+	v.SetState(StatePaperNearEnd)
+	v.SetState(StatePaperNearEnd) // no change, no block
+	v.SetState(StateCoverOpen)
+	v.SetState(StateOffline) // a dead printer sends nothing
+	v.SetState(StateReady)   // back: it tells
+	want := []byte{0x10, 0, 0x03, 0, 0x38, 0, 0, 0, 0x10, 0, 0, 0}
+	if r := v.ReadReplies(); !bytes.Equal(r, want) {
+		t.Fatalf("ASB blocks % x, want % x", r, want)
+	}
+	v.Write(EnableASB(0))
+	v.SetState(StatePaperOut)
+	if r := v.ReadReplies(); len(r) != 0 {
+		t.Errorf("ASB off but sent % x", r)
+	}
+	v.SetState(StateReady)
+	v.Write(EnableASB(0x0f))
+	v.ReadReplies()
+	v.FailAfter(5, StatePaperOut)
+	v.Write([]byte("0123456789"))
+	s, err := ParseASB(v.ReadReplies())
+	if err != nil || !s.PaperEnd || s.Ready() {
+		t.Errorf("failing mid-job sent %+v, %v", s, err)
+	}
+}
+
+func TestVirtualPrinterServeSendsASB(t *testing.T) {
+	host, printer := net.Pipe()
+	v := NewVirtualPrinter()
+	done := make(chan error, 1)
+	go func() { done <- v.Serve(printer) }()
+	var block [4]byte
+	if _, err := host.Write(EnableASB(0x0f)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(host, block[:]); err != nil || block != [4]byte{0x10, 0, 0, 0} {
+		t.Fatalf("first block % x, %v", block, err)
+	}
+	// A change of state reaches the host with no request from it.
+	v.SetState(StateCoverOpen)
+	if _, err := io.ReadFull(host, block[:]); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ParseASB(block[:]); err != nil || s.String() != "cover open" {
+		t.Errorf("block % x: %v, %v", block, s, err)
+	}
+	host.Close()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}
