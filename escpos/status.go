@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -194,4 +195,34 @@ func (s Status) String() string {
 	add(s.FeedButton, "feeding")
 	add(s.DrawerOpen, "drawer open")
 	return strings.Join(parts, ", ")
+}
+
+// QueryStatus asks the printer on rw for its four real-time statuses (DLE EOT 1..4), one
+// at a time, and merges the replies. Bytes of automatic status back blocks that arrive in
+// between are recognised by their fixed bits and passed over; any other byte is an error
+// wrapping ErrStatus. A printer that is off never answers: set a deadline on the
+// connection first.
+func QueryStatus(rw io.ReadWriter) (Status, error) {
+	var s Status
+	var b [1]byte
+	for n := 1; n <= 4; n++ {
+		if _, err := rw.Write(StatusQuery(n)); err != nil {
+			return Status{}, fmt.Errorf("escpos: status query: %w", err)
+		}
+		for skipped := 0; ; skipped++ {
+			if _, err := io.ReadFull(rw, b[:]); err != nil {
+				return Status{}, fmt.Errorf("escpos: status reply %d: %w", n, err)
+			}
+			if b[0]&eotFixedMask == eotFixedBits {
+				break
+			}
+			if skipped >= 32 || (b[0]&0x93 != 0x10 && b[0]&0x90 != 0) {
+				return Status{}, fmt.Errorf("escpos: DLE EOT %d reply %#02x: %w", n, b[0], ErrStatus)
+			}
+		}
+		if err := s.ParseStatusByte(n, b[0]); err != nil {
+			return Status{}, err
+		}
+	}
+	return s, nil
 }

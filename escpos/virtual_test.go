@@ -2,10 +2,12 @@ package escpos
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func queries() []byte {
@@ -236,5 +238,53 @@ func TestVirtualPrinterServeSendsASB(t *testing.T) {
 	host.Close()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+func TestQueryStatus(t *testing.T) {
+	host, printer := net.Pipe()
+	defer host.Close()
+	v := NewVirtualPrinter()
+	go v.Serve(printer)
+
+	s, err := QueryStatus(host)
+	if err != nil || s != (Status{Online: true}) {
+		t.Fatalf("ready printer: %+v, %v", s, err)
+	}
+	v.SetState(StatePaperNearEnd)
+	if s, err := QueryStatus(host); err != nil || s.String() != "ready, paper near end" {
+		t.Errorf("near end: %v, %v", s, err)
+	}
+	// With ASB on, blocks arrive among the replies and are passed over.
+	host.Write(EnableASB(0x0f))
+	v.SetState(StateCoverOpen)
+	if s, err := QueryStatus(host); err != nil || s.String() != "cover open" {
+		t.Errorf("cover open with ASB: %v, %v", s, err)
+	}
+}
+
+func TestQueryStatusErrors(t *testing.T) {
+	// Noise on the line is an error, not a status.
+	host, far := net.Pipe()
+	go func() {
+		q := make([]byte, 3)
+		io.ReadFull(far, q)
+		far.Write([]byte{0xff})
+	}()
+	if _, err := QueryStatus(host); !errors.Is(err, ErrStatus) {
+		t.Errorf("noise: %v", err)
+	}
+	host.Close()
+
+	// A printer that is off: the caller's deadline ends the wait.
+	host, printer := net.Pipe()
+	defer host.Close()
+	v := NewVirtualPrinter()
+	v.SetState(StateOffline)
+	go v.Serve(printer)
+	host.SetDeadline(time.Now().Add(50 * time.Millisecond))
+	var ne net.Error
+	if _, err := QueryStatus(host); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("offline printer: %v, want a timeout", err)
 	}
 }
