@@ -58,6 +58,7 @@ type Builder struct {
 	w       *bufio.Writer
 	prof    Profile
 	page    *codePage
+	width   int // character width multiple set with Size (ESC @ resets it to 1)
 	err     error
 	scratch []byte
 }
@@ -65,7 +66,7 @@ type Builder struct {
 // NewBuilder returns a Builder writing to w for the printer described by p. The current
 // code page starts as p.DefaultCodePage (PC437 when empty); select another with CodePage.
 func NewBuilder(w io.Writer, p Profile) *Builder {
-	b := &Builder{w: bufio.NewWriterSize(w, 4096), prof: p}
+	b := &Builder{w: bufio.NewWriterSize(w, 4096), prof: p, width: 1}
 	name := p.DefaultCodePage
 	if name == "" {
 		name = "PC437"
@@ -116,6 +117,7 @@ func (b *Builder) Raw(p ...byte) *Builder {
 // so (FS .), and selects the current code page again, since ESC @ resets it.
 func (b *Builder) Init() *Builder {
 	b.Raw(esc, '@')
+	b.width = 1
 	if b.prof.CancelKanji {
 		b.Raw(fs, '.')
 	}
@@ -147,8 +149,11 @@ func (b *Builder) selectPage() *Builder {
 	return b.Raw(esc, 't', n)
 }
 
-// Text writes s transcoded to the current code page (see the package rules on characters
-// the page lacks). A newline in s becomes LF; other control characters are dropped.
+// Text writes s transcoded to the current code page. A newline in s becomes LF; other
+// control characters are dropped, so text cannot carry a command. Characters the page
+// lacks degrade visibly: an accented letter prints as its base letter, Cyrillic is
+// transliterated to Latin on a page without Cyrillic, "€" is "EUR" where the page has no
+// euro sign, and anything else is '?'.
 func (b *Builder) Text(s string) *Builder {
 	if b.err != nil {
 		return b
@@ -188,6 +193,7 @@ func (b *Builder) Size(width, height int) *Builder {
 	if width < 1 || width > 8 || height < 1 || height > 8 {
 		return b.fail(fmt.Errorf("escpos: size %dx%d: %w", width, height, ErrArgument))
 	}
+	b.width = width
 	return b.Raw(gs, '!', byte(width-1)<<4|byte(height-1))
 }
 

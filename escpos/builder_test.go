@@ -431,7 +431,7 @@ func TestPrintableAndColumns(t *testing.T) {
 		t.Errorf("PC866 Printable = %q", got)
 	}
 	buf.Reset()
-	b.Columns("Вход", "20,00 €").Wrapped("много дълго заглавие на събитие", 2)
+	b.Columns("Вход", "20,00 €").Size(2, 1).Wrapped("много дълго заглавие на събитие")
 	if err := b.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func sampleTicket(b *Builder, lang, page string, rasterQR bool) {
 		b.CodePage(page)
 	}
 	b.Justify(Center).Bold(true).Size(2, 2).Line(tt.title).Size(1, 1).Bold(false)
-	b.Wrapped(tt.event, 1)
+	b.Wrapped(tt.event)
 	b.Justify(Left).Line(tt.venue).Line(tt.when).Line(tt.seat)
 	b.Columns(tt.price, tt.total)
 	b.Underline(1).Line(strings.Repeat("-", cols)).Underline(0)
@@ -54,7 +54,7 @@ func sampleTicket(b *Builder, lang, page string, rasterQR bool) {
 	} else {
 		b.QR(ticketCode, QROptions{Module: 4, Level: QRLevelM})
 	}
-	b.LF().Wrapped(tt.footer, 1).Feed(2).FeedCut(PartialCut, 0)
+	b.LF().Wrapped(tt.footer).Feed(2).FeedCut(PartialCut, 0)
 }
 
 func encodeTicket(tb testing.TB, p Profile, lang string, rasterQR bool) []byte {

@@ -66,17 +66,19 @@ func (b *Builder) Printable(s string) string {
 }
 
 // Columns writes one line with left and right laid out by the package function Columns
-// over the profile's columns, after degrading both to the current code page.
+// over the line's width in characters (the profile's columns divided by the width set
+// with Size), after degrading both to the current code page.
 func (b *Builder) Columns(left, right string) *Builder {
-	return b.Line(Columns(b.Printable(left), b.Printable(right), b.prof.Columns))
+	return b.Line(Columns(b.Printable(left), b.Printable(right), b.columns()))
 }
 
-// Wrapped writes s word-wrapped to the profile's columns, divided by the current
-// character width when set with Size, one Line per wrapped line.
-func (b *Builder) Wrapped(s string, widthMul int) *Builder {
-	cols := b.prof.Columns / max(widthMul, 1)
-	for _, l := range Wrap(b.Printable(s), cols) {
+// Wrapped writes s word-wrapped to the line's width in characters (the profile's columns
+// divided by the width set with Size), one Line per wrapped line.
+func (b *Builder) Wrapped(s string) *Builder {
+	for _, l := range Wrap(b.Printable(s), b.columns()) {
 		b.Line(l)
 	}
 	return b
 }
+
+func (b *Builder) columns() int { return max(b.prof.Columns/max(b.width, 1), 1) }
