@@ -51,6 +51,9 @@ type Options struct {
 	DrainOnExit time.Duration
 	// StatusEvery is the period of printer and link checks; default 5s.
 	StatusEvery time.Duration
+	// WaitConfig, when the store has no config yet, is how long Run waits for the hub's
+	// config before it reads keys (the demo's piped input needs the sell screens).
+	WaitConfig time.Duration
 }
 
 // Kiosk is a running appliance.
@@ -192,6 +195,14 @@ func (a *Kiosk) Run(ctx context.Context) error {
 	if a.link != nil {
 		a.link.Start()
 	}
+	for deadline := time.Now().Add(a.opt.WaitConfig); a.st.ConfigVersion() == 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			a.drain()
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	keys := make(chan keyResult, 16)
 	readCtx, stopReading := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -215,6 +226,7 @@ func (a *Kiosk) Run(ctx context.Context) error {
 		}
 	}()
 	statuses := make(chan kiosk.Status, 1)
+	a.flow.SetStatus(a.checkStatus(ctx)) // the first screen shows the real state
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -269,30 +281,37 @@ func (a *Kiosk) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
 	t := time.NewTicker(a.opt.StatusEvery)
 	defer t.Stop()
 	for {
-		var s kiosk.Status
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		s.Printer, s.PrinterErr = a.parts.Printer.Status(pctx)
-		cancel()
-		s.Online = a.online()
-		if bl, err := a.st.Unsynced(); err == nil {
-			s.Unsynced = bl.Entries
-		}
-		h := mqtt.Health{Software: version.Version, Printer: printerWords(s.Printer, s.PrinterErr)}
-		a.health.Store(h)
-		if a.opt.Status != nil {
-			a.opt.Status(fmt.Sprintf("printer %s; %d unsynced; hub %s", h.Printer, s.Unsynced, map[bool]string{true: "online", false: "offline"}[s.Online]))
-		}
-		select {
-		case out <- s:
-		case <-ctx.Done():
-			return
-		}
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			return
 		}
+		s := a.checkStatus(ctx)
+		select {
+		case out <- s:
+		case <-ctx.Done():
+			return
+		}
 	}
+}
+
+// checkStatus asks the printer for its state, looks at the link and the outbox, and
+// updates the health the device publishes.
+func (a *Kiosk) checkStatus(ctx context.Context) kiosk.Status {
+	var s kiosk.Status
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	s.Printer, s.PrinterErr = a.parts.Printer.Status(pctx)
+	cancel()
+	s.Online = a.online()
+	if bl, err := a.st.Unsynced(); err == nil {
+		s.Unsynced = bl.Entries
+	}
+	h := mqtt.Health{Software: version.Version, Printer: printerWords(s.Printer, s.PrinterErr)}
+	a.health.Store(h)
+	if a.opt.Status != nil {
+		a.opt.Status(fmt.Sprintf("printer %s; %d unsynced; hub %s", h.Printer, s.Unsynced, map[bool]string{true: "online", false: "offline"}[s.Online]))
+	}
+	return s
 }
 
 func printerWords(st escpos.Status, err error) string {

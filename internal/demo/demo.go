@@ -1,0 +1,228 @@
+// Package demo runs the whole product on one machine with embedded defaults: an embedded
+// MQTT broker, a hub with a demo catalogue, and one kiosk whose keypad and display are the
+// terminal and whose printer writes tickets (with PNG and text renderings) into a folder.
+package demo
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/device"
+	"ticketkiosk/hub"
+	"ticketkiosk/internal/appliance"
+	"ticketkiosk/internal/version"
+	"ticketkiosk/mqtt"
+)
+
+// Options configure Run.
+type Options struct {
+	Dir    string    // output folder, emptied first; default "demo-output"
+	Stdin  *os.File  // the keypad: a terminal or a pipe
+	Stdout *os.File  // the display
+	Stderr io.Writer // what the demo says about itself
+	Now    time.Time // the demo's "now" for event dates; default time.Now()
+}
+
+// Credentials of the demo users.
+const (
+	SupervisorEmail = "maria@demo.example"
+	SupervisorCode  = "1001"
+	SupervisorPass  = "111111"
+	CashierEmail    = "ivan@demo.example"
+	CashierCode     = "2002"
+	CashierPass     = "222222"
+	DeviceID        = "demo-k1"
+	OutletID        = "sofia-center"
+)
+
+// Run runs the demo until the input ends or ctx is done.
+func Run(ctx context.Context, o Options) error {
+	if o.Dir == "" {
+		o.Dir = "demo-output"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if err := os.RemoveAll(o.Dir); err != nil {
+		return err
+	}
+	hubDir, kioskDir, ticketDir := filepath.Join(o.Dir, "hub"), filepath.Join(o.Dir, "kiosk"), filepath.Join(o.Dir, "tickets")
+	for _, d := range []string{hubDir, kioskDir, ticketDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	logFile, err := os.Create(filepath.Join(o.Dir, "demo.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	broker, err := hub.StartBroker(hub.BrokerOptions{Listen: "127.0.0.1:0", Logger: log})
+	if err != nil {
+		return fmt.Errorf("demo: broker: %w", err)
+	}
+	defer broker.Close()
+
+	hubKey, err := hub.Init(hubDir, hub.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	h, err := hub.Open(hubDir, hub.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	devKey, _, err := appliance.InitKey(kioskDir)
+	if err != nil {
+		return err
+	}
+	if err := Catalogue(h, o.Now, devKey.Public().(ed25519.PublicKey)); err != nil {
+		return fmt.Errorf("demo: catalogue: %w", err)
+	}
+
+	conn := mqtt.Options{URL: broker.URL(), AllowInsecure: true}
+	serveCtx, stopServe := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	ready := make(chan struct{})
+	go func() {
+		served <- h.Serve(serveCtx, hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version,
+			HTTP: "127.0.0.1:0", AutoPush: true, Ready: func(string) { close(ready) }})
+	}()
+	defer func() {
+		stopServe()
+		<-served
+	}()
+	select {
+	case <-ready:
+	case err := <-served:
+		return fmt.Errorf("demo: hub: %w", err)
+	case <-time.After(15 * time.Second):
+		return errors.New("demo: the hub did not start")
+	}
+	signed, err := h.SignConfigs("", true)
+	if err != nil {
+		return err
+	}
+	envs := make([][]byte, len(signed))
+	for i, s := range signed {
+		envs[i] = s.Envelope
+	}
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if _, err := mqtt.Push(pctx, mqtt.PushOptions{Conn: conn, Logger: log}, envs); err != nil {
+			log.Warn("push", "err", err)
+		}
+	}()
+
+	cfg := appliance.Defaults()
+	cfg.DeviceID = DeviceID
+	cfg.StateDir = kioskDir
+	cfg.MQTT = appliance.MQTTConfig{URL: broker.URL(), AllowInsecure: true, Prefix: mqtt.DefaultPrefix}
+	cfg.Hub.PublicKey = fmt.Sprintf("%x", []byte(hubKey))
+	cfg.Printer = appliance.PrinterConfig{Kind: "file", Path: ticketDir, PaperMM: 80, Profile: "epson"}
+	cfg.Keypad.Kind = "terminal"
+	cfg.Display = appliance.DisplayConfig{Kind: "terminal", Rows: 4, Cols: 20}
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	prof, _ := cfg.PrinterProfile()
+	printer, err := device.OpenPrinter(device.PrinterConfig{Kind: device.PrinterFile, Path: ticketDir, Profile: prof, Logger: log})
+	if err != nil {
+		return err
+	}
+	tty := device.IsTerminal(o.Stdin.Fd())
+	fmt.Fprintf(o.Stderr, `Ticket kiosk demo
+  outlet      %s (Sofia), two events, tickets printed to files
+  supervisor  code %s  password %s   (%s)
+  cashier     code %s  password %s   (%s)
+  tickets     %s  (.escpos, with .png and .txt renderings)
+  logs        %s
+Keys: digits and letters; Enter = OK, Esc = Cancel, Backspace, arrows = Up/Down.%s
+
+`, OutletID, SupervisorCode, SupervisorPass, SupervisorEmail, CashierCode, CashierPass, CashierEmail,
+		ticketDir, logFile.Name(), map[bool]string{true: " Ctrl-C quits.", false: ""}[tty])
+	keypad, err := device.NewTerminalKeypad(o.Stdin, tty, nil)
+	if err != nil {
+		return err
+	}
+	defer keypad.Halt()
+	display, err := device.NewTerminalDisplay(o.Stdout, tty && device.IsTerminal(o.Stdout.Fd()), cfg.Display.Rows, cfg.Display.Cols)
+	if err != nil {
+		return err
+	}
+	k, err := appliance.Open(&cfg, appliance.Parts{Keypad: keypad, Display: display, Printer: printer},
+		appliance.Options{Logger: log, WaitConfig: 20 * time.Second, DrainOnExit: 10 * time.Second, StatusEvery: time.Second})
+	if err != nil {
+		return err
+	}
+	runErr := k.Run(ctx)
+	bl, _ := k.Store().Unsynced()
+	last := k.Store().LastSeq()
+	k.Close()
+	files, _ := filepath.Glob(filepath.Join(ticketDir, "*.png"))
+	sort.Strings(files)
+	fmt.Fprintf(o.Stderr, "\nDemo ended: %d journal entries, %d not yet at the hub; %d printouts in %s\n", last, bl.Entries, len(files), ticketDir)
+	for _, f := range files {
+		fmt.Fprintf(o.Stderr, "  %s\n", strings.TrimSuffix(f, ".png")+".{escpos,png,txt}")
+	}
+	return runErr
+}
+
+// Catalogue fills a hub with the demo's outlet, events, users and device.
+func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey) error {
+	sofia, _ := time.LoadLocation("Europe/Sofia")
+	day := func(days, hour int) time.Time {
+		d := now.In(sofia).AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, sofia)
+	}
+	if err := h.SaveOutlet(catalog.Outlet{ID: OutletID, Name: "Книжарница Славейков", Delivery: catalog.DeliveryPrint,
+		Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true); err != nil {
+		return err
+	}
+	events := []catalog.Event{
+		{ID: "jazz", Title: "Зимен джаз концерт", Venue: "Зала България", Start: day(30, 20), SaleFrom: day(-30, 9),
+			Types: []catalog.TicketType{{ID: "std", Name: "Стандартен", Price: 2500}, {ID: "student", Name: "Студентски", Price: 1500}, {ID: "vip", Name: "VIP ложа", Price: 6000}}},
+		{ID: "tale", Title: "Коледна приказка", Venue: "Народен театър", Start: day(20, 11), SaleFrom: day(-30, 9),
+			Types: []catalog.TicketType{{ID: "adult", Name: "Възрастен", Price: 1800}, {ID: "child", Name: "Детски", Price: 900}, {ID: "family", Name: "Семеен (2+2)", Price: 4000}}},
+	}
+	for _, e := range events {
+		if err := h.SaveEvent(e, true); err != nil {
+			return err
+		}
+	}
+	if err := h.SaveLink(catalog.Link{Outlet: OutletID, Event: "jazz", Allot: map[string]int64{"vip": 20, "std": 200, "student": 100}}); err != nil {
+		return err
+	}
+	if err := h.SaveLink(catalog.Link{Outlet: OutletID, Event: "tale"}); err != nil {
+		return err
+	}
+	for _, u := range []struct {
+		email, code, pass string
+		role              catalog.Role
+		by                string
+	}{
+		{SupervisorEmail, SupervisorCode, SupervisorPass, catalog.RoleSupervisor, ""},
+		{CashierEmail, CashierCode, CashierPass, catalog.RoleCashier, SupervisorEmail},
+	} {
+		hash, err := catalog.HashPassword(u.pass)
+		if err != nil {
+			return err
+		}
+		if err := h.AddUser(catalog.User{Email: u.email, Code: u.code, Role: u.role, Outlet: OutletID, PasswordHash: hash, CreatedBy: u.by}); err != nil {
+			return err
+		}
+	}
+	return h.AddDevice(catalog.Device{ID: DeviceID, Outlet: OutletID, PublicKey: devicePub})
+}
