@@ -101,23 +101,14 @@ func (p *pki) issue(t *testing.T, cn string, server bool) (certFile, keyFile str
 
 // TestMosquittoTLSAndDeviceACL runs the hub and a device through Mosquitto over TLS with
 // client certificates (the certificate's name is the MQTT user) and the per-device ACL
-// patterns of docs/protocol.md, and shows that a device can neither read another device's
+// patterns of scripts/mosquitto.acl, and shows that a device can neither read another device's
 // config nor write into another device's journal.
 func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 	p := newPKI(t)
 	srvCert, srvKey := p.issue(t, "broker", true)
-	acl := filepath.Join(p.dir, "acl")
-	if err := os.WriteFile(acl, []byte(`# the hub
-user hub
-topic readwrite tickets/v1/#
-
-# every device, by the name in its certificate
-pattern read tickets/v1/devices/%u/config
-pattern read tickets/v1/devices/%u/ack
-pattern write tickets/v1/devices/%u/journal
-pattern write tickets/v1/devices/%u/state
-pattern read tickets/v1/hub/state
-`), 0o600); err != nil {
+	// The ACL shipped for production.
+	acl, err := filepath.Abs(filepath.Join("..", "scripts", "mosquitto.acl"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	b := startMosquitto(t, "ssl",
