@@ -250,3 +250,92 @@ func TestDrain100kEmbedded(t *testing.T) {
 func TestDrainMosquitto(t *testing.T) {
 	drain(t, startMosquitto(t, "tcp", "allow_anonymous true"), 20_000)
 }
+
+// TestWakeSendsAtOnce: with the periodic tick an hour away, an entry appended after the
+// backlog drained reaches the hub only because the kiosk called Wake.
+func TestWakeSendsAtOnce(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true}
+	dir := t.TempDir()
+	st := openStore(t, filepath.Join(dir, "k1.db"), "k1", true)
+	defer st.Close()
+	appendSales(t, st, 5)
+	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
+	pub, _ := newKey(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+		AckTimeout: time.Hour, StateEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	defer d.Halt()
+	eventually(t, 20*time.Second, "the backlog acknowledged", func() bool { return st.Acked() == 5 })
+	for i := uint64(6); i <= 8; i++ {
+		appendSales(t, st, 1)
+		d.Wake()
+		eventually(t, 20*time.Second, "the new entry at the hub", func() bool {
+			e, err := rig.l.Entry("k1", i)
+			return err == nil && e.Seq == i
+		})
+	}
+	eventually(t, 20*time.Second, "the new entries acknowledged", func() bool { return st.Acked() == 8 })
+}
+
+// TestDeviceCrashMidDrain: the device is cut off mid-drain as by kill -9 and starts again
+// from its store: nothing is lost or stored twice.
+func TestDeviceCrashMidDrain(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true, ReconnectMax: 500 * time.Millisecond}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "k1.db")
+	st := openStore(t, path, "k1", true)
+	appendSales(t, st, 3000)
+	st.Close()
+	st = openStore(t, path, "k1", false) // durable from here on, as on a kiosk
+	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
+
+	k := &killable{}
+	devConn := conn
+	devConn.dial = k.dial
+	pub, _ := newKey(t)
+	d, err := NewDevice(DeviceOptions{Conn: devConn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+		BatchEntries: 50, AckTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	eventually(t, 30*time.Second, "part of the backlog acknowledged", func() bool { return st.Acked() >= 500 })
+	// kill -9: the engine stops where it is, the connection drops without a DISCONNECT,
+	// and the store is closed under it.
+	d.halt.Do(func() {
+		close(d.quit)
+		<-d.done
+		k.cut()
+		d.client.Disconnect(0)
+	})
+	acked := st.Acked()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the device's will at the hub", func() bool {
+		p, ok := rig.hub.States()["k1"]
+		return ok && p.Status == Offline
+	})
+
+	st = openStore(t, path, "k1", false)
+	defer st.Close()
+	if st.Acked() != acked || st.LastSeq() != 3000 {
+		t.Fatalf("after the crash: acked %d (was %d), last %d", st.Acked(), acked, st.LastSeq())
+	}
+	startDevice(t, conn, st)
+	eventually(t, 30*time.Second, "everything acknowledged", func() bool { return st.Acked() == 3000 })
+	devs, err := rig.l.Devices()
+	if err != nil || len(devs) != 1 || devs[0].LastSeq != 3000 || devs[0].Entries != 3000 || devs[0].Alarms != 0 {
+		t.Fatalf("hub: %+v, %v", devs, err)
+	}
+	var total journal.Tally
+	_ = rig.l.Counters(func(_ string, _ journal.Key, tl journal.Tally) { total.Add(tl) })
+	if total.Tickets != 3000 {
+		t.Fatalf("hub counts %d tickets", total.Tickets)
+	}
+}
