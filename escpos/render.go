@@ -21,8 +21,8 @@ type Paper struct {
 	// per LF, and markers on lines of their own: "[QR: data]", "[CODE128: data]",
 	// "[IMAGE wxh]", "--- cut ---".
 	Text      string
-	QRCodes   []string // payloads of the printed QR codes, in order
-	Barcodes  []string // data of the printed barcodes, in order
+	QRCodes   []string // payloads of the printed QR codes, in order (bytes as sent)
+	Barcodes  []string // data of the printed barcodes, in order (bytes as sent)
 	Images    int      // raster images printed
 	Cuts      int      // cuts (and feed-and-cuts)
 	Skipped   int      // unknown escape sequences skipped
@@ -336,6 +336,20 @@ func (r *renderer) image() *image.Gray {
 	return &image.Gray{Pix: r.pix[:h*r.o.Width], Stride: r.o.Width, Rect: image.Rect(0, 0, r.o.Width, h)}
 }
 
+// markerText shows a payload in a transcript marker: UTF-8 as it is, other bytes as
+// U+FFFD, control characters as \xNN so that the marker stays on one line.
+func markerText(p []byte) string {
+	var sb strings.Builder
+	for _, r := range strings.ToValidUTF8(string(p), "\uFFFD") {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			fmt.Fprintf(&sb, "\\x%02x", r)
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
 // marker writes a transcript line of its own.
 func (r *renderer) marker(s string) {
 	r.text.WriteString(s)
@@ -349,7 +363,7 @@ func (r *renderer) qr() {
 		r.marker("[QR: unprintable]")
 		return
 	}
-	r.marker("[QR: " + string(r.qrData) + "]")
+	r.marker("[QR: " + markerText(r.qrData) + "]")
 	r.paper.QRCodes = append(r.paper.QRCodes, string(r.qrData))
 	size := len(bm) * r.qrSize
 	x0 := r.alignX(size)
@@ -367,7 +381,7 @@ func (r *renderer) barcode(c Command) {
 	r.flushLine(false)
 	if c.N != 73 {
 		// Another symbology: a labelled box where its bars would be.
-		r.marker(fmt.Sprintf("[BARCODE %d: %s]", c.N, c.Data))
+		r.marker(fmt.Sprintf("[BARCODE %d: %s]", c.N, markerText(c.Data)))
 		r.paper.Barcodes = append(r.paper.Barcodes, string(c.Data))
 		w := min(r.o.Width, (len(c.Data)+2)*11*r.bcMod)
 		x := r.alignX(w)
@@ -383,7 +397,7 @@ func (r *renderer) barcode(c Command) {
 		r.marker("[CODE128: unprintable]")
 		return
 	}
-	r.marker("[CODE128: " + text + "]")
+	r.marker("[CODE128: " + markerText([]byte(text)) + "]")
 	r.paper.Barcodes = append(r.paper.Barcodes, text)
 	mods := code128Modules(symbols)
 	w := len(mods) * r.bcMod

@@ -472,3 +472,18 @@ func TestRenderMaxHeight(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkerText(t *testing.T) {
+	for in, want := range map[string]string{
+		"TK1:ok":           "TK1:ok",
+		"билет":            "билет",
+		"a\nb":             `a\x0ab`,
+		"\xf0\xe2 x":       "\ufffd x",
+		`back\slash`:       `back\x5cslash`,
+		"tab\there\x7fend": `tab\x09here\x7fend`,
+	} {
+		if got := markerText([]byte(in)); got != want {
+			t.Errorf("markerText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
