@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzParseType: a --type ID:NAME:PRICE flag. What is accepted has an id without ':', a
+// price that is not negative, and the price prints back (formatMoney) to the same amount.
+func FuzzParseType(f *testing.F) {
+	for _, s := range []string{"std:Стандартен:12.50", "vip:VIP: front row:40", "a:A:0,5", "b::1", "c:C:-1", "d:D:1.234", "x", "::", "e:E:99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tt, err := parseType(s)
+		if err != nil {
+			return
+		}
+		if strings.Contains(tt.ID, ":") || tt.Price < 0 {
+			t.Fatalf("parseType(%q) = %+v", s, tt)
+		}
+		p, err := parsePrice(formatMoney(tt.Price))
+		if err != nil || p != tt.Price {
+			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatMoney(tt.Price), p, err)
+		}
+	})
+}
+
+// FuzzParseAllot: a --allot TYPE=N,... flag. Each accepted type is named once, non-empty.
+func FuzzParseAllot(f *testing.F) {
+	for _, s := range []string{"std=100,vip=10", "std=1", "", "a=1,a=2", "=5", "x=-3", "y=1,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := parseAllot(s)
+		if err != nil {
+			return
+		}
+		n := 0
+		if s != "" {
+			n = strings.Count(s, ",") + 1
+		}
+		if len(m) != n {
+			t.Fatalf("parseAllot(%q) = %v: %d types from %d parts", s, m, len(m), n)
+		}
+		for typ := range m {
+			if typ == "" || strings.ContainsAny(typ, "=,") {
+				t.Fatalf("parseAllot(%q): type %q", s, typ)
+			}
+		}
+	})
+}
