@@ -321,8 +321,9 @@ func (r *renderer) grow(rows int) {
 	p := make([]byte, n)
 	copy(p, r.pix)
 	white := p[len(r.pix):]
-	for i := range white {
-		white[i] = 0xff
+	white[0] = 0xff
+	for i := 1; i < len(white); i *= 2 {
+		copy(white[i:], white[:i])
 	}
 	r.pix = p
 }
