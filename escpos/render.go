@@ -26,7 +26,7 @@ type Paper struct {
 	Images    int      // raster images printed
 	Cuts      int      // cuts (and feed-and-cuts)
 	Skipped   int      // unknown escape sequences skipped
-	Truncated bool     // the paper grew past MaxHeight and was cut off there
+	Truncated bool     // the paper grew past MaxHeight (or the transcript past 1 MiB) and was cut off
 	Image     *image.Gray
 }
 
@@ -42,6 +42,7 @@ const (
 	defaultLineSpacing = 30 // dots, 1/6 inch at 180 dpi: Epson's default
 	maxPaperWidth      = 4096
 	defaultMaxHeight   = 32768
+	maxTranscript      = 1 << 20
 )
 
 // Render prints stream on the virtual printer: it decodes the commands, keeps the
@@ -183,7 +184,7 @@ func (r *renderer) do(c Command) {
 	case OpFeedDots:
 		if len(r.line) > 0 {
 			r.printLine(c.N)
-			r.text.WriteByte('\n')
+			r.write("\n")
 		} else {
 			r.y += c.N
 		}
@@ -230,7 +231,7 @@ func (r *renderer) add(ch rune) {
 	}
 	r.line = append(r.line, it)
 	r.lineWidth += it.w * fontAWidth
-	r.text.WriteRune(ch)
+	r.write(string(ch))
 }
 
 // flushLine ends the current line. With lf it is a line feed (an empty line still feeds
@@ -241,7 +242,7 @@ func (r *renderer) flushLine(lf bool) {
 		return
 	}
 	r.printLine(r.spacing)
-	r.text.WriteByte('\n')
+	r.write("\n")
 }
 
 // printLine draws the line buffer and advances the paper by the line height (at least
@@ -351,10 +352,19 @@ func markerText(p []byte) string {
 	return sb.String()
 }
 
+// write appends to the transcript, up to maxTranscript bytes.
+func (r *renderer) write(s string) {
+	if r.text.Len()+len(s) > maxTranscript {
+		r.paper.Truncated = true
+		return
+	}
+	r.text.WriteString(s)
+}
+
 // marker writes a transcript line of its own.
 func (r *renderer) marker(s string) {
-	r.text.WriteString(s)
-	r.text.WriteByte('\n')
+	r.write(s)
+	r.write("\n")
 }
 
 func (r *renderer) qr() {

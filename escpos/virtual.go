@@ -1,7 +1,6 @@
 package escpos
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -163,7 +162,7 @@ func (v *VirtualPrinter) consume(p []byte) {
 	off := 0
 	for off < len(v.pending) {
 		c, err := next(v.pending[off:])
-		if errors.Is(err, ErrTruncated) {
+		if err != nil { // the command is not complete yet
 			if len(v.pending)-off > 1<<24 {
 				off = len(v.pending) // an absurd command: drop it rather than hoard it
 			}
