@@ -459,17 +459,24 @@ func TestRenderTruncated(t *testing.T) {
 	}
 }
 
-func TestRenderMaxHeight(t *testing.T) {
+func TestRenderBounds(t *testing.T) {
+	// 2000 lines × 30 dots is past the default 32768-dot bound: the picture stops there.
 	p := renderOne(t, func(b *Builder) {
 		for range 2000 {
 			b.Line("line")
 		}
 	})
-	if p.Truncated || p.Image.Rect.Dy() != 60000 {
-		// 2000 lines × 30 dots would exceed the default bound.
-		if !p.Truncated || p.Image.Rect.Dy() != defaultMaxHeight {
-			t.Errorf("2000 lines: truncated %v, height %d", p.Truncated, p.Image.Rect.Dy())
-		}
+	if !p.Truncated || p.Image.Rect.Dy() != defaultMaxHeight || strings.Count(p.Text, "\n") != 2000 {
+		t.Errorf("2000 lines: truncated %v, height %d, %d transcript lines", p.Truncated, p.Image.Rect.Dy(), strings.Count(p.Text, "\n"))
+	}
+	// 20000 × ESC d 255 asks for 5.1 million empty lines: the transcript stops at 1 MiB.
+	stream := bytes.Repeat([]byte{0x1b, 'd', 255}, 20000)
+	p, err := Render(stream, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Truncated || len(p.Text) > maxTranscript || len(p.Text) < maxTranscript-1 {
+		t.Errorf("feeds: truncated %v, transcript %d bytes", p.Truncated, len(p.Text))
 	}
 }
 
