@@ -6,7 +6,7 @@ STATICCHECK_VERSION ?= v0.8.2
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
 
-.PHONY: all build test test-short bench lint fmt demo deps fuzz clean
+.PHONY: all build cross test test-short bench lint fmt demo deps fuzz deb clean
 
 all: build
 
@@ -37,6 +37,16 @@ fmt:
 
 demo:
 	$(GO) run ./cmd/kioskctl demo
+
+# fuzz runs every fuzz target for FUZZTIME (default 30s) and prints executions per target.
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),30s) scripts/fuzz.sh
+
+# cross builds the Raspberry Pi binaries: armv6 (Raspberry Pi OS armhf) and arm64.
+cross:
+	GOOS=linux GOARCH=arm GOARM=6 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv6/ ./cmd/...
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/...
+	@ls -l $(BIN)/linux-armv6 $(BIN)/linux-arm64
 
 clean:
 	rm -rf $(BIN)
