@@ -3,7 +3,10 @@ package escpos_test
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"log"
+	"net"
 
 	"ticketkiosk/escpos"
 )
@@ -102,4 +105,38 @@ func ExampleWrap() {
 	// |Щурците в зала 1|
 	// |на НДК          |
 	// Правостоящ       20,00 €
+}
+
+func ExampleQueryStatus() {
+	// The driver's end of a connection to a printer; here a virtual one with the
+	// cover open.
+	host, printer := net.Pipe()
+	defer host.Close()
+	v := escpos.NewVirtualPrinter()
+	v.SetState(escpos.StateCoverOpen)
+	go v.Serve(printer)
+
+	s, err := escpos.QueryStatus(host)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s, s.Ready())
+	// Output: cover open false
+}
+
+func ExampleBuilder_Image() {
+	// A 16×2 logo: a black bar over a 50 % grey one, which dithers to every other dot.
+	img := image.NewGray(image.Rect(0, 0, 16, 2))
+	for x := range 16 {
+		img.SetGray(x, 0, color.Gray{Y: 0})
+		img.SetGray(x, 1, color.Gray{Y: 128})
+	}
+	var buf bytes.Buffer
+	b := escpos.NewBuilder(&buf, escpos.Epson)
+	b.Image(img, escpos.ImageOptions{Dither: escpos.FloydSteinberg})
+	if err := b.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("% x\n", buf.Bytes())
+	// Output: 1d 76 30 00 02 00 02 00 ff ff 55 55
 }
