@@ -127,9 +127,30 @@ type link interface {
 	// readByte returns the next byte the printer sent, errNoAnswer when none comes
 	// before deadline, ctx.Err() when ctx ends first, or the connection's error.
 	readByte(ctx context.Context, deadline time.Time) (byte, error)
-	// discard drops bytes received but not read (late replies, stray status bytes).
-	discard()
+	// settle drops what the printer sent and nobody read (late replies, replies to
+	// DLE EOT strings inside image data, ASB blocks) until it has been quiet for quiet,
+	// waiting at most settleRounds times that.
+	settle(quiet time.Duration)
+	// late reports whether a byte that looks like a status reply arrives within wait.
+	late(wait time.Duration) bool
 }
+
+// Every DLE EOT reply has bits 1 and 4 set and bits 0 and 7 clear (ESC/POS reference,
+// "identification of send status"); ASB and GS I replies differ in these bits.
+const (
+	replyMask = 0x93
+	replyBits = 0x12
+)
+
+func looksLikeReply(b byte) bool { return b&replyMask == replyBits }
+
+// Settling: before a status query the line must be quiet for settleQuiet; after the
+// fourth reply, a further reply within settleQuiet means the answers were out of step
+// (a reply to an earlier query came late) and the query is asked again.
+const (
+	settleQuiet  = 10 * time.Millisecond
+	settleRounds = 10
+)
 
 // maxNoise is how many bytes that are not a status reply a status query skips (an ASB
 // block, line noise, a late reply) before it gives up.
@@ -138,22 +159,31 @@ const maxNoise = 64
 // queryStatus asks DLE EOT 1, 2, 3 and 4 in turn and parses the replies. A reply byte
 // must have the fixed bits of a DLE EOT reply; other bytes are skipped. No reply before
 // the deadline (the context's or now+timeout, whichever is first) is ErrOffline.
+//
+// A reply that comes after its query timed out would be taken for the next query's, so
+// the line is first let settle, and a status whose replies turn out to have been out of
+// step is asked once more after a longer settle.
 func queryStatus(ctx context.Context, l link, timeout time.Duration) (escpos.Status, error) {
 	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	l.discard()
 	var st escpos.Status
-	for n := 1; n <= 4; n++ {
-		if _, err := l.Write(escpos.StatusQuery(n)); err != nil {
-			return escpos.Status{}, fmt.Errorf("printer: status query: %w: %w", ErrOffline, err)
+	for attempt := 1; ; attempt++ {
+		l.settle(time.Duration(attempt) * settleQuiet)
+		st = escpos.Status{}
+		for n := 1; n <= 4; n++ {
+			if _, err := l.Write(escpos.StatusQuery(n)); err != nil {
+				return escpos.Status{}, fmt.Errorf("printer: status query: %w: %w", ErrOffline, err)
+			}
+			if err := readReply(ctx, l, deadline, n, &st); err != nil {
+				return escpos.Status{}, err
+			}
 		}
-		if err := readReply(ctx, l, deadline, n, &st); err != nil {
-			return escpos.Status{}, err
+		if attempt == 3 || !l.late(settleQuiet) {
+			return st, nil
 		}
 	}
-	return st, nil
 }
 
 // readReply reads the reply to DLE EOT n into st, skipping bytes that cannot be one.
@@ -348,15 +378,37 @@ func (d *deadlineLink) readByte(ctx context.Context, deadline time.Time) (byte, 
 	return 0, err
 }
 
-// discard reads what has already arrived, waiting at most a few milliseconds.
-func (d *deadlineLink) discard() {
+func (d *deadlineLink) settle(quiet time.Duration) {
 	d.r = nil
-	for range 16 {
-		if d.c.SetReadDeadline(time.Now().Add(2*time.Millisecond)) != nil {
+	for range settleRounds {
+		if d.c.SetReadDeadline(time.Now().Add(quiet)) != nil {
 			return
 		}
 		if n, err := d.c.Read(d.buf[:]); n == 0 || err != nil {
-			return
+			return // quiet (or broken: the query will tell)
+		}
+	}
+}
+
+func (d *deadlineLink) late(wait time.Duration) bool {
+	for _, b := range d.r {
+		if looksLikeReply(b) {
+			return true
+		}
+	}
+	d.r = nil
+	if d.c.SetReadDeadline(time.Now().Add(wait)) != nil {
+		return false
+	}
+	for {
+		n, err := d.c.Read(d.buf[:])
+		for _, b := range d.buf[:n] {
+			if looksLikeReply(b) {
+				return true
+			}
+		}
+		if n == 0 || err != nil {
+			return false
 		}
 	}
 }
@@ -373,18 +425,24 @@ type pumpLink struct {
 	once sync.Once
 }
 
-// newPumpLink starts reading r. idle says whether a read result means "nothing yet"
-// (a serial read that timed out returns 0 bytes and io.EOF) rather than the end.
-func newPumpLink(r io.Reader, w io.Writer, idle func(n int, err error) bool) *pumpLink {
+// errHungUp ends a serial reply reader whose empty reads come back at once instead of
+// after the read timeout: the line has hung up (a USB-serial adapter unplugged).
+var errHungUp = errors.New("serial line hung up")
+
+// newPumpLink starts reading r. With poll > 0, r is a serial port whose reads return no
+// bytes (and io.EOF) after poll when the line is idle; other errors end the reader.
+func newPumpLink(r io.Reader, w io.Writer, poll time.Duration) *pumpLink {
 	p := &pumpLink{w: w, ch: make(chan byte, 512), done: make(chan struct{}), stop: make(chan struct{})}
-	go p.run(r, idle)
+	go p.run(r, poll)
 	return p
 }
 
-func (p *pumpLink) run(r io.Reader, idle func(int, error) bool) {
+func (p *pumpLink) run(r io.Reader, poll time.Duration) {
 	defer close(p.done)
 	buf := make([]byte, 256)
+	fast := 0 // empty reads in a row that did not wait for the timeout
 	for {
+		start := time.Now()
 		n, err := r.Read(buf)
 		for _, b := range buf[:n] {
 			select {
@@ -398,10 +456,30 @@ func (p *pumpLink) run(r io.Reader, idle func(int, error) bool) {
 			return
 		default:
 		}
-		if err != nil && !idle(n, err) {
+		if err == nil {
+			fast = 0
+			continue
+		}
+		if poll <= 0 || n > 0 || !errors.Is(err, io.EOF) {
 			p.setErr(err)
 			return
 		}
+		if time.Since(start) >= poll/2 {
+			fast = 0
+		} else if fast++; fast >= 3 {
+			p.setErr(errHungUp)
+			return
+		}
+	}
+}
+
+// ended reports whether the reader has stopped (closed, or the line failed).
+func (p *pumpLink) ended() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -443,12 +521,38 @@ func (p *pumpLink) readByte(ctx context.Context, deadline time.Time) (byte, erro
 	}
 }
 
-func (p *pumpLink) discard() {
+func (p *pumpLink) settle(quiet time.Duration) {
+	end := time.Now().Add(settleRounds * quiet)
+	t := time.NewTimer(quiet)
+	defer t.Stop()
 	for {
 		select {
 		case <-p.ch:
-		default:
+			if time.Now().After(end) {
+				return
+			}
+			t.Reset(quiet) // not quiet yet
+		case <-p.done:
 			return
+		case <-t.C:
+			return
+		}
+	}
+}
+
+func (p *pumpLink) late(wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case b := <-p.ch:
+			if looksLikeReply(b) {
+				return true
+			}
+		case <-p.done:
+			return false
+		case <-t.C:
+			return false
 		}
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tarm/serial"
@@ -20,16 +20,36 @@ const serialPoll = 100 * time.Millisecond
 
 // SerialPrinter is an ESC/POS printer on a serial line (8N1) through tarm/serial. The
 // line has no RTS/CTS flow control, so jobs are written in paced chunks; status is read
-// with DLE EOT 1..4 over the same line.
+// with DLE EOT 1..4 over the same line. When the line fails (a USB-serial adapter
+// unplugged) the next call opens the port again.
 type SerialPrinter struct {
 	cfg  PrinterConfig
+	mu   sync.Mutex // one job or status query at a time; guards the fields below
 	port *serial.Port
+	w    *lineWriter
 	pump *pumpLink
 	snd  *sender
-	mu   sync.Mutex // one job or status query at a time
+	halt bool
 }
 
 var _ Printer = (*SerialPrinter)(nil)
+
+// errHalted is returned after Halt.
+var errHalted = errors.New("printer halted")
+
+// lineWriter remembers that a write failed, so that the port is opened again.
+type lineWriter struct {
+	port   *serial.Port
+	failed atomic.Bool
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	n, err := w.port.Write(p)
+	if err != nil {
+		w.failed.Store(true)
+	}
+	return n, err
+}
 
 // OpenSerialPrinter opens cfg.Path at cfg.Baud, 8N1.
 func OpenSerialPrinter(cfg PrinterConfig) (*SerialPrinter, error) {
@@ -37,23 +57,63 @@ func OpenSerialPrinter(cfg PrinterConfig) (*SerialPrinter, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("printer: serial: no device path")
 	}
-	port, err := serial.OpenPort(&serial.Config{Name: cfg.Path, Baud: cfg.Baud, ReadTimeout: serialPoll})
-	if err != nil {
-		return nil, fmt.Errorf("printer: serial %s at %d baud: %w", cfg.Path, cfg.Baud, err)
+	p := &SerialPrinter{cfg: cfg}
+	if err := p.open(); err != nil {
+		return nil, err
 	}
-	// A read that timed out returns no bytes (and io.EOF): the line is idle, not closed.
-	idle := func(n int, err error) bool { return n == 0 && errors.Is(err, io.EOF) }
-	p := &SerialPrinter{cfg: cfg, port: port, pump: newPumpLink(port, port, idle)}
-	p.snd = &sender{l: p.pump, timeout: cfg.StatusTimeout, chunk: cfg.ChunkSize, baud: cfg.Baud,
-		pace: cfg.Pace, cutPause: cfg.CutPause, checkEvery: cfg.CheckEvery, sleep: sleepCtx}
 	return p, nil
+}
+
+// open opens the port and starts its reply reader. The caller holds mu (or owns p).
+func (p *SerialPrinter) open() error {
+	port, err := serial.OpenPort(&serial.Config{Name: p.cfg.Path, Baud: p.cfg.Baud, ReadTimeout: serialPoll})
+	if err != nil {
+		return fmt.Errorf("printer: serial %s at %d baud: %w", p.cfg.Path, p.cfg.Baud, err)
+	}
+	p.port = port
+	p.w = &lineWriter{port: port}
+	p.pump = newPumpLink(port, p.w, serialPoll)
+	p.snd = &sender{l: p.pump, timeout: p.cfg.StatusTimeout, chunk: p.cfg.ChunkSize, baud: p.cfg.Baud,
+		pace: p.cfg.Pace, cutPause: p.cfg.CutPause, checkEvery: p.cfg.CheckEvery, sleep: sleepCtx}
+	return nil
+}
+
+func (p *SerialPrinter) close() error {
+	if p.port == nil {
+		return nil
+	}
+	p.pump.close()
+	err := p.port.Close()
+	p.port = nil
+	return err
+}
+
+// line returns the sender, opening the port again when the line failed. The caller
+// holds mu.
+func (p *SerialPrinter) line() (*sender, error) {
+	if p.halt {
+		return nil, fmt.Errorf("printer: serial %s: %w: %w", p.cfg.Path, ErrOffline, errHalted)
+	}
+	if p.port != nil && !p.w.failed.Load() && !p.pump.ended() {
+		return p.snd, nil
+	}
+	_ = p.close()
+	if err := p.open(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOffline, err)
+	}
+	p.cfg.Logger.Info("serial printer line opened again", "path", p.cfg.Path)
+	return p.snd, nil
 }
 
 // Status asks the printer for its state; no answer within the timeout is ErrOffline.
 func (p *SerialPrinter) Status(ctx context.Context) (escpos.Status, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return queryStatus(ctx, p.pump, p.cfg.StatusTimeout)
+	s, err := p.line()
+	if err != nil {
+		return escpos.Status{}, err
+	}
+	return queryStatus(ctx, s.l, p.cfg.StatusTimeout)
 }
 
 // Print writes job in paced chunks, checks the status at command boundaries every
@@ -63,13 +123,19 @@ func (p *SerialPrinter) Status(ctx context.Context) (escpos.Status, error) {
 func (p *SerialPrinter) Print(ctx context.Context, job []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.snd.send(ctx, job)
+	s, err := p.line()
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, job)
 }
 
 // Halt closes the port.
 func (p *SerialPrinter) Halt() error {
-	p.pump.close()
-	if err := p.port.Close(); err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.halt = true
+	if err := p.close(); err != nil {
 		return fmt.Errorf("printer: serial close: %w", err)
 	}
 	return nil

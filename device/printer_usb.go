@@ -45,7 +45,7 @@ func openUSB(cfg PrinterConfig, noDeadline bool) (*USBPrinter, error) {
 	}
 	p := &USBPrinter{cfg: cfg, f: f}
 	if err := f.SetReadDeadline(time.Time{}); err != nil || noDeadline {
-		p.pump = newPumpLink(f, f, func(int, error) bool { return false })
+		p.pump = newPumpLink(f, f, 0)
 		p.l = p.pump
 	} else {
 		p.l = &deadlineLink{c: f}

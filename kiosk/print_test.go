@@ -27,7 +27,7 @@ import (
 // The real layout satisfies the kiosk's Layout without importing the kiosk.
 var _ Layout = layout.New(layout.Options{})
 
-const printTimeout = 300 * time.Millisecond
+const printTimeout = time.Second
 
 // printRig is a kiosk selling through a real printer connection to a VirtualPrinter.
 type printRig struct {

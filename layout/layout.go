@@ -219,15 +219,15 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 	copyMark := ""
 	if t.copy > 0 {
 		copyMark = t.w.copy + " " + strconv.Itoa(t.copy)
-		b.Bold(true).Size(2, 2).Wrapped(copyMark, 2).Size(1, 1).Bold(false)
+		b.Bold(true).Size(2, 2).Wrapped(copyMark).Size(1, 1).Bold(false)
 	}
-	b.Wrapped(t.outlet, 1)
-	b.Bold(true).Size(1, 2).Wrapped(t.event.Title, 1).Size(1, 1).Bold(false)
+	b.Wrapped(t.outlet)
+	b.Bold(true).Size(1, 2).Wrapped(t.event.Title).Size(1, 1).Bold(false)
 	if t.event.Venue != "" {
-		b.Wrapped(t.event.Venue, 1)
+		b.Wrapped(t.event.Venue)
 	}
 	if !t.event.Start.IsZero() {
-		b.Wrapped(t.when, 1)
+		b.Wrapped(t.when)
 	}
 	b.Justify(escpos.Left).Line(rule)
 	b.Bold(true).Columns(t.typeName, t.price).Bold(false)
@@ -269,15 +269,15 @@ func (l *Layout) Report(cfg *catalog.DeviceConfig, title string, r *journal.Repo
 	rule := strings.Repeat("-", cols)
 	var buf bytes.Buffer
 	b := l.begin(&buf)
-	b.Justify(escpos.Center).Bold(true).Size(1, 2).Wrapped(title, 1).Size(1, 1).Bold(false)
-	b.Wrapped(cfg.Outlet.Name, 1)
+	b.Justify(escpos.Center).Bold(true).Size(1, 2).Wrapped(title).Size(1, 1).Bold(false)
+	b.Wrapped(cfg.Outlet.Name)
 	b.Justify(escpos.Left)
-	b.Wrapped(w.period+": "+formatPeriod(r.Period, lang, w), 1)
+	b.Wrapped(w.period + ": " + formatPeriod(r.Period, lang, w))
 	at := printedAt.In(loc)
-	b.Wrapped(w.printedAt+": "+FormatDate(at, lang)+" "+at.Format("15:04"), 1)
+	b.Wrapped(w.printedAt + ": " + FormatDate(at, lang) + " " + at.Format("15:04"))
 	b.Line(rule)
 	if len(r.Rows) == 0 {
-		b.Wrapped(w.none, 1)
+		b.Wrapped(w.none)
 	}
 	for _, g := range groupRows(r.Rows) {
 		ev, ok := cfg.Event(g.event)
@@ -285,7 +285,7 @@ func (l *Layout) Report(cfg *catalog.DeviceConfig, title string, r *journal.Repo
 		if ok {
 			title, types = ev.Title, ev
 		}
-		b.Bold(true).Wrapped(title, 1).Bold(false)
+		b.Bold(true).Wrapped(title).Bold(false)
 		var sub journal.Tally
 		for _, row := range g.rows {
 			name := row.Type
