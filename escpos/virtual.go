@@ -1,8 +1,10 @@
 package escpos
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 )
 
@@ -289,4 +291,21 @@ func (v *VirtualPrinter) Serve(rw io.ReadWriter) error {
 		return nil
 	}
 	return fmt.Errorf("escpos: virtual printer: %w", err)
+}
+
+// ServeListener plays a network printer (raw TCP, port 9100 style) on ln: it serves one
+// connection at a time, as such printers do, until ln is closed (then it returns nil).
+// The job accumulates across connections.
+func (v *VirtualPrinter) ServeListener(ln net.Listener) error {
+	for {
+		c, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("escpos: virtual printer: %w", err)
+		}
+		_ = v.Serve(c) // a connection's end is not the printer's
+		c.Close()
+	}
 }

@@ -288,3 +288,35 @@ func TestQueryStatusErrors(t *testing.T) {
 		t.Errorf("offline printer: %v, want a timeout", err)
 	}
 }
+
+func TestVirtualPrinterServeListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVirtualPrinter()
+	done := make(chan error, 1)
+	go func() { done <- v.ServeListener(ln) }()
+	// Two jobs on two connections, one after the other, as a kiosk prints two tickets.
+	for _, lang := range []string{"en", "bg"} {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := host(t, conn, encodeTicket(t, Epson, lang, false)); !s.Ready() {
+			t.Errorf("status %v", s)
+		}
+		conn.Close()
+	}
+	ln.Close()
+	if err := <-done; err != nil {
+		t.Errorf("ServeListener: %v", err)
+	}
+	p, err := v.Render(RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.QRCodes) != 2 || p.Cuts != 2 || !strings.Contains(p.Text, "The Crickets") || !strings.Contains(p.Text, "Щурците") {
+		t.Errorf("two tickets printed as %d QR codes, %d cuts:\n%s", len(p.QRCodes), p.Cuts, p.Text)
+	}
+}
