@@ -448,3 +448,25 @@ func TestHD44780BadOptions(t *testing.T) {
 		t.Errorf("bad options still wrote %d times", len(rec.Ops))
 	}
 }
+
+// FuzzLCDEncode checks that any text (event names come from the hub) encodes to at most
+// the row's width, never to control codes, and to CGRAM codes only for the glyphs.
+func FuzzLCDEncode(f *testing.F) {
+	f.Add("Концерт „Зима“ – 12,50 €", uint8(20))
+	f.Add("Café Ø ß ÿ \x1b[2J\x00", uint8(16))
+	f.Add(string([]rune{GlyphSynced, GlyphOffline, GlyphPending, 0xE003}), uint8(8))
+	f.Fuzz(func(t *testing.T, s string, n uint8) {
+		glyphs := strings.ContainsAny(s, string([]rune{GlyphSynced, GlyphOffline, GlyphPending}))
+		for _, rom := range []ROM{ROMA00, ROMA02, ROMCyrillic} {
+			b := rom.Encode(s, int(n))
+			if len(b) > int(n) {
+				t.Fatalf("%s: %d codes for %d cells", rom, len(b), n)
+			}
+			for _, c := range b {
+				if c < 0x20 && (c > cgPending || !glyphs) {
+					t.Fatalf("%s: code %#x from %q", rom, c, s)
+				}
+			}
+		}
+	})
+}
