@@ -255,7 +255,7 @@ func TestRenderQRSettings(t *testing.T) {
 	}{{3, QRLevelL}, {5, QRLevelH}, {8, QRLevelQ}} {
 		var buf bytes.Buffer
 		b := NewBuilder(&buf, Epson)
-		b.Init().Line("top").QR("https://example.invalid/t/42", QROptions{Module: tc.module, Level: tc.level}).LF().Line("bottom")
+		b.Init().Line("top").QR("TK1:TEST/42?sig=AbCdEf-0123", QROptions{Module: tc.module, Level: tc.level}).LF().Line("bottom")
 		if err := b.Flush(); err != nil {
 			t.Fatal(err)
 		}
@@ -263,10 +263,10 @@ func TestRenderQRSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := decodeQR(t, paper.Image); got != "https://example.invalid/t/42" {
+		if got := decodeQR(t, paper.Image); got != "TK1:TEST/42?sig=AbCdEf-0123" {
 			t.Errorf("decoded %q", got)
 		}
-		bm, _ := qrBitmap([]byte("https://example.invalid/t/42"), tc.level)
+		bm, _ := qrBitmap([]byte("TK1:TEST/42?sig=AbCdEf-0123"), tc.level)
 		want := len(bm) * tc.module
 		box := blackBox(paper.Image, 30, 30+want) // below the "top" line
 		if box.Dx() != want {
