@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -678,4 +679,66 @@ func TestSerialPrinterReplugged(t *testing.T) {
 	if _, err := p.Status(context.Background()); !errors.Is(err, ErrOffline) {
 		t.Fatalf("after Halt: %v, want ErrOffline", err)
 	}
+}
+
+// lateReply plays a printer whose first reply is preceded by a late reply to an earlier
+// query (one that had timed out), so that the replies arrive one out of step.
+type lateReply struct {
+	io.ReadWriter
+	once  sync.Once
+	extra byte
+}
+
+func (l *lateReply) Write(p []byte) (int, error) {
+	var err error
+	l.once.Do(func() { _, err = l.ReadWriter.Write([]byte{l.extra}) })
+	if err != nil {
+		return 0, err
+	}
+	return l.ReadWriter.Write(p)
+}
+
+func TestStatusRepliesOutOfStep(t *testing.T) {
+	stale := escpos.StateCoverOpen.Status().StatusByte(1) // "offline" in reply to DLE EOT 1
+	t.Run("serial", func(t *testing.T) {
+		master, tty, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer master.Close()
+		defer tty.Close()
+		vp := escpos.NewVirtualPrinter()
+		go vp.Serve(&lateReply{ReadWriter: master, extra: stale}) //nolint:errcheck
+		p := openSerial(t, tty.Name(), 115200)
+		st, err := p.Status(context.Background())
+		if err != nil || st != escpos.StateReady.Status() {
+			t.Fatalf("status %+v (%s), %v; want ready", st, st, err)
+		}
+	})
+	t.Run("tcp", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		vp := escpos.NewVirtualPrinter()
+		vp.SetState(escpos.StatePaperNearEnd)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			vp.Serve(&lateReply{ReadWriter: c, extra: stale}) //nolint:errcheck
+		}()
+		p, err := NewTCPPrinter(PrinterConfig{Address: ln.Addr().String(), StatusTimeout: testTimeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Halt()
+		st, err := p.Status(context.Background())
+		if err != nil || st != escpos.StatePaperNearEnd.Status() {
+			t.Fatalf("status %+v (%s), %v; want paper near end", st, st, err)
+		}
+	})
 }
