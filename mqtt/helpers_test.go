@@ -111,8 +111,13 @@ var (
 	backlogFiles = map[int]string{}
 )
 
-// TestMain removes the backlog stores built for the tests.
+// TestMain removes the backlog stores built for the tests. Started with
+// MQTT_DEVICE_PROCESS set, the test binary is instead the device process of
+// BenchmarkDrainMosquitto (see deviceProcess).
 func TestMain(m *testing.M) {
+	if os.Getenv("MQTT_DEVICE_PROCESS") != "" {
+		os.Exit(deviceProcess())
+	}
 	code := m.Run()
 	for _, p := range backlogFiles {
 		os.Remove(p)
