@@ -579,3 +579,45 @@ func ExampleFormatDateTime() {
 	// събота, 13 март 2027, 19:00
 	// Saturday 13 March 2027, 19:00
 }
+
+func ExampleLayout_Tickets() {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: 7, N: 1, Of: 1, Event: "e1", Type: "std"}, key)
+	cfg := &catalog.DeviceConfig{
+		Outlet: catalog.Outlet{Name: "Bookshop", Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "Europe/Sofia"},
+		Events: []catalog.Event{{ID: "e1", Title: "Jazz Night", Venue: "Sofia Live Club",
+			Start: time.Date(2027, 3, 13, 18, 30, 0, 0, time.UTC),
+			Types: []catalog.TicketType{{ID: "std", Name: "Standard", Price: 2000}}}},
+	}
+	sale := &journal.Entry{Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{Event: "e1", Currency: "EUR",
+		Lines:   []journal.Line{{Type: "std", Qty: 1, Price: 2000}},
+		Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}}
+	l := New(Options{Profile: escpos.Clone}) // 58 mm, 32 columns, no cutter
+	job, err := l.Tickets(cfg, sale, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	paper, _ := escpos.Render(job, escpos.RenderOptions{Profile: escpos.Clone})
+	for _, line := range strings.Split(strings.TrimRight(paper.Text, "\n"), "\n") {
+		if strings.HasPrefix(line, "[QR: ") {
+			line = "[QR: the signed code]"
+		}
+		fmt.Println(line)
+	}
+	// Output:
+	// COPY 1
+	// Bookshop
+	// Jazz Night
+	// Sofia Live Club
+	// Saturday 13 March 2027, 20:30
+	// --------------------------------
+	// Standard                  €20.00
+	// Ticket 1 of 1
+	// --------------------------------
+	// [QR: the signed code]
+	//
+	// K1-7-1
+	// Sale no. 7
+	// COPY 1
+}
