@@ -58,7 +58,8 @@ type Builder struct {
 	w       *bufio.Writer
 	prof    Profile
 	page    *codePage
-	width   int // character width multiple set with Size (ESC @ resets it to 1)
+	width   int  // character width multiple set with Size (ESC @ resets it to 1)
+	font    Font // font set with Font (ESC @ resets it to font A)
 	err     error
 	scratch []byte
 }
@@ -117,7 +118,7 @@ func (b *Builder) Raw(p ...byte) *Builder {
 // so (FS .), and selects the current code page again, since ESC @ resets it.
 func (b *Builder) Init() *Builder {
 	b.Raw(esc, '@')
-	b.width = 1
+	b.width, b.font = 1, FontA
 	if b.prof.CancelKanji {
 		b.Raw(fs, '.')
 	}
@@ -179,6 +180,15 @@ func (b *Builder) LF() *Builder { return b.Raw(lf) }
 
 // Bold turns emphasis (ESC E) on or off.
 func (b *Builder) Bold(on bool) *Builder { return b.Raw(esc, 'E', boolByte(on)) }
+
+// Font selects font A (12×24 dots) or the smaller font B (9×17 dots) with ESC M.
+func (b *Builder) Font(f Font) *Builder {
+	if f > FontB {
+		return b.fail(fmt.Errorf("escpos: font %d: %w", f, ErrArgument))
+	}
+	b.font = f
+	return b.Raw(esc, 'M', byte(f))
+}
 
 // Underline sets underline (ESC -): 0 off, 1 one dot, 2 two dots thick.
 func (b *Builder) Underline(dots int) *Builder {

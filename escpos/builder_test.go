@@ -38,6 +38,7 @@ func TestBuilderCommands(t *testing.T) {
 		{"wpc1251 clone", Clone, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 73}},
 		{"wpc1251 rongta", Rongta, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 6}},
 		{"bold on off", Epson, func(b *Builder) { b.Bold(true).Bold(false) }, []byte{0x1b, 0x45, 1, 0x1b, 0x45, 0}},
+		{"font B", Epson, func(b *Builder) { b.Font(FontB).Font(FontA) }, []byte{0x1b, 0x4d, 1, 0x1b, 0x4d, 0}},
 		{"underline 2", Epson, func(b *Builder) { b.Underline(2) }, []byte{0x1b, 0x2d, 2}},
 		{"double both", Epson, func(b *Builder) { b.Size(2, 2) }, []byte{0x1d, 0x21, 0x11}},
 		{"double height", Epson, func(b *Builder) { b.Size(1, 2) }, []byte{0x1d, 0x21, 0x01}},
@@ -247,6 +248,7 @@ func TestBuilderArgumentErrors(t *testing.T) {
 	}{
 		{"size 0", func(b *Builder) { b.Size(0, 1) }, ErrArgument},
 		{"underline 3", func(b *Builder) { b.Underline(3) }, ErrArgument},
+		{"font C", func(b *Builder) { b.Font(2) }, ErrArgument},
 		{"justify", func(b *Builder) { b.Justify(3) }, ErrArgument},
 		{"spacing", func(b *Builder) { b.LineSpacing(256) }, ErrArgument},
 		{"feed", func(b *Builder) { b.Feed(-1) }, ErrArgument},
@@ -442,5 +444,34 @@ func TestPrintableAndColumns(t *testing.T) {
 	want := "Вход       20,00 EUR\nмного\nдълго\nзаглавие\nна събитие\n"
 	if p.Text != want {
 		t.Errorf("transcript %q, want %q", p.Text, want)
+	}
+}
+
+func TestFontBColumns(t *testing.T) {
+	for _, tc := range []struct {
+		prof Profile
+		cols int
+	}{{Epson, 64}, {Clone, 42}} {
+		var buf bytes.Buffer
+		b := NewBuilder(&buf, tc.prof)
+		b.Font(FontB).Columns("a", "b")
+		if err := b.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		line := bytes.TrimSuffix(buf.Bytes()[3:], []byte("\n"))
+		if len(line) != tc.cols {
+			t.Errorf("%s font B line of %d columns, want %d", tc.prof.Name, len(line), tc.cols)
+		}
+		p, err := Render(buf.Bytes(), RenderOptions{Profile: tc.prof})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The line fills the paper without wrapping: 17-dot font B, 30-dot line spacing.
+		if p.Image.Rect.Dy() != 30 || p.Text != string(line)+"\n" {
+			t.Errorf("%s: %d dots tall, text %q", tc.prof.Name, p.Image.Rect.Dy(), p.Text)
+		}
+		if box := blackBox(p.Image, 0, 30); box.Max.X < tc.prof.Dots-9 || box.Max.Y > 17 {
+			t.Errorf("%s: font B line drawn in %v", tc.prof.Name, box)
+		}
 	}
 }

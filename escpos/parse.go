@@ -20,6 +20,7 @@ const (
 	OpBold                             // ESC E N
 	OpUnderline                        // ESC - N
 	OpPrintMode                        // ESC ! N (font, bold, double height/width, underline bits)
+	OpFont                             // ESC M N: 0 font A, 1 font B
 	OpSize                             // GS ! N (width-1 << 4 | height-1)
 	OpJustify                          // ESC a N
 	OpLineSpacing                      // ESC 3 N
@@ -47,7 +48,7 @@ const (
 var opNames = [...]string{
 	OpText: "TEXT", OpLF: "LF", OpCR: "CR", OpHT: "HT", OpInit: "INIT",
 	OpCancelKanji: "CANCEL-KANJI", OpCodePage: "CODEPAGE", OpBold: "BOLD",
-	OpUnderline: "UNDERLINE", OpPrintMode: "PRINT-MODE", OpSize: "SIZE",
+	OpUnderline: "UNDERLINE", OpPrintMode: "PRINT-MODE", OpFont: "FONT", OpSize: "SIZE",
 	OpJustify: "JUSTIFY", OpLineSpacing: "LINE-SPACING",
 	OpDefaultLineSpacing: "DEFAULT-LINE-SPACING", OpFeed: "FEED", OpFeedDots: "FEED-DOTS",
 	OpQRModel: "QR-MODEL", OpQRSize: "QR-SIZE", OpQRLevel: "QR-LEVEL", OpQRStore: "QR-STORE",
@@ -206,6 +207,9 @@ func nextESC(b []byte) (Command, error) {
 			c.N = underlineDots(raw[2])
 		case '!':
 			c.Op = OpPrintMode
+		case 'M':
+			c.Op = OpFont
+			c.N = int(raw[2]) & 1 // 0/48 font A, 1/49 font B
 		case 'a':
 			c.Op = OpJustify
 			c.N = justification(raw[2])

@@ -77,6 +77,7 @@ func Render(stream []byte, o RenderOptions) (*Paper, error) {
 
 type item struct {
 	r         rune
+	font      Font
 	w, h      int // magnification
 	bold      bool
 	underline int
@@ -91,6 +92,7 @@ type renderer struct {
 
 	pages     [256]*codePage // by ESC t number
 	page      *codePage
+	font      Font
 	bold      bool
 	underline int
 	w, h      int
@@ -128,7 +130,7 @@ func (r *renderer) reset() {
 	if r.page == nil {
 		r.page, _ = lookupCodePage("PC437")
 	}
-	r.bold, r.underline, r.w, r.h, r.align = false, 0, 1, 1, 0
+	r.font, r.bold, r.underline, r.w, r.h, r.align = FontA, false, 0, 1, 1, 0
 	r.spacing = defaultLineSpacing
 	r.qrSize, r.qrLevel, r.qrData = 3, 0, nil
 	r.bcHeight, r.bcMod, r.hri = 162, 3, 0
@@ -141,7 +143,8 @@ func (r *renderer) do(c Command) {
 			r.add(r.page.decode(b))
 		}
 	case OpHT:
-		cols := r.lineWidth / fontAWidth
+		cw, _ := r.font.cellSize()
+		cols := r.lineWidth / cw
 		for range 8 - cols%8 {
 			r.add(' ')
 		}
@@ -157,7 +160,10 @@ func (r *renderer) do(c Command) {
 		r.bold = c.N == 1
 	case OpUnderline:
 		r.underline = c.N
+	case OpFont:
+		r.font = Font(c.N & 1)
 	case OpPrintMode:
+		r.font = Font(c.N & 1)
 		r.bold = c.N&0x08 != 0
 		r.h = 1 + c.N>>4&1
 		r.w = 1 + c.N>>5&1
@@ -225,12 +231,13 @@ func (r *renderer) do(c Command) {
 
 // add puts a character into the line buffer, printing the line first when it is full.
 func (r *renderer) add(ch rune) {
-	it := item{r: ch, w: r.w, h: r.h, bold: r.bold, underline: r.underline}
-	if r.lineWidth+it.w*fontAWidth > r.o.Width && len(r.line) > 0 {
+	it := item{r: ch, font: r.font, w: r.w, h: r.h, bold: r.bold, underline: r.underline}
+	cw, _ := it.font.cellSize()
+	if r.lineWidth+it.w*cw > r.o.Width && len(r.line) > 0 {
 		r.printLine(r.spacing) // the printer wraps a full line by itself
 	}
 	r.line = append(r.line, it)
-	r.lineWidth += it.w * fontAWidth
+	r.lineWidth += it.w * cw
 	r.write(string(ch))
 }
 
@@ -250,13 +257,15 @@ func (r *renderer) flushLine(lf bool) {
 func (r *renderer) printLine(feed int) {
 	height := 0
 	for _, it := range r.line {
-		height = max(height, it.h*fontAHeight)
+		_, ch := it.font.cellSize()
+		height = max(height, it.h*ch)
 	}
 	x := r.alignX(r.lineWidth)
 	for _, it := range r.line {
-		top := r.y + height - it.h*fontAHeight // characters stand on a common baseline
+		cw, ch := it.font.cellSize()
+		top := r.y + height - it.h*ch // characters stand on a common baseline
 		r.drawChar(x, top, it)
-		x += it.w * fontAWidth
+		x += it.w * cw
 	}
 	r.line = r.line[:0]
 	r.lineWidth = 0
@@ -274,17 +283,19 @@ func (r *renderer) alignX(w int) int {
 }
 
 func (r *renderer) drawChar(x0, y0 int, it item) {
-	g := cell(it.r)
-	for cy := range fontAHeight {
+	g := cell(it.r, it.font)
+	cw, ch := it.font.cellSize()
+	const left = 1 << (fontAWidth - 1)
+	for cy := range ch {
 		row := g[cy]
 		if it.bold {
 			row |= row >> 1 // emphasis: every dot doubled to the right
 		}
-		if it.underline > 0 && cy >= fontAHeight-it.underline {
-			row = 1<<fontAWidth - 1
+		if it.underline > 0 && cy >= ch-it.underline {
+			row = (1<<cw - 1) << (fontAWidth - cw)
 		}
-		for cx := range fontAWidth {
-			if row&(1<<(fontAWidth-1-cx)) != 0 {
+		for cx := range cw {
+			if row&(left>>cx) != 0 {
 				r.fill(x0+cx*it.w, y0+cy*it.h, it.w, it.h)
 			}
 		}

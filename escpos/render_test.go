@@ -350,6 +350,10 @@ func TestRenderStyles(t *testing.T) {
 	if box := blackBox(dh.Image, 0, 60); box.Dy() < 2*pb.Dy()-4 || box.Dx() > pb.Dx()+2 {
 		t.Errorf("double height %v, plain %v", box, pb)
 	}
+	small := renderOne(t, func(b *Builder) { b.Font(FontB).Line("MMMM") })
+	if box := blackBox(small.Image, 0, 30); box.Dx() > 4*9 || box.Dx() < 4*9-6 || box.Dy() > 17 {
+		t.Errorf("font B MMMM at %v", box)
+	}
 	bold := renderOne(t, func(b *Builder) { b.Bold(true).Line("MMMM") })
 	if black(bold.Image) <= black(plain.Image) {
 		t.Errorf("bold has %d black dots, plain %d", black(bold.Image), black(plain.Image))

@@ -66,13 +66,13 @@ func (b *Builder) Printable(s string) string {
 }
 
 // Columns writes one line with left and right laid out by the package function Columns
-// over the line's width in characters (the profile's columns divided by the width set
+// over the line's width in characters (for the current font, divided by the width set
 // with Size), after degrading both to the current code page.
 func (b *Builder) Columns(left, right string) *Builder {
 	return b.Line(Columns(b.Printable(left), b.Printable(right), b.columns()))
 }
 
-// Wrapped writes s word-wrapped to the line's width in characters (the profile's columns
+// Wrapped writes s word-wrapped to the line's width in characters (for the current font,
 // divided by the width set with Size), one Line per wrapped line.
 func (b *Builder) Wrapped(s string) *Builder {
 	for _, l := range Wrap(b.Printable(s), b.columns()) {
@@ -81,4 +81,11 @@ func (b *Builder) Wrapped(s string) *Builder {
 	return b
 }
 
-func (b *Builder) columns() int { return max(b.prof.Columns/max(b.width, 1), 1) }
+func (b *Builder) columns() int {
+	cols := b.prof.Columns
+	if b.font == FontB {
+		w, _ := FontB.cellSize()
+		cols = b.prof.Dots / w
+	}
+	return max(cols/max(b.width, 1), 1)
+}
