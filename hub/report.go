@@ -71,38 +71,56 @@ func MakeReport(src CounterSource, f Filter) (*Report, error) {
 		f.By = ByType
 	}
 	r := &Report{By: f.By, Period: f.Period}
-	idx := map[string]int{}
-	user := strings.ToLower(f.User)
+	// Groups are keyed by a comparable struct while counting, and turned into strings once
+	// per row at the end: the report is one pass over every counter.
+	type gkey struct {
+		a, b string
+		day  journal.Day
+	}
+	sums := map[gkey]*journal.Tally{}
+	var order []gkey
 	err := src(func(outlet string, k journal.Key, t journal.Tally) {
 		if (f.Outlet != "" && outlet != f.Outlet) || (f.Event != "" && k.Event != f.Event) ||
-			(user != "" && strings.ToLower(k.User) != user) || !f.Period.Contains(k.Day) {
+			(f.User != "" && !strings.EqualFold(k.User, f.User)) || !f.Period.Contains(k.Day) {
 			return
 		}
-		var g []string
+		var g gkey
 		switch f.By {
 		case ByOutlet:
-			g = []string{outlet}
+			g.a = outlet
 		case ByUser:
-			g = []string{k.User}
+			g.a = k.User
 		case ByEvent:
-			g = []string{k.Event}
+			g.a = k.Event
 		case ByDay:
-			g = []string{k.Day.String()}
+			g.day = k.Day
 		default:
-			g = []string{k.Event, k.Type}
+			g.a, g.b = k.Event, k.Type
 		}
-		key := strings.Join(g, "\x00")
-		i, ok := idx[key]
+		sum, ok := sums[g]
 		if !ok {
-			i = len(r.Rows)
-			idx[key] = i
-			r.Rows = append(r.Rows, ReportRow{Group: g})
+			sum = new(journal.Tally)
+			sums[g] = sum
+			order = append(order, g)
 		}
-		r.Rows[i].Add(t)
+		sum.Add(t)
 		r.Total.Add(t)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hub: report: %w", err)
+	}
+	r.Rows = make([]ReportRow, 0, len(order))
+	for _, g := range order {
+		row := ReportRow{Tally: *sums[g]}
+		switch f.By {
+		case ByDay:
+			row.Group = []string{g.day.String()}
+		case ByType:
+			row.Group = []string{g.a, g.b}
+		default:
+			row.Group = []string{g.a}
+		}
+		r.Rows = append(r.Rows, row)
 	}
 	sort.Slice(r.Rows, func(i, j int) bool {
 		a, b := r.Rows[i].Group, r.Rows[j].Group
