@@ -45,16 +45,16 @@ const DefaultTapPause = time.Second
 // tapLetters is the multi-tap table of a phone keypad, letters first and the digit last.
 // 1 holds the characters of email addresses; 0 is only 0 (addresses have no spaces).
 var tapLetters = [10]string{
-	'0' - '0': "0",
-	'1' - '0': ".@-_+1",
-	'2' - '0': "abc2",
-	'3' - '0': "def3",
-	'4' - '0': "ghi4",
-	'5' - '0': "jkl5",
-	'6' - '0': "mno6",
-	'7' - '0': "pqrs7",
-	'8' - '0': "tuv8",
-	'9' - '0': "wxyz9",
+	0: "0",
+	1: ".@-_+1",
+	2: "abc2",
+	3: "def3",
+	4: "ghi4",
+	5: "jkl5",
+	6: "mno6",
+	7: "pqrs7",
+	8: "tuv8",
+	9: "wxyz9",
 }
 
 // tapSymbols is what the Symbol key (# on a 4×4 keypad) cycles through.
