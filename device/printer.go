@@ -276,7 +276,7 @@ func (s *sender) send(ctx context.Context, job []byte) error {
 		every = len(job) + 1
 	}
 	sinceCheck := 0
-	for _, b := range blocks(job, min(every, max(s.chunk, 1)*8)) {
+	for _, b := range blocks(job, every) {
 		if err := s.write(ctx, b.data); err != nil {
 			return err
 		}
