@@ -37,6 +37,7 @@ const (
 	OpHRI                              // GS H N
 	OpBarcode                          // GS k: N = system, Data = argument
 	OpRaster                           // GS v 0: N = mode, W bytes × H rows, Data = bits
+	OpBitImage                         // ESC *: N = mode (0, 1, 32, 33), W columns, Data = bits
 	OpCut                              // GS V: N = mode byte, M = feed (for 65, 66)
 	OpPulse                            // ESC p: N = pin byte, M = on time (2 ms units)
 	OpStatusQuery                      // DLE EOT N
@@ -53,7 +54,7 @@ var opNames = [...]string{
 	OpDefaultLineSpacing: "DEFAULT-LINE-SPACING", OpFeed: "FEED", OpFeedDots: "FEED-DOTS",
 	OpQRModel: "QR-MODEL", OpQRSize: "QR-SIZE", OpQRLevel: "QR-LEVEL", OpQRStore: "QR-STORE",
 	OpQRPrint: "QR-PRINT", OpBarcodeHeight: "BARCODE-HEIGHT", OpBarcodeWidth: "BARCODE-WIDTH",
-	OpHRI: "HRI", OpBarcode: "BARCODE", OpRaster: "RASTER", OpCut: "CUT", OpPulse: "PULSE",
+	OpHRI: "HRI", OpBarcode: "BARCODE", OpRaster: "RASTER", OpBitImage: "BIT-IMAGE", OpCut: "CUT", OpPulse: "PULSE",
 	OpStatusQuery: "STATUS-QUERY", OpASB: "ASB", OpOther: "OTHER", OpUnknown: "UNKNOWN",
 }
 
@@ -90,6 +91,8 @@ func (c Command) String() string {
 		s += " " + strconv.QuoteToASCII(string(d))
 	case OpRaster:
 		s += fmt.Sprintf(" %d %dx%d", c.N, c.W*8, c.H)
+	case OpBitImage:
+		s += fmt.Sprintf(" %d %d", c.N, c.W)
 	case OpCut, OpPulse:
 		s += fmt.Sprintf(" %d %d", c.N, c.M)
 	case OpOther, OpUnknown:
@@ -242,7 +245,10 @@ func nextESC(b []byte) (Command, error) {
 			return Command{Op: OpUnknown, Raw: b[:2]}, nil
 		}
 		raw, err := need(b, 5+k)
-		return Command{Op: OpOther, Raw: raw}, err
+		if err != nil {
+			return Command{}, err
+		}
+		return Command{Op: OpBitImage, N: int(h[2]), W: int(h[3]) + int(h[4])*256, Data: raw[5:], Raw: raw}, nil
 	case '&': // ESC & y c1 c2 [x d1...d(y*x)]...: define user characters
 		h, err := need(b, 5)
 		if err != nil {

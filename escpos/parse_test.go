@@ -17,8 +17,6 @@ var skipped = []struct {
 	{"ESC $", []byte{0x1b, '$', 'A', 'A'}},
 	{"ESC %", []byte{0x1b, '%', 'A'}},
 	{"ESC &", []byte{0x1b, '&', 3, 'A', 'B', 2, 'A', 'A', 'A', 'A', 'A', 'A', 1, 'A', 'A', 'A'}},
-	{"ESC * 8-dot", []byte{0x1b, '*', 0, 3, 0, 'A', 'A', 'A'}},
-	{"ESC * 24-dot", []byte{0x1b, '*', 33, 2, 0, 'A', 'A', 'A', 'A', 'A', 'A'}},
 	{"ESC =", []byte{0x1b, '=', 'A'}},
 	{"ESC ?", []byte{0x1b, '?', 'A'}},
 	{"ESC D", []byte{0x1b, 'D', 'A', 'B', 'C', 0}},

@@ -498,3 +498,33 @@ func TestMarkerText(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderBitImage(t *testing.T) {
+	// A logo as other drivers send it: line spacing 24, then 24-dot double-density
+	// bands (ESC * 33), each ended by LF. Two solid 48×24 bands stack without a gap.
+	band := append([]byte{0x1b, '*', 33, 48, 0}, bytes.Repeat([]byte{0xff}, 48*3)...)
+	stream := []byte{0x1b, '3', 24}
+	stream = append(stream, band...)
+	stream = append(stream, '\n')
+	stream = append(stream, band...)
+	stream = append(stream, '\n', 0x1b, '*', 0, 2, 0, 0x80, 0x01, '\n')
+	p, err := Render(stream, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Text != "[IMAGE 48x24]\n[IMAGE 48x24]\n[IMAGE 4x24]\n" || p.Images != 3 {
+		t.Errorf("transcript %q, %d images", p.Text, p.Images)
+	}
+	if box := blackBox(p.Image, 0, 48); box != image.Rect(0, 0, 48, 48) {
+		t.Errorf("bands drawn at %v", box)
+	}
+	// 8-dot single density: bits three dots tall, two wide; top bit of column 0, bottom
+	// bit of column 1.
+	if box := blackBox(p.Image, 48, 72); box != image.Rect(0, 48, 4, 72) {
+		t.Errorf("8-dot image at %v", box)
+	}
+	g := p.Image
+	if g.GrayAt(1, 50).Y != 0 || g.GrayAt(3, 50).Y != 255 || g.GrayAt(3, 70).Y != 0 || g.GrayAt(1, 70).Y != 255 {
+		t.Error("8-dot image bits misplaced")
+	}
+}
