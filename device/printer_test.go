@@ -742,3 +742,28 @@ func TestStatusRepliesOutOfStep(t *testing.T) {
 		}
 	})
 }
+
+// TestUSBPrinterStalledWrite plays a printer that takes no more data (usblp blocks a
+// writer while the paper is out, and never times out): the job's deadline ends Print.
+func TestUSBPrinterStalledWrite(t *testing.T) {
+	master, tty, err := pty.Open() // nobody reads the master side
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	defer tty.Close()
+	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
+		t.Fatal(err)
+	}
+	p, err := OpenUSBPrinter(PrinterConfig{Path: tty.Name(), StatusTimeout: testTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Halt()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err = p.Print(ctx, bytes.Repeat([]byte("stalled line\n"), 1<<16))
+	if !errors.Is(err, ErrOffline) && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Print to a stalled printer: %v, want an offline or deadline error", err)
+	}
+}
