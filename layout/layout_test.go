@@ -347,18 +347,20 @@ func TestTicketURLInQR(t *testing.T) {
 	cfg := testConfig(catalog.LocaleEN)
 	cfg.Hub.TicketURL = "https://tickets.example.org/T/"
 	sale := oneTicketSale(t)
-	job, err := New(Options{}).Tickets(cfg, sale, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paper := render(t, job, epson80)
-	decoded := decodeQRs(t, paper.Image)
-	want := "HTTPS://TICKETS.EXAMPLE.ORG/T/" + sale.Sale.Tickets[0].Code
-	if len(decoded) != 1 || decoded[0] != want {
-		t.Fatalf("decoded %q, want %q", decoded, want)
-	}
-	if _, err := journal.VerifyCode(decoded[0], keys); err != nil {
-		t.Fatalf("the URL's code does not verify: %v", err)
+	for _, prof := range []escpos.Profile{epson80, clone58} {
+		job, err := New(Options{Profile: prof, QRLevel: escpos.QRLevelM}).Tickets(cfg, sale, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paper := render(t, job, prof)
+		decoded := decodeQRs(t, paper.Image)
+		want := "HTTPS://TICKETS.EXAMPLE.ORG/T/" + sale.Sale.Tickets[0].Code
+		if len(decoded) != 1 || decoded[0] != want {
+			t.Fatalf("%s: decoded %q, want %q", prof, decoded, want)
+		}
+		if _, err := journal.VerifyCode(decoded[0], keys); err != nil {
+			t.Fatalf("%s: the URL's code does not verify: %v", prof, err)
+		}
 	}
 }
 
