@@ -575,12 +575,28 @@ func (f *Flow) back() {
 }
 
 // menu is the main menu of the session's role.
+// Reprint is offered where the outlet prints tickets, printing a report where the kiosk
+// has a printer.
 func (f *Flow) menu() []msg {
-	if f.isSupervisor() {
-		return []msg{mSell, mReports, mPrintReport, mReprint, mVoid, mNewUser, mLogout}
+	var out []msg
+	add := func(on bool, m msg) {
+		if on {
+			out = append(out, m)
+		}
 	}
-	return []msg{mSell, mReports, mReprint, mLogout}
+	sup := f.isSupervisor()
+	add(true, mSell)
+	add(true, mReports)
+	add(sup && f.hasPrinter(), mPrintReport)
+	add(f.printed(), mReprint)
+	add(sup, mVoid)
+	add(sup, mNewUser)
+	add(true, mLogout)
+	return out
 }
+
+// hasPrinter reports whether the kiosk has a printer to print reports on.
+func (f *Flow) hasPrinter() bool { return f.k.opt.Printer != nil && f.k.opt.Layout != nil }
 
 var scopes = []msg{mScopeMe, mScopeOutlet, mScopeUser}
 var periods = []msg{mWhole, mToday, mYesterday, m7Days, mThisMonth, mRange}
@@ -696,8 +712,8 @@ func (f *Flow) choose(ctx context.Context, i int) {
 		f.to(stRepEvent)
 	case stRepEvent:
 		f.repEvent = ""
-		if i > 0 {
-			f.repEvent = f.config().Events[i-1].ID
+		if evs := f.config().Events; i > 0 && i <= len(evs) {
+			f.repEvent = evs[i-1].ID
 		}
 		f.to(stPeriod)
 	case stPeriod:
@@ -900,7 +916,9 @@ func (f *Flow) proceed(ctx context.Context) {
 	case stDone:
 		f.another()
 	case stReport:
-		f.printReport(ctx, stReport)
+		if f.hasPrinter() {
+			f.printReport(ctx, stReport)
+		}
 	case stVoidAsk:
 		f.progress(mSaving)
 		if _, err := f.k.Void(f.sess, f.saleSeq, f.sess.User, "voided at the kiosk"); err != nil {
@@ -1124,7 +1142,14 @@ func (f *Flow) reportText() (string, []item, string) {
 		lines = append(lines, item{name: l.tr(mNoSales)})
 	}
 	lines = append(lines, item{l.tr(mTotal), sum(r.Total)})
-	return l.tr(mReport) + ": " + f.perName, lines, l.tr(mHintPrint)
+	if r.Total.Voided > 0 {
+		lines = append(lines, item{name: l.tr(mVoidedCount, r.Total.Voided)})
+	}
+	hint := l.tr(mHintBack)
+	if f.hasPrinter() {
+		hint = l.tr(mHintPrint)
+	}
+	return l.tr(mReport) + ": " + f.perName, lines, hint
 }
 
 // fieldNote is the row under a field, on displays that have one.

@@ -323,6 +323,13 @@ func TestFlowSupervisorEmailDelivery(t *testing.T) {
 	d.lacks("carl@") // carl belongs to other
 	d.run("2⏎1⏎1⏎")
 	d.shows("sup@example.org", "No sales", "0 €0.00")
+
+	// A cashier of an email outlet has nothing to reprint.
+	d.run("⎋⎋⎋⎋⎋")
+	d.shows("Menu: boss")
+	d.run("↓↓↓↓↓↓⏎3000⏎ann-pass⏎")
+	d.shows("Menu: ann", "1 Sell", "2 Reports", "3 Log out")
+	d.lacks("Reprint")
 }
 
 func TestFlowMultiTapKeypad(t *testing.T) {
@@ -514,7 +521,14 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	if e := lastEntry(t, r); e.Kind != journal.KindVoid || e.Void.Sale != sale {
 		t.Fatalf("entry = %+v", e)
 	}
-	d.run("⏎5⏎⏎⏎")
+	// The outlet's report counts the voided tickets out of the totals.
+	d.run("⏎2⏎2⏎1⏎2⏎")
+	d.shows("Отчет: Днес", "Книжарница", "Стандарт. 0 0,00 €")
+	d.run("↓↓↓")
+	d.shows("Общо", "0 0,00 €", "Анулирани билети: 3")
+	d.run("⎋⎋⎋⎋")
+	d.shows("Меню: sup")
+	d.run("5⏎⏎⏎")
 	d.shows("Продажба 2 вече е анулирана")
 	d.run("⏎⎋")
 	d.shows("Меню: sup")

@@ -70,6 +70,7 @@ const (
 	mBadDate
 	mReport
 	mNoSales
+	mVoidedCount
 	mReportPrinted
 	mReportNotPrinted
 	mSaleNumber
@@ -184,6 +185,7 @@ var text = [mCount][2]string{
 	mBadDate:          {"Not a date: %s", "Невалидна дата: %s"},
 	mReport:           {"Report", "Отчет"},
 	mNoSales:          {"No sales", "Няма продажби"},
+	mVoidedCount:      {"Voided: %d tickets", "Анулирани билети: %d"},
 	mReportPrinted:    {"Report printed", "Отчетът е отпечатан"},
 	mReportNotPrinted: {"Report not printed: %s", "Отчетът не е отпечатан: %s"},
 	mSaleNumber:       {"Sale number", "Номер на продажба"},
