@@ -139,8 +139,8 @@ func (h *Hub) Logger() *slog.Logger { return h.opt.Logger }
 // Now returns the hub clock's time.
 func (h *Hub) Now() time.Time { return h.opt.Clock.Now() }
 
-func (h *Hub) db() (*bolt.DB, error) {
-	db, err := bolt.Open(filepath.Join(h.dir, DBFile), 0o600, &bolt.Options{Timeout: h.opt.Timeout, NoSync: h.opt.NoSync})
+func (h *Hub) db(readOnly bool) (*bolt.DB, error) {
+	db, err := bolt.Open(filepath.Join(h.dir, DBFile), 0o600, &bolt.Options{Timeout: h.opt.Timeout, NoSync: h.opt.NoSync, ReadOnly: readOnly})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, h.dir)
 	}
@@ -151,7 +151,7 @@ func (h *Hub) db() (*bolt.DB, error) {
 }
 
 func (h *Hub) update(fn func(tx *bolt.Tx) error) error {
-	db, err := h.db()
+	db, err := h.db(false)
 	if err != nil {
 		return err
 	}
@@ -166,10 +166,15 @@ func (h *Hub) update(fn func(tx *bolt.Tx) error) error {
 	})
 }
 
+// view runs fn in a read-only transaction of the store opened read-only (a shared lock:
+// readers do not wait for each other). Init created every bucket fn may read.
 func (h *Hub) view(fn func(tx *bolt.Tx) error) error {
-	// An update is used so that a fresh store gets its buckets; bbolt's lock is exclusive
-	// either way.
-	return h.update(fn)
+	db, err := h.db(true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(fn)
 }
 
 func u64(v uint64) []byte {

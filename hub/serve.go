@@ -124,6 +124,12 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 			case <-loops.Done():
 				return
 			case <-wakeCollect:
+				// Let a round of ingests from many devices gather: one catalogue
+				// transaction (one fsync) for all of them.
+				select {
+				case <-loops.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
 			case <-t.C:
 			}
 		}
