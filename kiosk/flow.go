@@ -85,9 +85,10 @@ type Flow struct {
 	voidSale *journal.Entry
 	apprID   string
 	lastSale uint64
-	// login, new user
+	// login, new user, disable user
 	loginID string
 	nu      NewUser
+	target  catalog.User
 	// message
 	note     string
 	noteNext state
@@ -124,6 +125,8 @@ const (
 	stRole
 	stNewPass
 	stNewPass2
+	stDisable
+	stDisableAsk
 	stMessage
 )
 
@@ -401,7 +404,7 @@ func (st state) kind() kind {
 	case stLoginID, stLoginPass, stBuyer, stFrom, stTo, stSaleNo, stApproveID, stApprovePass,
 		stNewEmail, stNewCode, stNewPass, stNewPass2:
 		return kindField
-	case stQty, stConfirm, stDone, stReport, stVoidAsk, stMessage, stIdle:
+	case stQty, stConfirm, stDone, stReport, stVoidAsk, stDisableAsk, stMessage, stIdle:
 		return kindText
 	}
 	return kindList
@@ -571,6 +574,10 @@ func (f *Flow) back() {
 		f.to(stRole)
 	case stNewPass2:
 		f.to(stNewPass)
+	case stDisable:
+		f.to(stMenu)
+	case stDisableAsk:
+		f.to(stDisable)
 	}
 }
 
@@ -591,6 +598,7 @@ func (f *Flow) menu() []msg {
 	add(f.printed(), mReprint)
 	add(sup, mVoid)
 	add(sup, mNewUser)
+	add(sup, mDisableUser)
 	add(true, mLogout)
 	return out
 }
@@ -604,6 +612,13 @@ var roles = []struct {
 	m msg
 	r catalog.Role
 }{{mCashier, catalog.RoleCashier}, {mSupervisor, catalog.RoleSupervisor}}
+
+func roleName(r catalog.Role) msg {
+	if r == catalog.RoleSupervisor {
+		return mSupervisor
+	}
+	return mCashier
+}
 
 // item is one line of a list: a name and, right aligned, a detail.
 type item struct{ name, detail string }
@@ -657,6 +672,12 @@ func (f *Flow) items() []item {
 		return out
 	case stPeriod:
 		return names(periods)
+	case stDisable:
+		out := make([]item, len(f.users))
+		for i, u := range f.users {
+			out[i] = item{name: u.Email}
+		}
+		return out
 	case stRole:
 		out := make([]item, len(roles))
 		for i, r := range roles {
@@ -739,6 +760,9 @@ func (f *Flow) choose(ctx context.Context, i int) {
 	case stRole:
 		f.nu.Role = roles[i].r
 		f.to(stNewPass)
+	case stDisable:
+		f.target = f.users[i]
+		f.to(stDisableAsk)
 	}
 }
 
@@ -779,6 +803,23 @@ func (f *Flow) menuItem(ctx context.Context, m msg) {
 	case mNewUser:
 		f.nu = NewUser{}
 		f.to(stNewEmail)
+	case mDisableUser:
+		users, err := f.k.Subtree(f.sess.User.Email)
+		if err != nil {
+			f.refuse(stMenu, err)
+			return
+		}
+		f.users = f.users[:0]
+		for _, u := range users {
+			if !u.Disabled {
+				f.users = append(f.users, u)
+			}
+		}
+		if len(f.users) == 0 {
+			f.say(stMenu, false, f.tr(mNoUsers))
+			return
+		}
+		f.to(stDisable)
 	case mLogout:
 		f.logout()
 	}
@@ -926,6 +967,12 @@ func (f *Flow) proceed(ctx context.Context) {
 			return
 		}
 		f.say(stMenu, true, f.tr(mVoided, f.saleSeq))
+	case stDisableAsk:
+		if err := f.k.DisableUser(f.sess, f.target.Email); err != nil {
+			f.refuse(stMenu, err)
+			return
+		}
+		f.say(stMenu, true, f.tr(mUserDisabled, f.target.Email))
 	}
 }
 
@@ -1102,6 +1149,10 @@ func (f *Flow) text() (title string, lines []item, hint string) {
 		}
 		lines = []item{txt(name), txt(l.tr(mTickets, len(s.Tickets))), {l.tr(mTotal), l.money(s.Total, s.Currency)}}
 		return l.tr(mVoidAsk, f.saleSeq), lines, l.tr(mHintYesNo)
+	case stDisableAsk:
+		u := f.target
+		lines = []item{txt(u.Email), txt(u.Code + " " + l.tr(roleName(u.Role)))}
+		return l.tr(mDisableAsk), lines, l.tr(mHintYesNo)
 	case stReport:
 		return f.reportText()
 	}
@@ -1208,6 +1259,8 @@ func (f *Flow) title() string {
 		return l.tr(mNewPass)
 	case stNewPass2:
 		return l.tr(mNewPass2)
+	case stDisable:
+		return l.tr(mDisableUser)
 	}
 	return ""
 }

@@ -61,6 +61,16 @@ var goldenEmail = []goldenStep{
 	{name: "email done", script: "⏎"},
 }
 
+// goldenKeypad is the login and a buyer email on a digit keypad with multi-tap.
+var goldenKeypad = []goldenStep{
+	{name: "keypad login id", script: "3000"},
+	{name: "keypad pending letter", script: "⏎266"},
+	{name: "keypad committed", script: "⏸"},
+	{name: "keypad upper case", script: "↑2"},
+	{name: "keypad digits", script: "↑2"},
+	{name: "keypad buyer symbol", script: "⌫⌫⌫↑66⏸66111727777⏸7777⏎1⏎⏎⏎⏎2⏸22♯"},
+}
+
 // goldenGlyphs shows the device glyphs as visible characters in the golden files.
 var goldenGlyphs = strings.NewReplacer(
 	string(device.GlyphSynced), "✓",
@@ -79,11 +89,11 @@ func frame(s Screen, cols int) string {
 	return b.String()
 }
 
-func playTour(t *testing.T, delivery catalog.Delivery, loc catalog.Locale, rows, cols int, steps []goldenStep, b *strings.Builder) {
+func playTour(t *testing.T, delivery catalog.Delivery, loc catalog.Locale, rows, cols int, multiTap bool, steps []goldenStep, b *strings.Builder) {
 	r := newRig(t, delivery)
 	setLocale(t, r, loc) // in every locale, so that sale numbers are the same
 
-	d := newDriver(t, r, FlowOptions{Rows: rows, Cols: cols})
+	d := newDriver(t, r, FlowOptions{Rows: rows, Cols: cols, MultiTap: multiTap})
 	d.screen, _ = d.f.SetStatus(Status{Online: true, Unsynced: 2, Printer: escpos.Status{Online: true, PaperNearEnd: true}})
 	for _, s := range steps {
 		if s.setup != nil {
@@ -108,8 +118,9 @@ func TestGoldenScreens(t *testing.T) {
 			name := fmt.Sprintf("%dx%d_%s.txt", sz.rows, sz.cols, loc)
 			t.Run(name, func(t *testing.T) {
 				var b strings.Builder
-				playTour(t, catalog.DeliveryPrint, loc, sz.rows, sz.cols, goldenTour, &b)
-				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, goldenEmail, &b)
+				playTour(t, catalog.DeliveryPrint, loc, sz.rows, sz.cols, false, goldenTour, &b)
+				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, false, goldenEmail, &b)
+				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, true, goldenKeypad, &b)
 				path := filepath.Join("testdata", "screens", name)
 				if *updateScreens {
 					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

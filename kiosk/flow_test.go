@@ -561,7 +561,25 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	d.shows("Създаден е dan@example.org")
 	d.wait(3 * time.Second)
 	d.shows("Меню: sup")
+
+	// Disable ann, whom sup created: she can no longer log in.
 	d.run("7⏎")
+	d.shows("Спиране на достъп", "1 ann@example.org", "2 dan@example.org")
+	d.run("⏎")
+	d.shows("Да се спре ли?", "ann@example.org", "3000 Касиер")
+	d.run("⏎")
+	d.shows("ann@example.org вече не може да влиза")
+	if e := lastEntry(t, r); e.Kind != journal.KindUserDisabled || e.User.Email != "ann@example.org" {
+		t.Fatalf("entry = %+v", e)
+	}
+	d.run("⏎7⏎")
+	d.shows("1 dan@example.org")
+	d.lacks("ann@")
+	d.run("⎋8⏎")
+	d.shows("OK за вход")
+	d.run("3000⏎ann-pass⏎")
+	d.shows("Потребителят е спрян")
+	d.run("⏎⎋")
 	d.shows("OK за вход")
 	d.run("7000⏎dan-pass⏎")
 	d.shows("Меню: dan", "3 Повторен печат")
@@ -637,8 +655,8 @@ func TestFlowScrolls(t *testing.T) {
 	if d.screen[1][len(d.screen[1])-1] != '^' || !strings.HasSuffix(d.screen[3], "v") {
 		t.Fatalf("marks:\n%s", d.screen)
 	}
-	d.run("↓↓↓↓↓") // stops at the last item
-	d.shows(">7 Изход")
+	d.run("↓↓↓↓↓↓") // stops at the last item
+	d.shows(">8 Изход")
 	if strings.HasSuffix(d.screen[3], "v") {
 		t.Fatalf("more below at the end:\n%s", d.screen)
 	}

@@ -90,6 +90,9 @@ const (
 	mPassShort
 	mCodeBad
 	mUserCreated
+	mDisableUser
+	mDisableAsk
+	mUserDisabled
 	mBadCredentials
 	mLocked
 	mDisabled
@@ -205,6 +208,9 @@ var text = [mCount][2]string{
 	mPassShort:        {"Password: %d to 72 characters", "Парола: от %d до 72 знака"},
 	mCodeBad:          {"Code: %d to %d digits", "Код: от %d до %d цифри"},
 	mUserCreated:      {"Created %s", "Създаден е %s"},
+	mDisableUser:      {"Disable user", "Спиране на достъп"},
+	mDisableAsk:       {"Disable this user?", "Да се спре ли?"},
+	mUserDisabled:     {"%s can no longer log in", "%s вече не може да влиза"},
 	mBadCredentials:   {"Wrong code or password", "Грешен код или парола"},
 	mLocked:           {"Locked until %s", "Заключен до %s"},
 	mDisabled:         {"This user is disabled", "Потребителят е спрян"},
