@@ -413,3 +413,5 @@ func TestSMTPRequiresSTARTTLS(t *testing.T) {
 		t.Fatalf("Send without STARTTLS: %v", err)
 	}
 }
+
+var errRelay = &smtp.SMTPError{Code: 450, Message: "mailbox busy"}

@@ -1,0 +1,111 @@
+package hub
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/journal"
+	"ticketkiosk/mqtt"
+	"ticketkiosk/store"
+)
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+func (wallClock) Synced() bool   { return true }
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeEmailsSales: a sale of an email outlet travels from the device's store over the
+// embedded broker into serve, which stores it, acknowledges it and emails the tickets
+// through the SMTP relay; status (through serve's API) shows it sent, and a relay that
+// refuses shows in status as a delivery problem.
+func TestServeEmailsSales(t *testing.T) {
+	srv := startSMTP(t)
+	broker, err := StartBroker(BrokerOptions{Listen: "127.0.0.1:0", Logger: quiet})
+	must(t, err)
+	defer broker.Close()
+	dir := t.TempDir()
+	opt := Options{Logger: quiet, NoSync: true}
+	_, err = Init(filepath.Join(dir, "hub"), opt)
+	must(t, err)
+	h, err := Open(filepath.Join(dir, "hub"), opt)
+	must(t, err)
+	must(t, h.SaveOutlet(catalog.Outlet{ID: "web", Name: "Web shop", Delivery: catalog.DeliveryEmail, Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
+	must(t, h.SaveEvent(concert, true))
+	must(t, h.SaveLink(catalog.Link{Outlet: "web", Event: "concert"}))
+	k := newDevice(t, "k1")
+	must(t, h.AddDevice(catalog.Device{ID: k.id, Outlet: "web", PublicKey: k.pub}))
+
+	st, err := store.Open(filepath.Join(dir, "k1.db"), store.Options{Device: "k1", NoSync: true})
+	must(t, err)
+	defer st.Close()
+	sale := func(buyer string) *journal.Entry {
+		e, err := st.Append(wallClock{}, "anna@example.org", func(tx *store.Tx, e *journal.Entry) error {
+			code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: tx.Seq, N: 1, Of: 1, Event: "concert", Type: "vip"}, k.priv)
+			e.Kind, e.Sale = journal.KindSale, &journal.Sale{Outlet: "web", Event: "concert", Currency: "EUR", Delivery: "email", Buyer: buyer,
+				Lines: []journal.Line{{Type: "vip", Qty: 1, Price: 4000}}, Total: 4000, Tickets: []journal.Ticket{{N: 1, Type: "vip", Code: code}}}
+			return err
+		})
+		must(t, err)
+		return e
+	}
+	s1 := sale("first@example.org")
+
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: broker.URL(), AllowInsecure: true}, Store: st, HubKey: h.PublicKey(),
+		Clock: wallClock{}, Logger: quiet, StateEvery: 200 * time.Millisecond})
+	must(t, err)
+	dev.Start()
+	defer dev.Halt()
+
+	relay := srv.client(smtpUser, smtpPass)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- h.Serve(ctx, ServeOptions{Conn: mqtt.Options{URL: broker.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond})
+	}()
+	eventually(t, "the email of the first sale", func() bool { return len(srv.messages()) == 1 })
+	pm := parseMail(t, srv.messages()[0].data)
+	if srv.messages()[0].to != "first@example.org" || decodeQR(t, pm.images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
+		t.Fatalf("email to %s", srv.messages()[0].to)
+	}
+	eventually(t, "the sale acknowledged", func() bool { bl, _ := st.Unsynced(); return bl.Entries == 0 })
+
+	q, err := h.Query()
+	must(t, err)
+	if _, remote := q.(remoteQuery); !remote {
+		t.Fatal("with serve running, queries do not go to its API")
+	}
+	s, err := q.Status()
+	must(t, err)
+	if s.Mail.Sent != 1 || len(s.Devices) != 1 || s.Devices[0].HubSeq != s1.Seq {
+		t.Fatalf("status %+v", s)
+	}
+
+	// The relay refuses the next one: status shows the problem.
+	srv.mu.Lock()
+	srv.refuse = errRelay
+	srv.mu.Unlock()
+	sale("second@example.org")
+	dev.Wake()
+	eventually(t, "the delivery problem in status", func() bool {
+		s, err := q.Status()
+		must(t, err)
+		return len(s.Mail.Problems) == 1 && strings.Contains(s.Mail.Problems[0].LastError, "mailbox busy") && s.Mail.Problems[0].To == "second@example.org"
+	})
+	cancel()
+	must(t, <-done)
+}
