@@ -197,21 +197,27 @@ func EncodeBatch(device string, entries [][]byte) []byte {
 // entry checked). It refuses an empty batch, more than MaxBatchLen entries and entries of
 // another device than the batch names; seq order and the chain are the receiver's checks.
 func DecodeBatch(data []byte) (*Batch, error) {
-	if err := check(data, MaxBatchSize); err != nil {
-		return nil, err
+	if len(data) > MaxBatchSize {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, len(data), MaxBatchSize)
 	}
 	var raw struct {
-		V       int               `json:"v"`
+		V       *int              `json:"v"`
 		Device  string            `json:"device"`
 		Entries []json.RawMessage `json:"entries"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	err := dec.Decode(&raw)
+	if err == nil && len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		err = errors.New("trailing data")
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: trailing data", ErrMalformed)
+	if err != nil || raw.V == nil || *raw.V != Version {
+		// Classify it as check does for the other payloads: version first. (Done only
+		// here so that a good batch is scanned once.)
+		if cerr := check(data, MaxBatchSize); cerr != nil {
+			return nil, cerr
+		}
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if raw.Device == "" || len(raw.Entries) == 0 || len(raw.Entries) > MaxBatchLen {
 		return nil, fmt.Errorf("%w: batch of %d entries for device %q", ErrMalformed, len(raw.Entries), raw.Device)

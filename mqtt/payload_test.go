@@ -159,6 +159,7 @@ func TestDecodersRefuse(t *testing.T) {
 		"batch without device":  {decoders["batch"], `{"v":1,"entries":[{}]}`},
 		"batch unknown field":   {decoders["batch"], `{"v":1,"device":"k1","entries":[],"x":1}`},
 		"batch trailing data":   {decoders["batch"], string(EncodeBatch("k1", entries(t, "k1", 1))) + `{}`},
+		"batch trailing brace":  {decoders["batch"], string(EncodeBatch("k1", entries(t, "k1", 1))) + ` }`},
 		"batch foreign entry":   {decoders["batch"], string(otherDevice)},
 		"batch bad entry":       {decoders["batch"], string(badEntry)},
 	} {
