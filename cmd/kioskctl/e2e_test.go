@@ -245,6 +245,11 @@ func TestEndToEnd(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("VALID K1-%d-1\n", s1.Seq)) {
 		t.Fatalf("verify valid: %d\n%s", code, out)
 	}
+	for _, want := range []string{"event Концерт, НДК, 2027-03-14 20:00 EET", "ticket Стандартен, 12.50 EUR", "by anna@example.org at outlet books"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("verify does not say %q:\n%s", want, out)
+		}
+	}
 	code, out, _ = ctl(t, "", "verify", s2.Sale.Tickets[0].Code)
 	if code != 1 || !strings.HasPrefix(out, "VOID") {
 		t.Fatalf("verify voided: %d\n%s", code, out)

@@ -128,9 +128,7 @@ device, bad signature).`,
 				fmt.Fprintf(a.stdout, "%s %s: %s\n", strings.ToUpper(string(v.Verdict)), f.Short(), v.Reason)
 			}
 			fmt.Fprintf(a.stdout, "device %s sale %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
-			if v.Sale != nil {
-				fmt.Fprintf(a.stdout, "sold %s by %s at outlet %s\n", v.Sale.WallTime().UTC().Format(time.RFC3339), v.Sale.Actor, v.Sale.Sale.Outlet)
-			}
+			a.ticketFacts(h, v)
 			if v.Verdict != hub.Valid {
 				return &exitError{code: 1}
 			}
@@ -269,4 +267,39 @@ standard output) with QR codes, barcodes and cuts as markers.`,
 	render.Flags().IntVar(&width, "width", 0, "paper width in dots (default: the profile's, 576 for 80 mm)")
 	cmd.AddCommand(render)
 	return cmd
+}
+
+// ticketFacts prints what the catalogue and the sale say about a verified ticket: the
+// event, venue and time in the outlet's time zone, the ticket type and price, and the sale.
+func (a *app) ticketFacts(h *hub.Hub, v hub.Verification) {
+	f := v.Facts
+	outlet := ""
+	if v.Sale != nil {
+		outlet = v.Sale.Sale.Outlet
+	} else if d, err := h.Device(f.Device); err == nil {
+		outlet = d.Outlet
+	}
+	loc := time.UTC
+	if o, err := h.Outlet(outlet); err == nil {
+		loc = o.Location()
+	}
+	if ev, err := h.Event(f.Event); err == nil {
+		fmt.Fprintf(a.stdout, "event %s, %s, %s\n", ev.Title, ev.Venue, ev.Start.In(loc).Format("2006-01-02 15:04 MST"))
+		if tt, ok := ev.Type(f.Type); ok {
+			price := tt.Price
+			cur := ""
+			if v.Sale != nil {
+				cur = " " + v.Sale.Sale.Currency
+				for _, l := range v.Sale.Sale.Lines {
+					if l.Type == f.Type {
+						price = l.Price
+					}
+				}
+			}
+			fmt.Fprintf(a.stdout, "ticket %s, %s%s\n", tt.Name, formatMoney(price), cur)
+		}
+	}
+	if v.Sale != nil {
+		fmt.Fprintf(a.stdout, "sold %s by %s at outlet %s\n", v.Sale.WallTime().In(loc).Format("2006-01-02 15:04:05 MST"), v.Sale.Actor, outlet)
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,7 +159,7 @@ func yesNo(b bool) string {
 
 func (a *app) serveCmd() *cobra.Command {
 	var bf brokerFlags
-	var smtpHost, smtpUser, smtpPwFile, smtpFrom, httpAddr string
+	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, httpAddr string
 	var smtpPort int
 	var autoPush bool
 	cmd := &cobra.Command{
@@ -192,6 +194,17 @@ report, verify and status keep working while serve runs: they ask its loopback A
 					}
 					s.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
 				}
+				if smtpCA != "" {
+					pem, err := os.ReadFile(smtpCA)
+					if err != nil {
+						return fmt.Errorf("--smtp-ca-file: %w", err)
+					}
+					pool := x509.NewCertPool()
+					if !pool.AppendCertsFromPEM(pem) {
+						return fmt.Errorf("--smtp-ca-file %s: no PEM certificate in it", smtpCA)
+					}
+					s.TLS = &tls.Config{RootCAs: pool, ServerName: smtpHost, MinVersion: tls.VersionTLS12}
+				}
 				o.SMTP = s
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -206,6 +219,7 @@ report, verify and status keep working while serve runs: they ask its loopback A
 	f.StringVar(&smtpUser, "smtp-user", "", "SMTP username (AUTH PLAIN)")
 	f.StringVar(&smtpPwFile, "smtp-password-file", "", "file whose first line is the SMTP password")
 	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails")
+	f.StringVar(&smtpCA, "smtp-ca-file", "", "PEM CAs of the relay's certificate (default: the system's)")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the query API used by report, verify and status")
 	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")
 	return cmd
