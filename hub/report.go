@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"ticketkiosk/journal"
 )
@@ -150,22 +150,43 @@ func Money(n int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
 
-// WriteTable writes the report as an aligned table with a total line; numbers are right
-// aligned.
+// WriteTable writes the report as an aligned table with a total line: the group columns
+// left aligned, the numbers right aligned.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	h := r.header()
-	line := func(cells ...string) {
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
-	}
-	line(append(h, "TICKETS", "AMOUNT", "VOIDED")...)
+	rows := [][]string{append(h, "TICKETS", "AMOUNT", "VOIDED")}
 	for _, row := range r.Rows {
-		line(append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), Money(row.Amount), strconv.FormatInt(row.Voided, 10))...)
+		rows = append(rows, append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), Money(row.Amount), strconv.FormatInt(row.Voided, 10)))
 	}
 	total := make([]string, len(h))
 	total[0] = "TOTAL"
-	line(append(total, strconv.FormatInt(r.Total.Tickets, 10), Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10))...)
-	return tw.Flush()
+	rows = append(rows, append(total, strconv.FormatInt(r.Total.Tickets, 10), Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10)))
+	width := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		for i, c := range row {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < len(h) {
+				b.WriteString(c)
+				if i < len(row)-1 {
+					b.WriteString(pad)
+				}
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // WriteCSV writes the report as CSV with a header and a total row; amounts in minor units.
