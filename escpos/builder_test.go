@@ -475,3 +475,24 @@ func TestFontBColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileWithCodePage(t *testing.T) {
+	p, err := Clone.WithCodePage("PC866", 59)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Clone.CodePages["PC866"] != 17 {
+		t.Fatal("WithCodePage changed the original profile")
+	}
+	got := build(t, p, func(b *Builder) { b.CodePage("PC866").Text("Ж") })
+	if !bytes.Equal(got, []byte{0x1b, 't', 59, 0x86}) {
+		t.Errorf("got % x", got)
+	}
+	paper, err := Render(got, RenderOptions{Profile: p})
+	if err != nil || paper.Text != "Ж\n" {
+		t.Errorf("rendered %q, %v", paper.Text, err)
+	}
+	if _, err := Clone.WithCodePage("MIK", 8); !errors.Is(err, ErrUnknownCodePage) {
+		t.Errorf("unknown page: %v", err)
+	}
+}

@@ -107,6 +107,22 @@ func (p Profile) WithDots(dots int) Profile {
 	return p
 }
 
+// WithCodePage returns a copy of p in which code page name has ESC t number n, for a
+// printer whose firmware numbers a page differently (the [printer] section of the device
+// configuration gives both). The name must be one this package transcodes.
+func (p Profile) WithCodePage(name string, n byte) (Profile, error) {
+	if _, ok := charmaps[name]; !ok {
+		return p, fmt.Errorf("escpos: code page %q: %w", name, ErrUnknownCodePage)
+	}
+	pages := make(map[string]byte, len(p.CodePages)+1)
+	for k, v := range p.CodePages {
+		pages[k] = v
+	}
+	pages[name] = n
+	p.CodePages = pages
+	return p, nil
+}
+
 // String returns the profile's name and width, e.g. "epson 576 dots".
 func (p Profile) String() string {
 	return fmt.Sprintf("%s %d dots", p.Name, p.Dots)
