@@ -992,8 +992,10 @@ func (f *Flow) sell(ctx context.Context) {
 		next := stConfirm
 		switch {
 		case errors.Is(err, ErrSoldOut), errors.Is(err, ErrBadQuantity):
-			f.reload()
 			next = stQty
+			if !f.reload() {
+				next = stEvents
+			}
 		case errors.Is(err, ErrNotOnSale), errors.Is(err, ErrUnknownEvent), errors.Is(err, ErrUnknownType):
 			f.reload()
 			next = stEvents
@@ -1007,37 +1009,49 @@ func (f *Flow) sell(ctx context.Context) {
 	f.to(stDone)
 }
 
-// reload reads the events again (what is left changes with every sale), keeping the
-// chosen event and type when they are still there.
-func (f *Flow) reload() {
-	evs, err := f.k.Events()
-	if err != nil {
-		return
-	}
-	id := ""
+// reload reads the events again (what is left changes with every sale, and a new config
+// may change the events), keeping the chosen event and type by id. It reports whether
+// both are still there.
+func (f *Flow) reload() bool {
+	var evID, typeID string
 	if f.ev < len(f.events) {
-		id = f.events[f.ev].Event.ID
-	}
-	f.events, f.ev = evs, 0
-	for i, e := range evs {
-		if e.Event.ID == id {
-			f.ev = i
+		evID = f.events[f.ev].Event.ID
+		if f.ty < len(f.events[f.ev].Types) {
+			typeID = f.events[f.ev].Types[f.ty].ID
 		}
 	}
-	if f.ev >= len(evs) || f.ty >= len(evs[f.ev].Types) {
-		f.ty = 0
+	evs, err := f.k.Events()
+	if err != nil {
+		evs = nil
 	}
+	f.events, f.ev, f.ty = evs, 0, 0
+	for i, e := range evs {
+		if e.Event.ID != evID {
+			continue
+		}
+		f.ev = i
+		for j, t := range e.Types {
+			if t.ID == typeID {
+				f.ty = j
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // another starts a new order for the same event.
 func (f *Flow) another() {
-	f.reload()
+	found := f.reload()
 	f.buyer = ""
-	if f.ev >= len(f.events) {
+	switch {
+	case len(f.events) == 0:
 		f.to(stMenu)
-		return
+	case !found:
+		f.to(stEvents)
+	default:
+		f.to(stTypes)
 	}
-	f.to(stTypes)
 }
 
 func (f *Flow) reprint(ctx context.Context, approver catalog.User) {

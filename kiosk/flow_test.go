@@ -797,3 +797,50 @@ func TestFlowNoConfig(t *testing.T) {
 		t.Fatalf("a key left the idle screen without a config:\n%s", s2)
 	}
 }
+
+// TestFlowConfigChangesMidSale: a new config that drops the event being sold refuses the
+// sale and goes back to the events it still has; one that disables the user ends the
+// session.
+func TestFlowConfigChangesMidSale(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
+	d.run("3000⏎ann-pass⏎1⏎⏎⏎⏎")
+	d.shows("1 x Стандартен", "OK=печат")
+	apply := func(change func(c *catalog.DeviceConfig)) {
+		cfg, err := r.k.Config()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := *cfg
+		c.Version++
+		change(&c)
+		if _, err := r.st.ApplyConfig(&c, []byte("{}"), r.clock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(func(c *catalog.DeviceConfig) { c.Events = c.Events[1:] })
+	d.run("⏎")
+	d.shows("Събитието не се продава тук")
+	d.run("⏎")
+	d.shows("Събития", ">1 01.01 Минало")
+	d.lacks("Концерт")
+	if n := len(d.jobs()); n != 0 {
+		t.Fatalf("%d jobs", n)
+	}
+
+	apply(func(c *catalog.DeviceConfig) {
+		c.Users = append([]catalog.User(nil), c.Users...)
+		for i := range c.Users {
+			if c.Users[i].Code == "3000" {
+				c.Users[i].Disabled = true
+			}
+		}
+	})
+	d.run("⎋2⏎⏎1⏎")
+	d.shows("Сесията приключи")
+	if d.f.Session() != nil {
+		t.Fatal("session survived the user's disabling")
+	}
+	d.run("⏎")
+	d.shows("OK за вход")
+}
