@@ -258,13 +258,13 @@ loop:
 			}
 			a.show(a.flow.Key(work, kr.key))
 		case s := <-statuses:
-			if scr, changed := a.flow.SetStatus(s); changed {
-				a.show(scr)
-			}
+			// Shown even when the flow saw no change: a config applied since the last
+			// screen changes what the flow draws without a key (show skips repeats).
+			scr, _ := a.flow.SetStatus(s)
+			a.show(scr)
 		case now := <-tick.C:
-			if scr, changed := a.flow.Tick(now); changed {
-				a.show(scr)
-			}
+			scr, _ := a.flow.Tick(now)
+			a.show(scr)
 			if a.opt.Watchdog != nil {
 				a.opt.Watchdog()
 			}
