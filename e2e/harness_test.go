@@ -380,9 +380,9 @@ func (h *hubProc) signal(sig syscall.Signal) {
 
 // kioskConf is what a kiosk's kioskd.toml says beyond the defaults of the suite.
 type kioskConf struct {
-	Printer []string // lines of the [printer] table; default a file printer
-	MQTT    []string // lines of the [mqtt] table; default the env's broker, plain
-	StateDir string  // default dir/state
+	Printer  []string // lines of the [printer] table; default a file printer
+	MQTT     []string // lines of the [mqtt] table; default the env's broker, plain
+	StateDir string   // default dir/state
 }
 
 // kiosk is one kioskd with its config, state and printer folders, driven through a pipe
@@ -622,18 +622,18 @@ func (k *kiosk) Kill() {
 type screen int
 
 const (
-	scrOther     screen = iota // a message (a refusal or a note)
-	scrNoConfig                // idle, not configured yet
-	scrIdle                    // idle, OK to log in
-	scrLoginID                 // the code field
-	scrPassword                // the password field
-	scrBusy                    // checking, printing, saving
-	scrMenu                    // the main menu
-	scrEvents                  // the event list
-	scrTypes                   // an event's ticket types
-	scrQty                     // the quantity
-	scrConfirm                 // the order to confirm
-	scrDone                    // the sale is made
+	scrOther    screen = iota // a message (a refusal or a note)
+	scrNoConfig               // idle, not configured yet
+	scrIdle                   // idle, OK to log in
+	scrLoginID                // the code field
+	scrPassword               // the password field
+	scrBusy                   // checking, printing, saving
+	scrMenu                   // the main menu
+	scrEvents                 // the event list
+	scrTypes                  // an event's ticket types
+	scrQty                    // the quantity
+	scrConfirm                // the order to confirm
+	scrDone                   // the sale is made
 )
 
 // classify tells what a plain display line shows (English screens, 8×40).
