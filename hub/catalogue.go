@@ -39,9 +39,10 @@ var (
 	bPushed   = []byte("pushed")   // device → last signed config version (u64)
 	bGrants   = []byte("grants")   // device \x00 event \x00 type → cap granted in a signed config (u64)
 	bOutbox   = []byte("outbox")   // device \x00 seq → mail
+	bPending  = []byte("pending")  // device \x00 seq of the outbox's pending mails → empty
 	bSettings = []byte("settings") // name → value
 
-	allBuckets = [][]byte{bMeta, bOutlets, bEvents, bLinks, bUsers, bDevices, bVersions, bPushed, bGrants, bOutbox, bSettings}
+	allBuckets = [][]byte{bMeta, bOutlets, bEvents, bLinks, bUsers, bDevices, bVersions, bPushed, bGrants, bOutbox, bPending, bSettings}
 )
 
 // Options configure Open and Init.

@@ -128,7 +128,7 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 			return nil
 		}
 		res.Queued++
-		return put(b, k, Mail{Device: e.Device, Seq: e.Seq, To: e.Sale.Buyer, Sale: e, State: MailPending, Next: now, Queued: now})
+		return putMail(tx, Mail{Device: e.Device, Seq: e.Seq, To: e.Sale.Buyer, Sale: e, State: MailPending, Next: now, Queued: now})
 	case journal.KindVoid:
 		b := tx.Bucket(bOutbox)
 		k := mailKey(e.Device, e.Void.Sale)
@@ -138,7 +138,7 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		}
 		m.State = MailCancelled
 		res.Cancelled++
-		return put(b, k, m)
+		return putMail(tx, m)
 	case journal.KindUserCreated:
 		f := e.User
 		u := catalog.User{Email: f.Email, Code: f.Code, Name: f.Name, Role: catalog.Role(f.Role), Outlet: f.Outlet,
@@ -180,6 +180,38 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		return bumpOutlet(tx, u.Outlet)
 	}
 	return nil
+}
+
+// putMail stores a mail and keeps the index of pending mails, so that the mailer reads
+// only those.
+func putMail(tx *bolt.Tx, m Mail) error {
+	k := mailKey(m.Device, m.Seq)
+	if err := put(tx.Bucket(bOutbox), k, m); err != nil {
+		return err
+	}
+	if m.State == MailPending {
+		return tx.Bucket(bPending).Put(k, nil)
+	}
+	return tx.Bucket(bPending).Delete(k)
+}
+
+// pending returns the outbox's pending mails.
+func (h *Hub) pending() ([]Mail, error) {
+	var out []Mail
+	err := h.view(func(tx *bolt.Tx) error {
+		box, pb := tx.Bucket(bOutbox), tx.Bucket(bPending)
+		if pb == nil {
+			return nil // a store from before the index: nothing was queued with it
+		}
+		return pb.ForEach(func(k, _ []byte) error {
+			m, ok, err := get[Mail](box, k)
+			if ok {
+				out = append(out, m)
+			}
+			return err
+		})
+	})
+	return out, err
 }
 
 // Outbox returns every email of the outbox, by device and seq.
@@ -254,7 +286,7 @@ func (h *Hub) Resend(refs ...SaleRef) (Mail, error) {
 		}
 		m.State, m.Attempts, m.Next, m.LastError = MailPending, 0, h.opt.Clock.Now(), ""
 		m.Resends++
-		return put(b, mailKey(m.Device, m.Seq), m)
+		return putMail(tx, m)
 	})
 	return m, err
 }
@@ -300,7 +332,7 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 	m.defaults()
 	h := m.Hub
 	now := h.opt.Clock.Now()
-	box, err := h.Outbox()
+	box, err := h.pending()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -335,7 +367,7 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 				}
 				failed++
 			}
-			return put(b, mailKey(mail.Device, mail.Seq), cur)
+			return putMail(tx, cur)
 		})
 		if err != nil {
 			return sent, failed, err

@@ -207,7 +207,8 @@ func (h *Hub) collectAll(l *ledger.Ledger, log interface {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: o.Conn, ClientID: "hub-autopush", Logger: h.opt.Logger}, envs)
+		id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
+		res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: o.Conn, ClientID: id, Logger: h.opt.Logger}, envs)
 		log.Info("auto push after device users", "configs", len(res), "err", err)
 	}()
 }
