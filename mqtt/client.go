@@ -101,8 +101,10 @@ type session struct {
 
 // newClient builds the one long-lived paho client of a device or the hub: clean session
 // (the journal, not the broker's session, carries what matters), QoS 1 will retained,
-// auto-reconnect and connect-retry with back-off up to ReconnectMax, in-order delivery off
-// (handlers only hand messages on and never block).
+// auto-reconnect and connect-retry with back-off up to ReconnectMax, and in-order delivery:
+// handlers run one at a time in the order the broker sent, which is safe because they only
+// hand messages on and never block (so a newer retained config cannot be overtaken by an
+// older one).
 func newClient(o Options, s session) (paho.Client, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
@@ -122,7 +124,7 @@ func newClient(o Options, s session) (paho.Client, error) {
 		AddBroker(o.URL).
 		SetClientID(s.clientID).
 		SetCleanSession(true).
-		SetOrderMatters(false).
+		SetOrderMatters(true).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetKeepAlive(durationOr(o.KeepAlive, 30*time.Second)).

@@ -60,15 +60,23 @@ type Device struct {
 	halt sync.Once
 }
 
+// configMsg is a config message: its bytes, or only the size of an oversized one.
+type configMsg struct {
+	data     []byte
+	oversize int
+}
+
+// maxPendingConfigs bounds the config messages waiting for the engine (the oldest go).
+const maxPendingConfigs = 8
+
 // deviceInput is what paho's handlers and the kiosk hand to the engine.
 type deviceInput struct {
 	gen       uint64 // connections made
 	connected bool
 	hubOnline bool
-	hubGen    uint64 // times the hub came online: what was in flight before is lost
-	config    []byte // the latest config message not yet handled
-	oversize  int    // size of an oversized config message not yet handled
-	ack       uint64 // the highest ack received
+	hubGen    uint64      // times the hub came online: what was in flight before is lost
+	configs   []configMsg // config messages not yet handled, in arrival order
+	ack       uint64      // the highest ack received
 	wake      bool
 	pubFailed bool
 }
@@ -144,6 +152,14 @@ func (d *Device) Wake() {
 	d.input(func(in *deviceInput) { in.wake = true })
 }
 
+// Online reports whether the device is connected to the broker and whether the hub's
+// state says online there (the journal is sent only when both hold), for the kiosk's display.
+func (d *Device) Online() (broker, hub bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.in.connected, d.in.connected && d.in.hubOnline
+}
+
 // Halt publishes the offline state, disconnects and stops the engine.
 func (d *Device) Halt() error {
 	d.halt.Do(func() {
@@ -203,12 +219,15 @@ func (d *Device) onMessage(_ paho.Client, m paho.Message) {
 		if len(payload) == 0 {
 			return // retained config cleared: nothing offered
 		}
+		msg := configMsg{oversize: len(payload)}
+		if len(payload) <= catalog.MaxEnvelopeSize {
+			msg = configMsg{data: bytes.Clone(payload)}
+		}
 		d.input(func(in *deviceInput) {
-			if len(payload) > catalog.MaxEnvelopeSize {
-				in.config, in.oversize = nil, len(payload)
-				return
+			if len(in.configs) == maxPendingConfigs {
+				in.configs = in.configs[1:]
 			}
-			in.config, in.oversize = bytes.Clone(payload), 0
+			in.configs = append(in.configs, msg)
 		})
 	case d.topics.Ack(d.id):
 		a, err := DecodeAck(payload)
@@ -298,13 +317,13 @@ func (d *Device) run() {
 func (d *Device) step(e *engine) {
 	d.mu.Lock()
 	in := d.in
-	d.in.config, d.in.oversize, d.in.wake, d.in.pubFailed = nil, 0, false, false
+	d.in.configs, d.in.wake, d.in.pubFailed = nil, false, false
 	d.mu.Unlock()
 	now := d.opt.Clock.Now()
 
 	forceState := false
-	if in.config != nil || in.oversize > 0 {
-		d.handleConfig(in.config, in.oversize)
+	for _, m := range in.configs {
+		d.handleConfig(m.data, m.oversize)
 		forceState = true
 	}
 	if in.ack > e.acked {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,10 +148,15 @@ func TestConfigRefusals(t *testing.T) {
 			t.Fatalf("push v3: %+v, %v", res, err)
 		}
 		states.await(t, "state with config 3 and no error", func(s DeviceState) bool { return s.ConfigVersion == 3 && s.ConfigError == "" })
+		// Two configs back to back are both applied, in order.
+		t4, t5 := pub.Publish(tp.Config("k1"), 1, true, sign(t, sampleConfig("k1", 4), hubKey)), pub.Publish(tp.Config("k1"), 1, true, sign(t, sampleConfig("k1", 5), hubKey))
+		wait(t, t4)
+		wait(t, t5)
+		states.await(t, "state with config 5", func(s DeviceState) bool { return s.ConfigVersion == 5 && s.ConfigError == "" })
 		mu.Lock()
 		defer mu.Unlock()
-		if len(applied) != 3 || applied[0] != 1 || applied[1] != 2 || applied[2] != 3 {
-			t.Fatalf("kiosk notified of %v", applied)
+		if want := []uint64{1, 2, 3, 4, 5}; !slices.Equal(applied, want) {
+			t.Fatalf("kiosk notified of %v, want %v", applied, want)
 		}
 		// Each applied config is a journal entry.
 		var versions []uint64
@@ -160,7 +166,7 @@ func TestConfigRefusals(t *testing.T) {
 			}
 			return true
 		})
-		if len(versions) != 3 {
+		if !slices.Equal(versions, []uint64{1, 2, 3, 4, 5}) {
 			t.Fatalf("config_applied entries %v", versions)
 		}
 	})

@@ -270,6 +270,9 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	d.Start()
 	defer d.Halt()
 	eventually(t, 20*time.Second, "the backlog acknowledged", func() bool { return st.Acked() == 5 })
+	if broker, hub := d.Online(); !broker || !hub {
+		t.Fatalf("online: broker %v, hub %v", broker, hub)
+	}
 	for i := uint64(6); i <= 8; i++ {
 		appendSales(t, st, 1)
 		d.Wake()
@@ -279,6 +282,11 @@ func TestWakeSendsAtOnce(t *testing.T) {
 		})
 	}
 	eventually(t, 20*time.Second, "the new entries acknowledged", func() bool { return st.Acked() == 8 })
+	rig.hub.Halt()
+	eventually(t, 20*time.Second, "the device to see the hub offline", func() bool {
+		broker, hub := d.Online()
+		return broker && !hub
+	})
 }
 
 // TestDeviceCrashMidDrain: the device is cut off mid-drain as by kill -9 and starts again
