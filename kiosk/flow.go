@@ -438,7 +438,11 @@ func (f *Flow) key(ctx context.Context, k device.Key, now time.Time) {
 		switch k.Kind {
 		case device.KeyOK:
 			f.ed.Commit()
-			f.submit(ctx, strings.TrimSpace(f.ed.Value()))
+			v := f.ed.Value()
+			if !f.ed.Masked { // a password is taken as typed
+				v = strings.TrimSpace(v)
+			}
+			f.submit(ctx, v)
 		case device.KeyCancel:
 			f.back()
 		default:

@@ -844,3 +844,17 @@ func TestFlowConfigChangesMidSale(t *testing.T) {
 	d.run("⏎")
 	d.shows("OK за вход")
 }
+
+// TestFlowPasswordAsTyped: spaces around a password are part of it.
+func TestFlowPasswordAsTyped(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
+	d.run("2000⏎sup-pass⏎6⏎eve@example.org⏎7100⏎⏎ eve pw ⏎ eve pw ⏎")
+	d.shows("Създаден е eve@example.org")
+	d.run("⏎↓↓↓↓↓↓↓⏎")
+	d.shows("OK за вход")
+	d.run("7100⏎eve pw⏎")
+	d.shows("Грешен код или парола")
+	d.run("⏎⏎ eve pw ⏎")
+	d.shows("Меню: eve")
+}
