@@ -182,10 +182,12 @@ func TestTextTranscoding(t *testing.T) {
 		{"PC437", "ґ ѝ „х“", []byte("g i \"h\"")},
 		{"PC437", "Ångström", []byte{0x8f, 'n', 'g', 's', 't', 'r', 0x94, 'm'}},
 		{"PC866", "Ångström", []byte("Angstrom")},
+		{"MIK", "Жю№ 5 €", []byte{0x86, 0xbe, 0xd5, ' ', '5', ' ', 'E', 'U', 'R'}},
+		{"MIK", "АаЯя", []byte{0x80, 0xa0, 0x9f, 0xbf}},
 		{"PC437", "x\ny", []byte("x\ny")},
 	}
 	for _, tt := range tests {
-		got := build(t, Epson, func(b *Builder) { b.CodePage(tt.page).Text(tt.in) })
+		got := build(t, Rongta, func(b *Builder) { b.CodePage(tt.page).Text(tt.in) })
 		got = got[3:] // ESC t n
 		if !bytes.Equal(got, tt.want) {
 			t.Errorf("%s %q: got % x (%q), want % x", tt.page, tt.in, got, got, tt.want)
@@ -492,7 +494,7 @@ func TestProfileWithCodePage(t *testing.T) {
 	if err != nil || paper.Text != "Ж\n" {
 		t.Errorf("rendered %q, %v", paper.Text, err)
 	}
-	if _, err := Clone.WithCodePage("MIK", 8); !errors.Is(err, ErrUnknownCodePage) {
+	if _, err := Clone.WithCodePage("KOI8-R", 8); !errors.Is(err, ErrUnknownCodePage) {
 		t.Errorf("unknown page: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"sort"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,30 +28,76 @@ var charmaps = map[string]*charmap.Charmap{
 	"WPC1252": charmap.Windows1252,
 }
 
+// mikHigh is the upper half of MIK, the Bulgarian DOS code page (Pravetz 16; IBM/Star
+// 3021), which Bulgarian-market printers offer: the 64 Cyrillic letters in alphabetical
+// order at 0x80-0xBF, box drawing and № § at 0xC0-0xDF, and PC437's 0xE0-0xFF.
+var mikHigh = func() [128]rune {
+	var t [128]rune
+	for i := range 64 {
+		t[i] = 0x410 + rune(i)
+	}
+	copy(t[64:], []rune("└┴┬├─┼╣║╚╔╩╦╠═╬┐░▒▓│┤№§╗╝┘┌█▄▌▐▀"))
+	for b := 0xe0; b <= 0xff; b++ {
+		t[b-0x80] = charmap.CodePage437.DecodeByte(byte(b))
+	}
+	return t
+}()
+
 // CodePageNames lists the code page names this package can transcode, sorted.
 func CodePageNames() []string {
-	names := make([]string, 0, len(charmaps))
+	names := make([]string, 0, len(charmaps)+1)
 	for n := range charmaps {
 		names = append(names, n)
 	}
+	names = append(names, "MIK")
 	sort.Strings(names)
 	return names
 }
 
-// codePage is one printer character table with its encoder.
+// codePage is one printer character table: the upper half decoded, and its inverse.
+// Built once per name and shared; never modified afterwards.
 type codePage struct {
 	name     string
-	cm       *charmap.Charmap
+	dec      [128]rune // bytes 0x80-0xFF; U+FFFD where the page has no character
+	enc      map[rune]byte
 	cyrillic bool // holds the Bulgarian alphabet
 }
 
+var codePages = struct {
+	sync.Mutex
+	m map[string]*codePage
+}{m: map[string]*codePage{}}
+
+func knownCodePage(name string) bool {
+	_, ok := charmaps[name]
+	return ok || name == "MIK"
+}
+
 func lookupCodePage(name string) (*codePage, bool) {
-	cm, ok := charmaps[name]
-	if !ok {
+	if !knownCodePage(name) {
 		return nil, false
 	}
-	_, cyr := cm.EncodeRune('Ж')
-	return &codePage{name: name, cm: cm, cyrillic: cyr}, true
+	codePages.Lock()
+	defer codePages.Unlock()
+	if cp, ok := codePages.m[name]; ok {
+		return cp, true
+	}
+	cp := &codePage{name: name, enc: make(map[rune]byte, 128)}
+	if name == "MIK" {
+		cp.dec = mikHigh
+	} else {
+		for i := range cp.dec {
+			cp.dec[i] = charmaps[name].DecodeByte(byte(0x80 + i))
+		}
+	}
+	for i, r := range cp.dec {
+		if _, dup := cp.enc[r]; !dup && r != utf8.RuneError {
+			cp.enc[r] = byte(0x80 + i)
+		}
+	}
+	_, cp.cyrillic = cp.enc['Ж']
+	codePages.m[name] = cp
+	return cp, true
 }
 
 // encode appends s to dst in the page's bytes. Control characters are dropped (a tab
@@ -144,11 +191,8 @@ func (cp *codePage) byteFor(r rune) (byte, bool) {
 	if r == utf8.RuneError || r < 0x20 || r == 0x7f {
 		return 0, false
 	}
-	b, ok := cp.cm.EncodeRune(r)
-	if !ok || b < 0x80 {
-		return 0, false
-	}
-	return b, true
+	b, ok := cp.enc[r]
+	return b, ok
 }
 
 // decode turns page bytes back into text.
@@ -156,5 +200,5 @@ func (cp *codePage) decode(b byte) rune {
 	if b < 0x80 {
 		return rune(b)
 	}
-	return cp.cm.DecodeByte(b)
+	return cp.dec[b-0x80]
 }

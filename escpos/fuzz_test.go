@@ -122,13 +122,13 @@ func FuzzText(f *testing.F) {
 	f.Add("a\x1b@b\x1dV\x00\x10\x04\x01", uint8(1))
 	f.Add("日本 ★ \xff\xfe", uint8(2))
 	f.Add("ЩАСТИЕ", uint8(3))
-	pages := []string{"PC437", "PC866", "WPC1251", "PC858"}
+	pages := []string{"PC437", "PC866", "WPC1251", "PC858", "MIK"}
 	warmGlyphs()
 	f.Fuzz(func(t *testing.T, s string, page uint8) {
 		name := pages[int(page)%len(pages)]
 		s = strings.ReplaceAll(s, "\n", " ")
 		var buf bytes.Buffer
-		b := NewBuilder(&buf, Epson)
+		b := NewBuilder(&buf, Rongta)
 		b.CodePage(name).Text(s).LF()
 		want := b.Printable(s) + "\n"
 		if err := b.Flush(); err != nil {
@@ -140,7 +140,7 @@ func FuzzText(f *testing.F) {
 			}
 		}
 		// The printer wraps long lines on paper; the transcript keeps the text's lines.
-		p, err := Render(buf.Bytes(), RenderOptions{Profile: Epson, MaxHeight: 1024})
+		p, err := Render(buf.Bytes(), RenderOptions{Profile: Rongta, MaxHeight: 1024})
 		if err != nil {
 			t.Fatal(err)
 		}

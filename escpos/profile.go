@@ -58,7 +58,7 @@ var Clone = Profile{
 }
 
 // Rongta is a Rongta RP326-style 80 mm printer, whose ESC t table differs from Epson's
-// for Cyrillic (WPC1251 = 6, PC866 = 7). Source: the RP326 profile of the community
+// for Cyrillic (WPC1251 = 6, PC866 = 7) and adds the Bulgarian MIK page (8). Source: the RP326 profile of the community
 // escpos-printer-db project; where it disagrees with a vendor leaflet, that profile wins.
 var Rongta = Profile{
 	Name:    "rongta",
@@ -66,7 +66,7 @@ var Rongta = Profile{
 	Columns: 48,
 	CodePages: map[string]byte{
 		"PC437": 0, "PC850": 2, "PC860": 3, "PC863": 4, "PC865": 5,
-		"WPC1251": 6, "PC866": 7, "WPC1252": 16, "PC852": 18, "PC858": 19,
+		"WPC1251": 6, "PC866": 7, "MIK": 8, "WPC1252": 16, "PC852": 18, "PC858": 19,
 		"PC855": 28, "WPC1250": 30,
 	},
 	DefaultCodePage: "PC437",
@@ -111,7 +111,7 @@ func (p Profile) WithDots(dots int) Profile {
 // printer whose firmware numbers a page differently (the [printer] section of the device
 // configuration gives both). The name must be one this package transcodes.
 func (p Profile) WithCodePage(name string, n byte) (Profile, error) {
-	if _, ok := charmaps[name]; !ok {
+	if !knownCodePage(name) {
 		return p, fmt.Errorf("escpos: code page %q: %w", name, ErrUnknownCodePage)
 	}
 	pages := make(map[string]byte, len(p.CodePages)+1)
