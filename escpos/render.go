@@ -300,6 +300,29 @@ func (r *renderer) drawChar(x0, y0 int, it item) {
 	g := cell(it.r, it.font)
 	cw, ch := it.font.cellSize()
 	const left = 1 << (fontAWidth - 1)
+	if it.w == 1 && it.h == 1 && x0 >= 0 && x0+cw <= r.o.Width && y0 >= 0 && y0+ch <= r.o.MaxHeight {
+		// The common case, wholly on the paper: set the dots directly.
+		r.grow(y0 + ch)
+		for cy := range ch {
+			row := g[cy]
+			if it.bold {
+				row |= row >> 1
+			}
+			if it.underline > 0 && cy >= ch-it.underline {
+				row = (1<<cw - 1) << (fontAWidth - cw)
+			}
+			if row == 0 {
+				continue
+			}
+			dots := r.pix[(y0+cy)*r.o.Width+x0:]
+			for cx := range cw {
+				if row&(left>>cx) != 0 {
+					dots[cx] = 0
+				}
+			}
+		}
+		return
+	}
 	for cy := range ch {
 		row := g[cy]
 		if it.bold {
