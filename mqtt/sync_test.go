@@ -347,3 +347,42 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 		t.Fatalf("hub counts %d tickets", total.Tickets)
 	}
 }
+
+// TestNoJournalWhileHubOffline: a device whose broker has no hub online sends no journal;
+// once the hub comes online it does.
+func TestNoJournalWhileHubOffline(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true}
+	dir := t.TempDir()
+	st := openStore(t, filepath.Join(dir, "k1.db"), "k1", true)
+	defer st.Close()
+	appendSales(t, st, 3)
+	tp, _ := NewTopics("")
+	var (
+		mu              sync.Mutex
+		journals, state int
+	)
+	rawClient(t, conn, "spy", map[string]paho.MessageHandler{
+		tp.Journal("k1"): func(paho.Client, paho.Message) { mu.Lock(); journals++; mu.Unlock() },
+		tp.State("k1"):   func(paho.Client, paho.Message) { mu.Lock(); state++; mu.Unlock() },
+	})
+	d := startDevice(t, conn, st)
+	// The device publishes its state after any journal of the same step, on the same
+	// connection: once the spy has its state, a journal message would have come first.
+	eventually(t, 20*time.Second, "the device's state", func() bool { mu.Lock(); defer mu.Unlock(); return state > 0 })
+	mu.Lock()
+	if journals != 0 {
+		t.Fatalf("%d journal messages with no hub", journals)
+	}
+	mu.Unlock()
+	if broker, hub := d.Online(); !broker || hub {
+		t.Fatalf("online: broker %v, hub %v", broker, hub)
+	}
+	startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
+	eventually(t, 20*time.Second, "the journal once the hub is online", func() bool { return st.Acked() == 3 })
+	mu.Lock()
+	defer mu.Unlock()
+	if journals == 0 {
+		t.Fatal("the spy saw no journal message")
+	}
+}
