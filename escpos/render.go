@@ -5,7 +5,9 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // RenderOptions configure the virtual printer.
@@ -422,9 +424,14 @@ func (r *renderer) qr() {
 		r.marker("[QR: unprintable]")
 		return
 	}
+	size := len(bm) * r.qrSize
+	if size > r.o.Width {
+		// A printer does not print a symbol wider than its paper.
+		r.marker("[QR not printed, " + strconv.Itoa(size) + " dots wide: " + markerText(r.qrData) + "]")
+		return
+	}
 	r.marker("[QR: " + markerText(r.qrData) + "]")
 	r.paper.QRCodes = append(r.paper.QRCodes, string(r.qrData))
-	size := len(bm) * r.qrSize
 	x0 := r.alignX(size)
 	for y, row := range bm {
 		for x, black := range row {
@@ -440,15 +447,19 @@ func (r *renderer) barcode(c Command) {
 	r.flushLine(false)
 	if c.N != 73 {
 		// Another symbology: a labelled box where its bars would be.
-		r.marker(fmt.Sprintf("[BARCODE %d: %s]", c.N, markerText(c.Data)))
+		label := markerText(c.Data)
+		r.marker(fmt.Sprintf("[BARCODE %d: %s]", c.N, label))
 		r.paper.Barcodes = append(r.paper.Barcodes, string(c.Data))
-		w := min(r.o.Width, (len(c.Data)+2)*11*r.bcMod)
+		w := min(r.o.Width, max((len(c.Data)+2)*11*r.bcMod, (utf8.RuneCountInString(label)+2)*fontAWidth))
 		x := r.alignX(w)
 		r.fill(x, r.y, w, 2)
 		r.fill(x, r.y+r.bcHeight-2, w, 2)
 		r.fill(x, r.y, 2, r.bcHeight)
 		r.fill(x+w-2, r.y, 2, r.bcHeight)
-		r.y += r.bcHeight
+		y := r.y
+		r.y += max(0, (r.bcHeight-fontAHeight)/2)
+		r.hriText(label) // the data, centred in the box
+		r.y = y + r.bcHeight
 		return
 	}
 	symbols, text, err := code128Symbols(c.Data)
@@ -456,13 +467,15 @@ func (r *renderer) barcode(c Command) {
 		r.marker("[CODE128: unprintable]")
 		return
 	}
-	r.marker("[CODE128: " + markerText([]byte(text)) + "]")
-	r.paper.Barcodes = append(r.paper.Barcodes, text)
 	mods := code128Modules(symbols)
 	w := len(mods) * r.bcMod
 	if w > r.o.Width {
-		return // a printer does not print a barcode wider than the paper
+		// A printer does not print a barcode wider than its paper.
+		r.marker("[CODE128 not printed, " + strconv.Itoa(w) + " dots wide: " + markerText([]byte(text)) + "]")
+		return
 	}
+	r.marker("[CODE128: " + markerText([]byte(text)) + "]")
+	r.paper.Barcodes = append(r.paper.Barcodes, text)
 	if r.hri&1 != 0 {
 		r.hriText(text)
 	}

@@ -531,3 +531,43 @@ func TestRenderBitImage(t *testing.T) {
 		t.Error("8-dot image bits misplaced")
 	}
 }
+
+func TestRenderTooWide(t *testing.T) {
+	// On 58 mm paper a long CODE128 at module 3 and a big QR at module 16 do not fit:
+	// the printer leaves them out, and so do the lists. 26 characters in set B are
+	// start + 26 + check symbols of 11 modules and a 13-module stop: 321 × 3 = 963 dots.
+	var buf bytes.Buffer
+	b := NewBuilder(&buf, Clone)
+	b.Code128("ABCDEFGHIJKLMNOPQRSTUVWXYZ", BarcodeOptions{Module: 3}).
+		QR(strings.Repeat("X", 100), QROptions{Module: 16}).
+		Code128("SHORT", BarcodeOptions{Module: 2})
+	if err := b.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Render(buf.Bytes(), RenderOptions{Profile: Clone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(p.Text, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "[CODE128 not printed, 963 dots wide: ABC") ||
+		!strings.HasPrefix(lines[1], "[QR not printed, ") || lines[2] != "[CODE128: SHORT]" {
+		t.Errorf("transcript %q", p.Text)
+	}
+	if len(p.QRCodes) != 0 || len(p.Barcodes) != 1 {
+		t.Errorf("QR codes %q, barcodes %q", p.QRCodes, p.Barcodes)
+	}
+}
+
+func TestRenderOtherBarcode(t *testing.T) {
+	// EAN-13 (GS k 2) is not drawn as bars: a box with its data inside.
+	p, err := Render([]byte("\x1dh\x50\x1dk\x024006381333931\x00"), RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Text != "[BARCODE 2: 4006381333931]\n" || len(p.Barcodes) != 1 || p.Image.Rect.Dy() != 80 {
+		t.Errorf("transcript %q, barcodes %q, height %d", p.Text, p.Barcodes, p.Image.Rect.Dy())
+	}
+	if black(p.Image) < 2*(2*180+2*80) {
+		t.Errorf("box and label: only %d black dots", black(p.Image))
+	}
+}
