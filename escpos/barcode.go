@@ -26,7 +26,7 @@ type BarcodeOptions struct {
 // Code128 prints data as a CODE128 barcode (GS k 73). Printable ASCII only; runs of
 // digits use code set C (two digits per symbol), the rest code set B, and a literal '{'
 // is sent as "{{". The height, module width and HRI position are sent first (GS h, GS w,
-// GS H).
+// GS H). A barcode wider than the paper is an error (printers skip it).
 func (b *Builder) Code128(data string, o BarcodeOptions) *Builder {
 	if b.err != nil {
 		return b
@@ -43,6 +43,14 @@ func (b *Builder) Code128(data string, o BarcodeOptions) *Builder {
 	}
 	if o.Height < 1 || o.Height > 255 || o.Module < 2 || o.Module > 6 || o.HRI > HRIBoth {
 		return b.fail(fmt.Errorf("escpos: barcode options %+v: %w", o, ErrArgument))
+	}
+	symbols, _, err := code128Symbols(enc)
+	if err != nil {
+		return b.fail(err)
+	}
+	if w := len(code128Modules(symbols)) * o.Module; w > b.prof.Dots {
+		// The printer would skip it silently.
+		return b.fail(fmt.Errorf("escpos: CODE128 %q is %d dots wide on %d-dot paper: %w", data, w, b.prof.Dots, ErrBarcode))
 	}
 	b.Raw(gs, 'h', byte(o.Height), gs, 'w', byte(o.Module), gs, 'H', byte(o.HRI))
 	b.Raw(gs, 'k', 73, byte(len(enc)))

@@ -261,6 +261,9 @@ func TestBuilderArgumentErrors(t *testing.T) {
 		{"qr too long", func(b *Builder) { b.QR(string(bytes.Repeat([]byte("é"), 3000)), QROptions{}) }, ErrQR},
 		{"barcode", func(b *Builder) { b.Code128("Ж", BarcodeOptions{}) }, ErrBarcode},
 		{"barcode module", func(b *Builder) { b.Code128("A", BarcodeOptions{Module: 7}) }, ErrArgument},
+		{"barcode too wide", func(b *Builder) { b.Code128("ABCDEFGHIJKLMNOPQRST", BarcodeOptions{Module: 3}) }, ErrBarcode},
+		{"qr too wide", func(b *Builder) { b.QR(string(bytes.Repeat([]byte("x"), 100)), QROptions{Module: 16}) }, ErrQR},
+		{"raster qr too wide", func(b *Builder) { b.QRImage(string(bytes.Repeat([]byte("x"), 100)), QROptions{Module: 16}) }, ErrQR},
 		{"code page", func(b *Builder) { b.CodePage("KOI8-R") }, ErrUnknownCodePage},
 		{"code page not on profile", func(b *Builder) {
 			p := Epson

@@ -50,7 +50,8 @@ const maxQRData = 7089
 
 // QR prints data as a QR code with the printer's own encoder (GS ( k, model 2): select
 // the model, set the module size and error level, store the data, print it. The payload
-// is sent as bytes, unchanged.
+// is sent as bytes, unchanged. A symbol wider than the paper is an error (printers skip
+// it).
 func (b *Builder) QR(data string, o QROptions) *Builder {
 	if b.err != nil {
 		return b
@@ -62,8 +63,12 @@ func (b *Builder) QR(data string, o QROptions) *Builder {
 	if data == "" || len(data) > maxQRData {
 		return b.fail(fmt.Errorf("escpos: QR of %d bytes: %w", len(data), ErrQR))
 	}
-	if _, err := qrcode.New(data, o.Level.recovery()); err != nil {
-		return b.fail(fmt.Errorf("escpos: QR: %v: %w", err, ErrQR))
+	bm, err := qrBitmap([]byte(data), o.Level)
+	if err != nil {
+		return b.fail(err)
+	}
+	if err := b.fitQR(len(bm), o.Module); err != nil {
+		return b.fail(err)
 	}
 	b.Raw(gs, '(', 'k', 4, 0, 49, 65, 50, 0)            // fn 165: model 2
 	b.Raw(gs, '(', 'k', 3, 0, 49, 67, byte(o.Module))   // fn 167: module size
@@ -88,6 +93,9 @@ func (b *Builder) QRImage(data string, o QROptions) *Builder {
 	if err != nil {
 		return b.fail(err)
 	}
+	if err := b.fitQR(len(bm), o.Module); err != nil {
+		return b.fail(err)
+	}
 	r := newRaster(len(bm)*o.Module, len(bm)*o.Module)
 	for y, row := range bm {
 		for x, black := range row {
@@ -97,6 +105,16 @@ func (b *Builder) QRImage(data string, o QROptions) *Builder {
 		}
 	}
 	return b.raster(r)
+}
+
+// fitQR checks that a symbol of n modules fits the paper (printers skip one that does
+// not). The printer's encoder picks the same smallest version for the data as go-qrcode
+// in all but unusual mixes of modes.
+func (b *Builder) fitQR(n, module int) error {
+	if n*module > b.prof.Dots {
+		return fmt.Errorf("escpos: QR of %d modules at %d dots is too wide for %d-dot paper: %w", n, module, b.prof.Dots, ErrQR)
+	}
+	return nil
 }
 
 // qrBitmap encodes data as a QR symbol without quiet zone, one bool per module.
