@@ -231,6 +231,21 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	checkReport("while serving")
+	// A period: the first sale's day in the outlet's time zone agrees; the day after is
+	// empty on both sides.
+	sofia, _ := time.LoadLocation("Europe/Sofia")
+	d1 := journal.DayOf(s1.WallTime(), sofia)
+	for _, p := range []journal.Period{{From: d1, To: d1}, {From: d1 + 1, To: d1 + 1}} {
+		dr, err := st.Report(store.Filter{Period: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hr hub.Report
+		out := mustCtl(t, "", "report", "--from", p.From.String(), "--to", p.To.String(), "--format", "json")
+		if err := json.Unmarshal([]byte(out), &hr); err != nil || hr.Total != dr.Total {
+			t.Fatalf("period %s..%s: hub %+v, device %+v (%v)", p.From, p.To, hr.Total, dr.Total, err)
+		}
+	}
 	// 2×12.50 + 40 (s1) + 2×40 (s3), s2 voided.
 	if devRep.Total.Amount != 14500 || devRep.Total.Tickets != 5 || devRep.Total.Voided != 1 {
 		t.Fatalf("device report total %+v", devRep.Total)
