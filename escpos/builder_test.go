@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"io"
 	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 func build(t *testing.T, p Profile, f func(b *Builder)) []byte {
@@ -499,5 +501,24 @@ func TestProfileWithCodePage(t *testing.T) {
 	}
 	if _, err := Clone.WithCodePage("KOI8-R", 8); !errors.Is(err, ErrUnknownCodePage) {
 		t.Errorf("unknown page: %v", err)
+	}
+}
+
+func TestQRVersionSize(t *testing.T) {
+	// Builder.QR checks the width from the version number; it must match the symbol.
+	for _, data := range []string{"1", "TK1:0001", ticketCode, string(bytes.Repeat([]byte("Ж"), 200))} {
+		for level := QRLevelL; level <= QRLevelH; level++ {
+			q, err := qrcode.New(data, level.recovery())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bm, err := qrBitmap([]byte(data), level)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if 17+4*q.VersionNumber != len(bm) {
+				t.Errorf("%d bytes level %v: version %d, symbol %d modules", len(data), level, q.VersionNumber, len(bm))
+			}
+		}
 	}
 }

@@ -63,11 +63,11 @@ func (b *Builder) QR(data string, o QROptions) *Builder {
 	if data == "" || len(data) > maxQRData {
 		return b.fail(fmt.Errorf("escpos: QR of %d bytes: %w", len(data), ErrQR))
 	}
-	bm, err := qrBitmap([]byte(data), o.Level)
+	q, err := qrcode.New(data, o.Level.recovery())
 	if err != nil {
-		return b.fail(err)
+		return b.fail(fmt.Errorf("escpos: QR: %v: %w", err, ErrQR))
 	}
-	if err := b.fitQR(len(bm), o.Module); err != nil {
+	if err := b.fitQR(17+4*q.VersionNumber, o.Module); err != nil { // version v has 17+4v modules
 		return b.fail(err)
 	}
 	b.Raw(gs, '(', 'k', 4, 0, 49, 65, 50, 0)            // fn 165: model 2
