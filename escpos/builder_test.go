@@ -436,7 +436,7 @@ func TestPrintableAndColumns(t *testing.T) {
 		t.Errorf("PC437 Printable = %q", got)
 	}
 	b.CodePage("PC866")
-	if got := b.Printable("Цена 20 €\x1b"); got != "Цена 20 EUR" {
+	if got := b.Printable("Цена 20 €\x1b\nред 2"); got != "Цена 20 EUR\nред 2" {
 		t.Errorf("PC866 Printable = %q", got)
 	}
 	buf.Reset()

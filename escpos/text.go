@@ -54,15 +54,20 @@ func Columns(left, right string, cols int) string {
 }
 
 // Printable returns s as it will print in the current code page: characters the page
-// lacks are transliterated or replaced by '?' and controls dropped, so that layout can
-// count the columns that really print ("20,00 €" is "20,00 EUR" on PC866).
+// lacks are transliterated or replaced by '?' and controls other than newline dropped,
+// so that layout can count the columns that really print ("20,00 €" is "20,00 EUR" on
+// PC866).
 func (b *Builder) Printable(s string) string {
-	enc := b.page.encode(nil, s)
-	out := make([]rune, len(enc))
-	for i, c := range enc {
-		out[i] = b.page.decode(c)
+	parts := strings.Split(s, "\n")
+	for i, p := range parts {
+		enc := b.page.encode(nil, p)
+		out := make([]rune, len(enc))
+		for j, c := range enc {
+			out[j] = b.page.decode(c)
+		}
+		parts[i] = string(out)
 	}
-	return string(out)
+	return strings.Join(parts, "\n")
 }
 
 // Columns writes one line with left and right laid out by the package function Columns
