@@ -49,8 +49,9 @@ func (s State) Status() Status {
 // a host writes (Write, or Serve at the far end of a pseudo-terminal or a connection): it
 // answers real-time DLE EOT n queries with the status of its scripted state, collects the
 // job bytes for Render, and can be told to fail part-way through a job. A printer that
-// is offline, or not printing (paper out, cover open), keeps no job bytes. It is safe for
-// concurrent use.
+// is offline, or not printing (paper out, cover open), keeps no job bytes. It follows the
+// command stream, so it answers only queries that start a command, never 10 04 n bytes
+// inside image or QR data. It is safe for concurrent use.
 type VirtualPrinter struct {
 	mu        sync.Mutex
 	state     State
@@ -75,7 +76,10 @@ func NewVirtualPrinter() *VirtualPrinter {
 func (v *VirtualPrinter) String() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return "virtual printer (" + v.state.String() + ")"
+	if v.silent() {
+		return "virtual printer (offline, silent)"
+	}
+	return "virtual printer (" + v.current().String() + ")"
 }
 
 // SetState scripts the printer's condition from now on.

@@ -51,7 +51,13 @@ func TestVirtualPrinterStates(t *testing.T) {
 	if r := v.ReadReplies(); len(r) != 0 || len(v.Job()) != 0 || v.Queries() != 4 {
 		t.Errorf("offline printer replied % x, printed %q, saw %d queries", r, v.Job(), v.Queries())
 	}
+	if v.String() != "virtual printer (offline, silent)" {
+		t.Errorf("String() = %q", v)
+	}
 	v.SetStatus(Status{Online: true, DrawerOpen: true})
+	if v.String() != "virtual printer (ready, drawer open)" {
+		t.Errorf("String() = %q", v)
+	}
 	v.Write(StatusQuery(1))
 	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x16}) {
 		t.Errorf("scripted status replied % x", r)
