@@ -608,7 +608,7 @@ func (f *Flow) menu() []msg {
 }
 
 // hasPrinter reports whether the kiosk has a printer to print reports on.
-func (f *Flow) hasPrinter() bool { return f.k.opt.Printer != nil && f.k.opt.Layout != nil }
+func (f *Flow) hasPrinter() bool { return f.k.HasPrinter() }
 
 var scopes = []msg{mScopeMe, mScopeOutlet, mScopeUser}
 var periods = []msg{mWhole, mToday, mYesterday, m7Days, mThisMonth, mRange}

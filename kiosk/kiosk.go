@@ -272,6 +272,9 @@ func (k *Kiosk) current(s *Session) (catalog.User, error) {
 	return u, nil
 }
 
+// HasPrinter reports whether the kiosk has a printer and a layout to print with.
+func (k *Kiosk) HasPrinter() bool { return k.opt.Printer != nil && k.opt.Layout != nil }
+
 // PrinterStatus asks the printer for its state.
 func (k *Kiosk) PrinterStatus(ctx context.Context) (escpos.Status, error) {
 	if k.opt.Printer == nil {

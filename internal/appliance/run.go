@@ -97,8 +97,12 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 		return nil, err
 	}
 	a.st = st
-	if a.parts.Printer == nil {
+	if a.parts.Printer == nil && parts.PrinterErr != nil {
 		a.parts.Printer = offlinePrinter{err: parts.PrinterErr}
+	}
+	var printer device.Printer // a nil interface, not a typed nil, when there is none
+	if a.parts.Printer != nil {
+		printer = a.parts.Printer
 	}
 	prof, err := cfg.PrinterProfile()
 	if err != nil {
@@ -107,7 +111,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 	}
 	lay := layout.New(layout.Options{Profile: prof, CodePage: cfg.Printer.CodePage, RasterQR: cfg.Printer.RasterQR})
 	a.core, err = kiosk.New(kiosk.Options{
-		Store: st, Key: key, Clock: opt.Clock, Printer: a.parts.Printer, Layout: lay, Logger: a.log,
+		Store: st, Key: key, Clock: opt.Clock, Printer: printer, Layout: lay, Logger: a.log,
 		Appended: a.appended,
 	})
 	if err != nil {
@@ -235,7 +239,7 @@ func (a *Kiosk) Run(ctx context.Context) error {
 	if a.opt.Ready != nil {
 		a.opt.Ready()
 	}
-	a.log.Info("kiosk running", "device", a.cfg.DeviceID, "config_version", a.st.ConfigVersion(), "printer", a.parts.Printer.String())
+	a.log.Info("kiosk running", "device", a.cfg.DeviceID, "config_version", a.st.ConfigVersion(), "printer", a.cfg.Printer.Kind)
 	a.show(a.flow.Screen())
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -299,9 +303,13 @@ func (a *Kiosk) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
 // updates the health the device publishes.
 func (a *Kiosk) checkStatus(ctx context.Context) kiosk.Status {
 	var s kiosk.Status
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	s.Printer, s.PrinterErr = a.parts.Printer.Status(pctx)
-	cancel()
+	if a.parts.Printer != nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s.Printer, s.PrinterErr = a.parts.Printer.Status(pctx)
+		cancel()
+	} else {
+		s.PrinterErr = errNoPrinter
+	}
 	s.Online = a.online()
 	if bl, err := a.st.Unsynced(); err == nil {
 		s.Unsynced = bl.Entries
@@ -346,6 +354,8 @@ func (a *Kiosk) drain() {
 func (a *Kiosk) Close() error {
 	return a.st.Close()
 }
+
+var errNoPrinter = errors.New("no printer configured")
 
 // offlinePrinter stands in for a printer that could not be opened.
 type offlinePrinter struct{ err error }
