@@ -522,3 +522,27 @@ func TestQRVersionSize(t *testing.T) {
 		}
 	}
 }
+
+func TestBuilderRaster(t *testing.T) {
+	logo := image.NewGray(image.Rect(0, 0, 20, 3))
+	for i := range logo.Pix {
+		logo.Pix[i] = uint8(i * 4)
+	}
+	r, err := Rasterize(logo, ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Printing the raster or its Gray image with threshold gives the same bytes.
+	a := build(t, Epson, func(b *Builder) { b.Raster(r) })
+	c := build(t, Epson, func(b *Builder) { b.Image(r.Gray(), ImageOptions{Dither: Threshold}) })
+	if !bytes.Equal(a, c) || len(a) != 8+3*3 {
+		t.Errorf("Raster % x\nImage  % x", a, c)
+	}
+	for _, bad := range []*Raster{nil, {Width: 8, Height: 2, Bits: []byte{1}}, {Width: 600, Height: 1, Bits: make([]byte, 75)}} {
+		var buf bytes.Buffer
+		b := NewBuilder(&buf, Epson)
+		if err := b.Raster(bad).Flush(); !errors.Is(err, ErrImage) {
+			t.Errorf("Raster(%v): %v", bad, err)
+		}
+	}
+}

@@ -50,6 +50,22 @@ func (b *Builder) Image(img image.Image, o ImageOptions) *Builder {
 	return b.raster(r)
 }
 
+// Raster prints an image already converted to dots (see Rasterize), as it is: convert a
+// logo once and print it on every ticket without dithering it again. An image wider
+// than the paper is an error.
+func (b *Builder) Raster(r *Raster) *Builder {
+	if b.err != nil {
+		return b
+	}
+	if r == nil || r.Width <= 0 || r.Height <= 0 || len(r.Bits) != r.stride()*r.Height {
+		return b.fail(fmt.Errorf("escpos: malformed raster: %w", ErrImage))
+	}
+	if r.Width > b.prof.Dots {
+		return b.fail(fmt.Errorf("escpos: raster %d dots wide on %d-dot paper: %w", r.Width, b.prof.Dots, ErrImage))
+	}
+	return b.raster(r)
+}
+
 func (b *Builder) raster(r *Raster) *Builder {
 	if r.Width > 0xffff*8 {
 		return b.fail(fmt.Errorf("escpos: image %d dots wide: %w", r.Width, ErrImage))
@@ -160,4 +176,17 @@ func floydSteinberg(g *image.Gray, r *Raster) {
 		cur, next = next, cur
 		clear(next)
 	}
+}
+
+// Gray returns the dots as a grey image: black 0, white 255.
+func (r *Raster) Gray() *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, r.Width, r.Height))
+	for y := range r.Height {
+		for x := range r.Width {
+			if !r.Black(x, y) {
+				g.Pix[y*g.Stride+x] = 0xff
+			}
+		}
+	}
+	return g
 }
