@@ -38,22 +38,26 @@ func watchStates(t *testing.T, o Options, device string) *stateWatcher {
 	return w
 }
 
-// await waits for a state that satisfies ok, among those received after the first skip.
+// await waits for a state that satisfies ok, and says which states came when none did.
 func (w *stateWatcher) await(t *testing.T, what string, ok func(DeviceState) bool) DeviceState {
 	t.Helper()
-	var got DeviceState
-	eventually(t, 20*time.Second, what, func() bool {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
 		w.mu.Lock()
-		defer w.mu.Unlock()
 		for i := len(w.states) - 1; i >= 0; i-- {
 			if ok(w.states[i]) {
-				got = w.states[i]
-				return true
+				got := w.states[i]
+				w.mu.Unlock()
+				return got
 			}
 		}
-		return false
-	})
-	return got
+		seen := append([]DeviceState(nil), w.states...)
+		w.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s; states seen: %+v", what, seen)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func brokers(t *testing.T, fn func(t *testing.T, b broker)) {
