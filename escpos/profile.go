@@ -109,14 +109,17 @@ func (p Profile) WithDots(dots int) Profile {
 
 // WithCodePage returns a copy of p in which code page name has ESC t number n, for a
 // printer whose firmware numbers a page differently (the [printer] section of the device
-// configuration gives both). The name must be one this package transcodes.
+// configuration gives both); another page that had number n loses it. The name must be
+// one this package transcodes.
 func (p Profile) WithCodePage(name string, n byte) (Profile, error) {
 	if !knownCodePage(name) {
 		return p, fmt.Errorf("escpos: code page %q: %w", name, ErrUnknownCodePage)
 	}
 	pages := make(map[string]byte, len(p.CodePages)+1)
 	for k, v := range p.CodePages {
-		pages[k] = v
+		if v != n { // the number now means name, not what it meant before
+			pages[k] = v
+		}
 	}
 	pages[name] = n
 	p.CodePages = pages

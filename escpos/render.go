@@ -113,10 +113,15 @@ type renderer struct {
 
 func newRenderer(o RenderOptions) *renderer {
 	r := &renderer{o: o, paper: &Paper{}}
-	names := o.Profile.pageNames()
-	for i := len(names) - 1; i >= 0; i-- { // the first name wins a shared number
-		if cp, ok := lookupCodePage(names[i]); ok {
-			r.pages[o.Profile.CodePages[names[i]]] = cp
+	// The profile's numbers first; a number it lacks is read as the first built-in
+	// profile that has it, so a stream from another printer still decodes.
+	for k, p := range []Profile{o.Profile, Epson, Clone, Rongta} {
+		names := p.pageNames()
+		for i := len(names) - 1; i >= 0; i-- { // the first name wins a shared number
+			n := p.CodePages[names[i]]
+			if cp, ok := lookupCodePage(names[i]); ok && (k == 0 || r.pages[n] == nil) {
+				r.pages[n] = cp
+			}
 		}
 	}
 	r.reset()

@@ -572,3 +572,24 @@ func TestRenderOtherBarcode(t *testing.T) {
 		t.Errorf("box and label: only %d black dots", black(p.Image))
 	}
 }
+
+func TestRenderOtherPrintersNumbers(t *testing.T) {
+	// A clone's stream (WPC1251 = 73) rendered without saying so still decodes; the
+	// profile given wins where numbers clash (Rongta's 6 is WPC1251).
+	clone := build(t, Clone, func(b *Builder) { b.CodePage("WPC1251").Line("Щурците") })
+	if p, _ := Render(clone, RenderOptions{}); p.Text != "Щурците\n" {
+		t.Errorf("clone stream with the default profile: %q", p.Text)
+	}
+	rongta := build(t, Rongta, func(b *Builder) { b.CodePage("WPC1251").Line("Щурците") })
+	if p, _ := Render(rongta, RenderOptions{Profile: Rongta}); p.Text != "Щурците\n" {
+		t.Errorf("rongta stream: %q", p.Text)
+	}
+	custom, err := Clone.WithCodePage("WPC1251", 17) // clashes with the built-in PC866 = 17
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := build(t, custom, func(b *Builder) { b.CodePage("WPC1251").Line("Щурците") })
+	if p, _ := Render(stream, RenderOptions{Profile: custom}); p.Text != "Щурците\n" {
+		t.Errorf("custom numbering: %q", p.Text)
+	}
+}
