@@ -474,19 +474,22 @@ func (k *kiosk) Start() error {
 		logf.Close()
 		return fmt.Errorf("kioskd %s: %w", k.id, err)
 	}
+	done := make(chan struct{})
 	k.mu.Lock()
-	k.cmd, k.stdin, k.runs = cmd, stdin, k.runs+1
+	k.cmd, k.stdin, k.done, k.runs = cmd, stdin, done, k.runs+1
 	k.lines, k.seen = nil, 0
 	k.changed = make(chan struct{})
 	k.mu.Unlock()
-	done := make(chan struct{})
-	k.done = done
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			k.mu.Lock()
 			k.lines = append(k.lines, sc.Text())
+			if len(k.lines) > 4000 { // a long run: keep the recent screens
+				k.lines = append(k.lines[:0], k.lines[2000:]...)
+				k.seen = max(0, k.seen-2000)
+			}
 			close(k.changed)
 			k.changed = make(chan struct{})
 			k.mu.Unlock()
@@ -505,17 +508,51 @@ func (k *kiosk) mustStart() {
 	}
 }
 
+// exited returns a channel closed when the current kioskd process has exited (nil before
+// the first Start).
+func (k *kiosk) exited() chan struct{} {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.done
+}
+
 // Running reports whether the kioskd process is running.
 func (k *kiosk) Running() bool {
-	if k.cmd == nil {
+	done := k.exited()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return false
+	default:
+		return true
+	}
+}
+
+// kill9 sends SIGKILL to the running kioskd without waiting (the chaos monkey's kill).
+func (k *kiosk) kill9() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cmd == nil || k.cmd.Process == nil {
 		return false
 	}
 	select {
 	case <-k.done:
 		return false
 	default:
-		return true
 	}
+	return k.cmd.Process.Kill() == nil
+}
+
+// pid returns the running kioskd's process id, or 0.
+func (k *kiosk) pid() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cmd == nil || k.cmd.Process == nil {
+		return 0
+	}
+	return k.cmd.Process.Pid
 }
 
 // Send types keys on the kiosk's keypad.
@@ -534,6 +571,7 @@ func (k *kiosk) Send(keys string) error {
 // returns the last screen; ok is false when the kiosk exited.
 func (k *kiosk) Settle(quiet, max time.Duration) (string, bool) {
 	deadline := time.Now().Add(max)
+	done := k.exited()
 	for {
 		k.mu.Lock()
 		ch := k.changed
@@ -543,7 +581,7 @@ func (k *kiosk) Settle(quiet, max time.Duration) (string, bool) {
 			if time.Now().Before(deadline) {
 				continue
 			}
-		case <-k.done:
+		case <-done:
 		case <-time.After(quiet):
 		}
 		k.mu.Lock()
@@ -554,7 +592,7 @@ func (k *kiosk) Settle(quiet, max time.Duration) (string, bool) {
 		k.seen = len(k.lines)
 		k.mu.Unlock()
 		select {
-		case <-k.done:
+		case <-done:
 			return last, false
 		default:
 			return last, true
@@ -566,6 +604,7 @@ func (k *kiosk) Settle(quiet, max time.Duration) (string, bool) {
 // that contains want.
 func (k *kiosk) WaitScreen(want string, max time.Duration) (string, error) {
 	deadline := time.Now().Add(max)
+	done := k.exited()
 	for {
 		k.mu.Lock()
 		ch := k.changed
@@ -579,7 +618,7 @@ func (k *kiosk) WaitScreen(want string, max time.Duration) (string, error) {
 		k.mu.Unlock()
 		select {
 		case <-ch:
-		case <-k.done:
+		case <-done:
 			return "", fmt.Errorf("%s exited waiting for %q; screens:\n%s", k.id, want, k.Screens())
 		case <-time.After(time.Until(deadline)):
 			return "", fmt.Errorf("%s: no screen with %q within %v; screens:\n%s", k.id, want, max, k.Screens())
@@ -601,9 +640,11 @@ func (k *kiosk) Stop() {
 	if !k.Running() {
 		return
 	}
+	k.mu.Lock()
 	k.stdin.Close()
+	k.mu.Unlock()
 	select {
-	case <-k.done:
+	case <-k.exited():
 	case <-time.After(30 * time.Second):
 		k.Kill()
 	}
@@ -614,8 +655,8 @@ func (k *kiosk) Kill() {
 	if !k.Running() {
 		return
 	}
-	_ = k.cmd.Process.Kill()
-	<-k.done
+	k.kill9()
+	<-k.exited()
 }
 
 // Screen kinds the driver tells apart.
