@@ -3,6 +3,7 @@ package escpos
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -146,6 +147,70 @@ func FuzzText(f *testing.F) {
 		}
 		if p.Text != want {
 			t.Fatalf("%s: %q printed as %q, want %q", name, s, p.Text, want)
+		}
+	})
+}
+
+// FuzzVirtualPrinter feeds host bytes in random chunks: the printer never panics, answers
+// at most one byte per query, and keeps exactly the stream minus its queries.
+func FuzzVirtualPrinter(f *testing.F) {
+	f.Add(encodeTicket(f, Epson, "bg", false), uint8(7))
+	f.Add(append(queries(), "\x1dv0\x00\x01\x00\x03\x00\x10\x04\x01\x1da\x0f\x10\x04\x04"...), uint8(1))
+	f.Add([]byte("\x10\x04\x05\x10\x04\x00\x10\x14\x08\x10"), uint8(3))
+	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
+		v := NewVirtualPrinter()
+		size := int(chunk%32) + 1
+		for p := stream; len(p) > 0; {
+			n := min(size, len(p))
+			if _, err := v.Write(p[:n]); err != nil {
+				t.Fatal(err)
+			}
+			p = p[n:]
+		}
+		replies := v.ReadReplies()
+		cmds, _ := Parse(stream)
+		var want []byte
+		asb := false
+		for _, c := range cmds {
+			if c.Op == OpStatusQuery {
+				continue
+			}
+			if c.Op == OpASB && c.N != 0 {
+				asb = true
+			}
+			want = append(want, c.Raw...)
+		}
+		if !asb && len(replies) > v.Queries() {
+			t.Fatalf("%d replies to %d queries", len(replies), v.Queries())
+		}
+		if !bytes.Equal(v.Job(), want) {
+			t.Fatalf("job % x, want % x", v.Job(), want)
+		}
+	})
+}
+
+// rw replays fuzz bytes as a printer's replies and swallows what is written.
+type rw struct{ r *bytes.Reader }
+
+func (x rw) Read(p []byte) (int, error)  { return x.r.Read(p) }
+func (x rw) Write(p []byte) (int, error) { return len(p), nil }
+
+// FuzzQueryStatus reads arbitrary reply bytes: a status, ErrStatus or a read error.
+func FuzzQueryStatus(f *testing.F) {
+	f.Add([]byte{0x12, 0x12, 0x12, 0x12})
+	f.Add([]byte{0x10, 0, 0, 0, 0x1a, 0x16, 0x12, 0x1e})
+	f.Add([]byte{0xff})
+	f.Add([]byte{0x12})
+	f.Fuzz(func(t *testing.T, replies []byte) {
+		s, err := QueryStatus(rw{bytes.NewReader(replies)})
+		if err != nil {
+			if !errors.Is(err, ErrStatus) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if s.String() == "" {
+			t.Fatal("empty description")
 		}
 	})
 }
