@@ -101,7 +101,9 @@ func (d *tmpfsDisk) Free() error {
 	return err
 }
 
-func (d *tmpfsDisk) String() string { return "tmpfs of 16 MiB on the state directory, filled by a file" }
+func (d *tmpfsDisk) String() string {
+	return "tmpfs of 16 MiB on the state directory, filled by a file"
+}
 
 // fsizeDisk caps the size of the files kioskd writes (RLIMIT_FSIZE, as prlimit --fsize
 // does) at the store's current size: the store can rewrite its pages but not grow, as on a
