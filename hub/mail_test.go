@@ -315,8 +315,10 @@ func TestEmailDelivery(t *testing.T) {
 func TestEmailEnglish(t *testing.T) {
 	srv := startSMTP(t)
 	h, clk, k := emailHub(t, catalog.LocaleEN)
+	must(t, h.SetSetting(SettingTicketURL, "https://t.example/t/"))
 	l := openLedger(t, h)
-	ingest(t, l, k, k.sale(t, "web", "email", "buyer@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 3}))
+	sale := k.sale(t, "web", "email", "buyer@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 3})
+	ingest(t, l, k, sale)
 	_, err := h.Collect(l, 0)
 	must(t, err)
 	m := &Mailer{Hub: h, Sender: srv.client(smtpUser, smtpPass), From: "tickets@organiser.test"}
@@ -330,7 +332,11 @@ func TestEmailEnglish(t *testing.T) {
 		}
 	}
 	if len(pm.images) != 3 {
-		t.Errorf("%d images", len(pm.images))
+		t.Fatalf("%d images", len(pm.images))
+	}
+	// With a ticket URL, the QR codes carry it before the code, as printed tickets do.
+	if got := decodeQR(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
+		t.Errorf("QR %q", got)
 	}
 }
 

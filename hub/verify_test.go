@@ -1,0 +1,108 @@
+package hub
+
+import (
+	"strings"
+	"testing"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/journal"
+)
+
+func TestVerify(t *testing.T) {
+	h, clk := newHub(t)
+	k1, k2 := setupOutlet(t, h)
+	l := openLedger(t, h)
+	s1 := k1.sale(t, "books", "print", "", clk.Now(), "boss@example.org", concert, map[string]int{"std": 2})
+	s2 := k1.sale(t, "books", "print", "", clk.Now(), "boss@example.org", concert, map[string]int{"vip": 1})
+	v := k1.void(s2.Seq, clk.Now(), "boss@example.org")
+	ingest(t, l, k1, s1, s2, v)
+	unsynced := k2.sale(t, "books", "print", "", clk.Now(), "boss@example.org", concert, map[string]int{"std": 1})
+	stranger := newDevice(t, "k9")
+	foreign := stranger.sale(t, "books", "print", "", clk.Now(), "boss@example.org", concert, map[string]int{"std": 1})
+	// A code k1 really signed, for a ticket its sale 1 does not have (ticket 3 of 3).
+	forged, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: s1.Seq, N: 3, Of: 3, Event: "concert", Type: "std"}, k1.priv)
+	must(t, err)
+	tampered := []byte(s1.Sale.Tickets[1].Code)
+	tampered[5] ^= 'A' ^ 'C'
+
+	cases := []struct {
+		name, code string
+		want       Verdict
+		reason     string
+	}{
+		{"valid", s1.Sale.Tickets[1].Code, Valid, ""},
+		{"valid as a URL in lower case", "https://t.example/t/" + strings.ToLower(s1.Sale.Tickets[0].Code), Valid, ""},
+		{"voided", s2.Sale.Tickets[0].Code, Voided, "voided"},
+		{"not synced yet", unsynced.Sale.Tickets[0].Code, NotAtHub, "has no sale"},
+		{"not the sale's ticket", forged, NotAtHub, "does not hold this ticket"},
+		{"unknown device", foreign.Sale.Tickets[0].Code, BadTicket, "unknown device"},
+		{"tampered", string(tampered), BadTicket, "ticket code"},
+		{"garbage", "hello", BadTicket, "malformed"},
+	}
+	for _, c := range cases {
+		got, err := h.Verify(c.code, l)
+		must(t, err)
+		if got.Verdict != c.want || !strings.Contains(got.Reason, c.reason) {
+			t.Errorf("%s: %s (%s), want %s (%s)", c.name, got.Verdict, got.Reason, c.want, c.reason)
+		}
+		if c.want == Valid && (got.Sale == nil || got.Sale.Seq != s1.Seq) {
+			t.Errorf("%s: sale %+v", c.name, got.Sale)
+		}
+	}
+}
+
+func TestTicketURLSetting(t *testing.T) {
+	h, _ := newHub(t)
+	setupOutlet(t, h)
+	before, err := h.Device("k1")
+	must(t, err)
+	must(t, h.SetSetting(SettingTicketURL, "https://t.example/t/"))
+	after, err := h.Device("k1")
+	must(t, err)
+	if after.Version != before.Version+1 {
+		t.Fatalf("version %d → %d", before.Version, after.Version)
+	}
+	cfg, err := h.BuildConfig("k1")
+	must(t, err)
+	if cfg.Hub.TicketURL != "https://t.example/t/" {
+		t.Fatalf("config hub settings %+v", cfg.Hub)
+	}
+	must(t, h.SetSetting("note", "x"))
+	if again, _ := h.Device("k1"); again.Version != after.Version {
+		t.Fatal("a setting devices do not see raised their version")
+	}
+}
+
+// TestCollectUsers: users created on a device enter the catalogue; one that clashes with
+// the catalogue is a logged problem, not an error that would stop the feed; a user disabled
+// on a device is disabled at the hub.
+func TestCollectUsers(t *testing.T) {
+	h, clk := newHub(t)
+	k1, _ := setupOutlet(t, h)
+	l := openLedger(t, h)
+	hash := bcryptHash(t)
+	created := func(email, code string) *journal.Entry {
+		return k1.next(&journal.Entry{Kind: journal.KindUserCreated, User: &journal.UserFact{Email: email, Code: code, Role: "cashier", Outlet: "books", PasswordHash: hash}}, clk.Now(), "boss@example.org")
+	}
+	e1 := created("new@example.org", "3003")
+	e2 := created("clash@example.org", "9001") // the supervisor's code
+	e3 := k1.next(&journal.Entry{Kind: journal.KindUserDisabled, User: &journal.UserFact{Email: "new@example.org"}}, clk.Now(), "boss@example.org")
+	ingest(t, l, k1, e1, e2, e3)
+	v0, _ := h.Device("k1")
+	res, err := h.Collect(l, 0)
+	must(t, err)
+	if res.Entries != 3 || res.Users != 1 || res.Disabled != 1 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "kiosk code 9001") {
+		t.Fatalf("collect %+v", res)
+	}
+	u, err := h.User("NEW@example.org")
+	must(t, err)
+	if !u.Disabled || u.CreatedBy != "boss@example.org" || u.Role != catalog.RoleCashier {
+		t.Fatalf("user %+v", u)
+	}
+	if _, err := h.User("clash@example.org"); err == nil {
+		t.Fatal("the clashing user entered the catalogue")
+	}
+	if v1, _ := h.Device("k1"); v1.Version <= v0.Version {
+		t.Fatal("device users did not raise the config version")
+	}
+}
