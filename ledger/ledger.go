@@ -178,7 +178,7 @@ func (l *Ledger) view(fn func(tx *bolt.Tx) error) error {
 
 // Result says what one Ingest did.
 type Result struct {
-	Upto       uint64 // the contiguous seq stored for the device: what to acknowledge
+	Upto       uint64 // what to acknowledge: the contiguous seq stored, or below the first conflict
 	Stored     int    // entries newly stored
 	Duplicates int    // entries already stored with the same content
 	Held       int    // entries not stored: beyond a gap, after a broken chain, conflicting or foreign
@@ -193,7 +193,8 @@ func (l *Ledger) Ingest(device string, entries []*journal.Entry) (uint64, error)
 }
 
 // IngestBatch stores a batch of a device's entries, in any order, in one durable
-// transaction: entries already stored are skipped (an alarm if their content differs), the
+// transaction: entries already stored are skipped (an alarm if their content differs, and
+// then Upto stays below the first such seq so that the device keeps it), the
 // run that follows the stored chain (journal.Follows) is stored with its counters, sale
 // states and feed marks, and entries beyond a gap are left for the device to resend. An
 // error means nothing was stored and nothing may be acknowledged; problems with the entries
@@ -221,6 +222,7 @@ func (l *Ledger) IngestBatch(device string, entries []*journal.Entry) (Result, e
 			return err
 		}
 		beyond := uint64(0)
+		conflict := uint64(0) // the first seq whose content differs from the stored entry
 	entries:
 		for i, e := range sorted {
 			switch {
@@ -237,6 +239,9 @@ func (l *Ledger) IngestBatch(device string, entries []*journal.Entry) (Result, e
 				} else {
 					res.Held++
 					in.alarm(&res, AlarmConflict, e.Seq, "stored entry has other content")
+					if conflict == 0 {
+						conflict = e.Seq
+					}
 				}
 			case e.Seq == in.last+1:
 				if err := journal.Follows(in.last, in.hash, e); err != nil {
@@ -259,6 +264,11 @@ func (l *Ledger) IngestBatch(device string, entries []*journal.Entry) (Result, e
 			return err
 		}
 		res.Upto = in.last
+		if conflict > 0 {
+			// The device's entry with that seq is not the one stored: acknowledging it
+			// would let the device forget an entry the hub does not have.
+			res.Upto = conflict - 1
+		}
 		return in.close()
 	})
 	if err != nil {

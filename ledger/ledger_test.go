@@ -228,8 +228,8 @@ func TestConflictBrokenChainAndForeignAreAlarms(t *testing.T) {
 	other.sale("ann@x", "ev", 1, 100)
 	other.sale("bob@x", "ev", 1, 100)
 	r, err := l.IngestBatch("d1", other.slice(2, 2))
-	if err != nil || r.Upto != 2 || len(r.Alarms) != 1 || r.Alarms[0].Kind != AlarmConflict || r.Alarms[0].Seq != 2 {
-		t.Fatalf("conflict: %+v, %v", r, err)
+	if err != nil || r.Upto != 1 || len(r.Alarms) != 1 || r.Alarms[0].Kind != AlarmConflict || r.Alarms[0].Seq != 2 {
+		t.Fatalf("conflict (the device must keep its seq 2): %+v, %v", r, err)
 	}
 	// Seq 3 that does not follow the stored seq 2.
 	other.sale("bob@x", "ev", 1, 100)
