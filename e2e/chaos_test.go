@@ -264,6 +264,7 @@ func jobTickets(stream []byte) (codes []string, copies []bool) {
 //
 // -chaos.duration sets how long it breaks things (default 15s; make chaos runs 30m).
 func TestChaos(t *testing.T) {
+	t.Parallel()
 	seed := *chaosSeed
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())

@@ -31,6 +31,7 @@ type made struct {
 // with kioskctl verify, status shows no alarm, and the hub's ledger holds each kiosk's
 // journal byte for byte with its chain intact. E2E_LONG=1 runs more kiosks and sales.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	nBooks, nFuel, perSession := 2, 1, 2
 	if os.Getenv("E2E_LONG") != "" {
 		nBooks, nFuel, perSession = 4, 2, 12
