@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -112,7 +113,13 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 		t := time.NewTicker(o.Collect)
 		defer t.Stop()
 		for {
-			h.collectAll(l, log, o, poke, wakeMail)
+			if h.collectAll(l, log, poke, wakeMail) && o.AutoPush {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					h.autoPush(loops, o.Conn, log)
+				}()
+			}
 			smu.Lock()
 			snap := states
 			states = map[string]mqtt.Presence{}
@@ -156,7 +163,7 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 	cancel()
 	stop()
 	wg.Wait()
-	h.collectAll(l, log, o, poke, wakeMail)
+	h.collectAll(l, log, poke, wakeMail)
 	if err := h.saveStates(mh.States()); err != nil {
 		log.Error("device states not saved", "err", err)
 	}
@@ -171,46 +178,45 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// collectAll runs Collect until the feed is drained; users that changed the catalogue are
-// pushed when AutoPush is set.
-func (h *Hub) collectAll(l *ledger.Ledger, log interface {
-	Error(string, ...any)
-	Info(string, ...any)
-}, o ServeOptions, poke func(chan struct{}), wakeMail chan struct{}) {
-	users := 0
+// collectAll runs Collect until the feed is drained and reports whether users created or
+// disabled on devices changed the catalogue.
+func (h *Hub) collectAll(l *ledger.Ledger, log *slog.Logger, poke func(chan struct{}), wakeMail chan struct{}) (usersChanged bool) {
 	for {
 		res, err := h.Collect(l, 1000)
 		if err != nil {
 			log.Error("collect", "err", err)
-			return
+			return usersChanged
 		}
 		if res.Queued > 0 {
 			poke(wakeMail)
 		}
-		users += res.Users + res.Disabled
+		usersChanged = usersChanged || res.Users+res.Disabled > 0
 		if res.Entries == 0 {
-			break
+			return usersChanged
 		}
 	}
-	if users == 0 || !o.AutoPush {
-		return
-	}
+}
+
+// autoPush signs the changed configs and publishes them, so that users created on one
+// device reach the outlet's other devices.
+func (h *Hub) autoPush(ctx context.Context, conn mqtt.Options, log *slog.Logger) {
 	signed, err := h.SignConfigs("", true)
 	if err != nil {
 		log.Error("auto push: sign", "err", err)
+		return
+	}
+	if len(signed) == 0 {
 		return
 	}
 	envs := make([][]byte, len(signed))
 	for i, s := range signed {
 		envs[i] = s.Envelope
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
-		res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: o.Conn, ClientID: id, Logger: h.opt.Logger}, envs)
-		log.Info("auto push after device users", "configs", len(res), "err", err)
-	}()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
+	res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: conn, ClientID: id, Logger: h.opt.Logger}, envs)
+	log.Info("auto push after users changed on devices", "configs", len(res), "err", err)
 }
 
 func (h *Hub) saveStates(states map[string]mqtt.Presence) error {
