@@ -70,7 +70,7 @@ func mountTmpfs(dir string) (*tmpfsDisk, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=16m,mode=0700"); err != nil {
+	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=64m,mode=0700"); err != nil {
 		return nil, err
 	}
 	return &tmpfsDisk{dir: dir}, nil
@@ -102,7 +102,7 @@ func (d *tmpfsDisk) Free() error {
 }
 
 func (d *tmpfsDisk) String() string {
-	return "tmpfs of 16 MiB on the state directory, filled by a file"
+	return "tmpfs of 64 MiB on the state directory, filled by a file"
 }
 
 // fsizeDisk caps the size of the files kioskd writes (RLIMIT_FSIZE, as prlimit --fsize
