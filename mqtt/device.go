@@ -52,12 +52,13 @@ type Device struct {
 
 	refused atomic.Uint64 // version of the config last refused (0: unknown or none)
 
-	mu   sync.Mutex // guards in
-	in   deviceInput
-	sig  chan struct{}
-	quit chan struct{}
-	done chan struct{}
-	halt sync.Once
+	mu    sync.Mutex // guards in
+	in    deviceInput
+	sig   chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+	start sync.Once
+	halt  sync.Once
 }
 
 // configMsg is a config message: its bytes, or only the size of an oversized one.
@@ -142,9 +143,12 @@ func (d *Device) String() string { return "mqtt.Device(" + d.id + ")" }
 
 // Start connects to the broker (retrying in the background until it can) and starts the
 // engine.
+// Start after Halt, or a second time, does nothing.
 func (d *Device) Start() {
-	d.client.Connect() // with ConnectRetry the token completes only once connected
-	go d.run()
+	d.start.Do(func() {
+		d.client.Connect() // with ConnectRetry the token completes only once connected
+		go d.run()
+	})
 }
 
 // Wake tells the engine that an entry was appended, so that it is sent at once.
@@ -163,6 +167,7 @@ func (d *Device) Online() (broker, hub bool) {
 // Halt publishes the offline state, disconnects and stops the engine.
 func (d *Device) Halt() error {
 	d.halt.Do(func() {
+		d.start.Do(func() { close(d.done) }) // never started: nothing to wait for
 		close(d.quit)
 		<-d.done
 		if d.client.IsConnectionOpen() {

@@ -247,3 +247,42 @@ func TestClientOptions(t *testing.T) {
 		t.Error("short hub key accepted")
 	}
 }
+
+// TestHaltWithoutStart: Halt of an engine never started returns, and Start after it does
+// nothing.
+func TestHaltWithoutStart(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true}
+	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
+	defer st.Close()
+	pub, _ := newKey(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	if broker, _ := d.Online(); broker || d.client.IsConnectionOpen() {
+		t.Fatal("a halted device connected")
+	}
+	h, err := NewHub(HubOptions{Conn: conn, Sink: nopSink{}, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	h.Start()
+	if h.client.IsConnectionOpen() {
+		t.Fatal("a halted hub connected")
+	}
+	if _, err := NewHub(HubOptions{Conn: conn}); err == nil {
+		t.Fatal("a hub without a sink")
+	}
+}
+
+type nopSink struct{}
+
+func (nopSink) Ingest(string, []*journal.Entry) (uint64, error) { return 0, nil }

@@ -52,11 +52,12 @@ type Hub struct {
 	gen    uint64
 	states map[string]Presence
 
-	sig  chan struct{}
-	quit chan struct{}
-	done chan struct{}
-	halt sync.Once
-	stop chan struct{} // closed when the hub stops, for token watchers
+	sig   chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+	start sync.Once
+	halt  sync.Once
+	stop  chan struct{} // closed when the hub stops, for token watchers
 }
 
 type inbound struct {
@@ -115,15 +116,19 @@ func (h *Hub) presence(status string) HubState {
 }
 
 // Start connects to the broker (retrying in the background) and starts the collector.
+// Start after Halt, or a second time, does nothing.
 func (h *Hub) Start() {
-	h.client.Connect()
-	go h.run()
+	h.start.Do(func() {
+		h.client.Connect()
+		go h.run()
+	})
 }
 
 // Halt stops collecting, publishes the hub's offline state and disconnects. Batches
 // received and not yet stored are dropped unacknowledged: their devices send them again.
 func (h *Hub) Halt() error {
 	h.halt.Do(func() {
+		h.start.Do(func() { close(h.done) }) // never started: nothing to wait for
 		close(h.quit)
 		<-h.done
 		if h.client.IsConnectionOpen() {
