@@ -177,13 +177,24 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 	mux.HandleFunc("GET /report", func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
 		f := Filter{Outlet: v.Get("outlet"), User: v.Get("user"), Event: v.Get("event"), By: By(v.Get("by")), Period: journal.Whole()}
-		if s := v.Get("from"); s != "" {
-			n, _ := strconv.ParseInt(s, 10, 32)
-			f.Period.From = journal.Day(n)
+		for _, p := range []struct {
+			name string
+			day  *journal.Day
+		}{{"from", &f.Period.From}, {"to", &f.Period.To}} {
+			if s := v.Get(p.name); s != "" {
+				n, err := strconv.ParseInt(s, 10, 32)
+				if err != nil {
+					http.Error(w, p.name+": "+err.Error(), http.StatusBadRequest)
+					return
+				}
+				*p.day = journal.Day(n)
+			}
 		}
-		if s := v.Get("to"); s != "" {
-			n, _ := strconv.ParseInt(s, 10, 32)
-			f.Period.To = journal.Day(n)
+		if f.By != "" {
+			if _, err := ParseBy(string(f.By)); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 		}
 		rep, err := q.Report(f)
 		reply(w, rep, err)

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,4 +110,31 @@ func TestServeEmailsSales(t *testing.T) {
 	})
 	cancel()
 	must(t, <-done)
+}
+
+// TestQueryAPIRefuses: the loopback API answers bad parameters with 400, not a report.
+func TestQueryAPIRefuses(t *testing.T) {
+	h, _ := newHub(t)
+	l := openLedger(t, h)
+	api := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}))
+	defer api.Close()
+	q := remoteQuery{base: api.URL, c: api.Client()}
+	for _, bad := range []string{"/report?from=x", "/report?to=1e99", "/report?by=week"} {
+		resp, err := api.Client().Get(api.URL + bad)
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %s", bad, resp.Status)
+		}
+	}
+	r, err := q.Report(Filter{By: ByOutlet})
+	must(t, err)
+	if r.By != ByOutlet || len(r.Rows) != 0 || !r.Period.IsWhole() {
+		t.Fatalf("report %+v", r)
+	}
+	v, err := q.Verify("garbage")
+	must(t, err)
+	if v.Verdict != BadTicket {
+		t.Fatalf("verify %+v", v)
+	}
 }
