@@ -167,6 +167,9 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	if s == nil || s.Buyer == "" {
 		return nil, fmt.Errorf("%w: seq %d of %s has no buyer", ErrNoEmailSales, m.Sale.Seq, m.Sale.Device)
 	}
+	if err := catalog.ValidEmail(s.Buyer); err != nil {
+		return nil, fmt.Errorf("hub: mail: buyer: %w", err)
+	}
 	if _, err := mail.ParseAddress(from); err != nil {
 		return nil, fmt.Errorf("hub: mail: sender %q: %w", from, err)
 	}

@@ -395,11 +395,23 @@ func TestEmailRetries(t *testing.T) {
 		t.Fatal("not sent after the relay recovered")
 	}
 
+	// A buyer address that would inject a header is not queued; it is a problem.
+	bad := k.sale(t, "web", "email", "c@example.org\r\nBcc: evil@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 1})
+	ingest(t, l, k, bad)
+	res, err := h.Collect(l, 0)
+	must(t, err)
+	if res.Queued != 0 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "valid buyer address") {
+		t.Fatalf("collect of an injected buyer: %+v", res)
+	}
+	if _, err := Compose(TicketMail{Outlet: catalog.Outlet{Locale: "en"}, Event: concert, Sale: bad}, "t@example.org", clk.Now()); err == nil {
+		t.Fatal("Compose took an injected buyer")
+	}
+
 	// A sale voided before its email left: cancelled, never sent.
 	s2 := k.sale(t, "web", "email", "b@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 1})
 	v := k.void(s2.Seq, clk.Now(), "boss@example.org")
 	ingest(t, l, k, s2, v)
-	res, err := h.Collect(l, 0)
+	res, err = h.Collect(l, 0)
 	must(t, err)
 	if res.Queued != 1 || res.Cancelled != 1 {
 		t.Fatalf("collect %+v", res)

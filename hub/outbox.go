@@ -118,8 +118,8 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		if e.Sale.Delivery != string(catalog.DeliveryEmail) {
 			return nil
 		}
-		if e.Sale.Buyer == "" {
-			res.Problems = append(res.Problems, where+": email sale without a buyer address")
+		if err := catalog.ValidEmail(e.Sale.Buyer); err != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: email sale without a valid buyer address: %v", where, err))
 			return nil
 		}
 		b := tx.Bucket(bOutbox)
