@@ -48,5 +48,17 @@ cross:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/...
 	@ls -l $(BIN)/linux-armv6 $(BIN)/linux-arm64
 
+# deb builds the Raspberry Pi packages with nfpm (fetched through the Go module proxy).
+NFPM ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DEBVERSION ?= $(shell v=$$(git describe --tags --abbrev=0 2>/dev/null | sed 's/^v//'); echo $${v:-0.1.0}+g$$(git rev-parse --short HEAD))
+deb: cross
+	mkdir -p dist
+	for a in armhf:linux-armv6 arm64:linux-arm64; do \
+		rm -rf dist/stage && mkdir -p dist/stage && cp $(BIN)/$${a#*:}/kioskd $(BIN)/$${a#*:}/kioskctl dist/stage/ && \
+		ARCH=$${a%%:*} VERSION=$(DEBVERSION) $(NFPM) pkg --packager deb --config packaging/nfpm.yaml --target dist/ || exit 1; \
+	done
+	rm -rf dist/stage
+	@ls -l dist/*.deb
+
 clean:
 	rm -rf $(BIN)
