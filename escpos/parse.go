@@ -38,6 +38,8 @@ const (
 	OpBarcode                          // GS k: N = system, Data = argument
 	OpRaster                           // GS v 0: N = mode, W bytes × H rows, Data = bits
 	OpBitImage                         // ESC *: N = mode (0, 1, 32, 33), W columns, Data = bits
+	OpGraphicsStore                    // GS ( L fn 112: W × H dots, scale N × M, Data = bits
+	OpGraphicsPrint                    // GS ( L fn 50: print the stored graphics
 	OpCut                              // GS V: N = mode byte, M = feed (for 65, 66)
 	OpPulse                            // ESC p: N = pin byte, M = on time (2 ms units)
 	OpStatusQuery                      // DLE EOT N
@@ -54,7 +56,8 @@ var opNames = [...]string{
 	OpDefaultLineSpacing: "DEFAULT-LINE-SPACING", OpFeed: "FEED", OpFeedDots: "FEED-DOTS",
 	OpQRModel: "QR-MODEL", OpQRSize: "QR-SIZE", OpQRLevel: "QR-LEVEL", OpQRStore: "QR-STORE",
 	OpQRPrint: "QR-PRINT", OpBarcodeHeight: "BARCODE-HEIGHT", OpBarcodeWidth: "BARCODE-WIDTH",
-	OpHRI: "HRI", OpBarcode: "BARCODE", OpRaster: "RASTER", OpBitImage: "BIT-IMAGE", OpCut: "CUT", OpPulse: "PULSE",
+	OpHRI: "HRI", OpBarcode: "BARCODE", OpRaster: "RASTER", OpBitImage: "BIT-IMAGE",
+	OpGraphicsStore: "GRAPHICS-STORE", OpGraphicsPrint: "GRAPHICS-PRINT", OpCut: "CUT", OpPulse: "PULSE",
 	OpStatusQuery: "STATUS-QUERY", OpASB: "ASB", OpOther: "OTHER", OpUnknown: "UNKNOWN",
 }
 
@@ -93,6 +96,8 @@ func (c Command) String() string {
 		s += fmt.Sprintf(" %d %dx%d", c.N, c.W*8, c.H)
 	case OpBitImage:
 		s += fmt.Sprintf(" %d %d", c.N, c.W)
+	case OpGraphicsStore:
+		s += fmt.Sprintf(" %dx%d", c.W, c.H)
 	case OpCut, OpPulse:
 		s += fmt.Sprintf(" %d %d", c.N, c.M)
 	case OpOther, OpUnknown:
@@ -101,7 +106,7 @@ func (c Command) String() string {
 			d = d[:16]
 		}
 		s += fmt.Sprintf(" % x", d)
-	case OpLF, OpCR, OpHT, OpInit, OpCancelKanji, OpDefaultLineSpacing, OpQRPrint:
+	case OpLF, OpCR, OpHT, OpInit, OpCancelKanji, OpDefaultLineSpacing, OpQRPrint, OpGraphicsPrint:
 	default:
 		s += " " + strconv.Itoa(c.N)
 	}
@@ -434,10 +439,16 @@ func nextGS(b []byte) (Command, error) {
 	switch b[1] {
 	case '(':
 		c, err := lengthPrefixed(b)
-		if err != nil || b[2] != 'k' {
+		if err != nil {
 			return c, err
 		}
-		return qrCommand(c), nil
+		switch b[2] {
+		case 'k':
+			return qrCommand(c), nil
+		case 'L':
+			return graphicsCommand(c, c.Raw[5:]), nil
+		}
+		return c, nil
 	case '8': // GS 8 L p1 p2 p3 p4 m fn ...: graphics with a 32-bit length
 		h, err := need(b, 7)
 		if err != nil {
@@ -448,7 +459,10 @@ func nextGS(b []byte) (Command, error) {
 		}
 		p := int64(h[3]) | int64(h[4])<<8 | int64(h[5])<<16 | int64(h[6])<<24
 		raw, err := need(b, 7+p)
-		return Command{Op: OpOther, Raw: raw}, err
+		if err != nil {
+			return Command{}, err
+		}
+		return graphicsCommand(Command{Op: OpOther, Raw: raw}, raw[7:]), nil
 	case '*': // GS * x y d1...d(x*y*8): define downloaded bit image
 		h, err := need(b, 4)
 		if err != nil {
@@ -540,6 +554,29 @@ func nextGS(b []byte) (Command, error) {
 		return Command{Op: OpOther, Raw: raw}, err
 	}
 	return Command{Op: OpUnknown, Raw: b[:2]}, nil
+}
+
+// graphicsCommand interprets GS ( L / GS 8 L graphics functions (p: m fn params): fn 112
+// stores a monochrome raster in the print buffer, fn 50 (or 2) prints it.
+func graphicsCommand(c Command, p []byte) Command {
+	if len(p) < 2 || p[0] != 48 {
+		return c
+	}
+	switch p[1] {
+	case 112: // a bx by c xL xH yL yH d1...dk
+		if len(p) < 10 || p[2] != 48 || p[5] != 49 || p[3] < 1 || p[3] > 2 || p[4] < 1 || p[4] > 2 {
+			return c
+		}
+		x := int(p[6]) + int(p[7])*256
+		y := int(p[8]) + int(p[9])*256
+		if x == 0 || y == 0 || len(p)-10 < (x+7)/8*y {
+			return c
+		}
+		c.Op, c.N, c.M, c.W, c.H, c.Data = OpGraphicsStore, int(p[3]), int(p[4]), x, y, p[10:]
+	case 50, 2:
+		c.Op = OpGraphicsPrint
+	}
+	return c
 }
 
 // qrCommand interprets a GS ( k command for the QR symbol (cn = 49).

@@ -105,6 +105,7 @@ type renderer struct {
 	line      []item
 	lineWidth int
 
+	graphics        *Command // GS ( L fn 112 data waiting for fn 50
 	qrSize, qrLevel int
 	qrData          []byte
 	bcHeight, bcMod int
@@ -140,7 +141,7 @@ func (r *renderer) reset() {
 	}
 	r.font, r.bold, r.underline, r.w, r.h, r.align = FontA, false, 0, 1, 1, 0
 	r.spacing = defaultLineSpacing
-	r.qrSize, r.qrLevel, r.qrData = 3, 0, nil
+	r.qrSize, r.qrLevel, r.qrData, r.graphics = 3, 0, nil, nil
 	r.bcHeight, r.bcMod, r.hri = 162, 3, 0
 }
 
@@ -228,6 +229,14 @@ func (r *renderer) do(c Command) {
 		r.raster(c)
 	case OpBitImage:
 		r.bitImage(c)
+	case OpGraphicsStore:
+		r.graphics = &c
+	case OpGraphicsPrint:
+		if g := r.graphics; g != nil {
+			r.graphics = nil
+			r.flushLine(false)
+			r.drawRaster(g.W, g.H, (g.W+7)/8, g.Data, g.N, g.M)
+		}
 	case OpCut:
 		r.flushLine(false)
 		if c.N >= 65 {
@@ -507,26 +516,30 @@ func (r *renderer) hriText(s string) {
 
 func (r *renderer) raster(c Command) {
 	r.flushLine(false)
-	w, h := c.W*8, c.H
+	// Modes 1 and 3 double the width, 2 and 3 the height.
+	r.drawRaster(c.W*8, c.H, c.W, c.Data, 1+c.N&1, 1+c.N>>1&1)
+}
+
+// drawRaster prints w×h dots (rows of stride bytes, MSB leftmost) scaled hs×vs at the
+// justification, on lines of their own.
+func (r *renderer) drawRaster(w, h, stride int, data []byte, hs, vs int) {
 	r.marker(fmt.Sprintf("[IMAGE %dx%d]", w, h))
 	r.paper.Images++
-	scale := 1 + c.N&1 // modes 1 and 3 double the width, 2 and 3 the height
-	vscale := 1 + c.N>>1&1
-	x0 := r.alignX(w * scale)
+	x0 := r.alignX(w * hs)
 	for y := range h {
-		row := c.Data[y*c.W : (y+1)*c.W]
+		row := data[y*stride : (y+1)*stride]
 		for xb, bits := range row {
 			if bits == 0 {
 				continue
 			}
 			for bit := range 8 {
-				if bits&(0x80>>bit) != 0 {
-					r.fill(x0+(xb*8+bit)*scale, r.y+y*vscale, scale, vscale)
+				if bits&(0x80>>bit) != 0 && xb*8+bit < w {
+					r.fill(x0+(xb*8+bit)*hs, r.y+y*vs, hs, vs)
 				}
 			}
 		}
 	}
-	r.y += h * vscale
+	r.y += h * vs
 }
 
 // bitImage puts an ESC * column image into the line buffer, where it prints with the

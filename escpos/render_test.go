@@ -681,3 +681,40 @@ func TestCode128AllSymbols(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderGraphics(t *testing.T) {
+	// GS ( L fn 112 stores a 12×2 raster (12 dots: two bytes a row, the last 4 bits
+	// unused), at double width; fn 50 prints it. Then the same by GS 8 L, normal size.
+	store := []byte{0x1d, '(', 'L', 14, 0, 48, 112, 48, 2, 1, 49, 12, 0, 2, 0, 0xff, 0xff, 0x80, 0x10}
+	print := []byte{0x1d, '(', 'L', 2, 0, 48, 50}
+	big := []byte{0x1d, '8', 'L', 14, 0, 0, 0, 48, 112, 48, 1, 1, 49, 12, 0, 2, 0, 0xff, 0xff, 0x80, 0x10}
+	stream := append(append(append(append([]byte{}, store...), print...), big...), print...)
+	cmds, err := Parse(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmds) != 4 || cmds[0].String() != "GRAPHICS-STORE 12x2" || cmds[1].Op != OpGraphicsPrint || cmds[2].Op != OpGraphicsStore {
+		t.Fatalf("commands %v", cmds)
+	}
+	p, err := Render(stream, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Text != "[IMAGE 12x2]\n[IMAGE 12x2]\n" || p.Images != 2 {
+		t.Errorf("transcript %q", p.Text)
+	}
+	if box := blackBox(p.Image, 0, 2); box != image.Rect(0, 0, 24, 2) {
+		t.Errorf("double-width graphics at %v", box)
+	}
+	if box := blackBox(p.Image, 2, 4); box != image.Rect(0, 2, 12, 4) {
+		t.Errorf("graphics at %v", box)
+	}
+	// Row 1 has dots 0 and 11 only; the padding bits beyond 12 dots never print.
+	if p.Image.GrayAt(0, 3).Y != 0 || p.Image.GrayAt(11, 3).Y != 0 || p.Image.GrayAt(5, 3).Y != 255 {
+		t.Error("graphics row 1 misdrawn")
+	}
+	// Printing with nothing stored prints nothing.
+	if p, _ := Render(print, RenderOptions{}); p.Text != "" || p.Images != 0 {
+		t.Errorf("empty buffer printed %q", p.Text)
+	}
+}
