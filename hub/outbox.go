@@ -154,6 +154,12 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 			}
 			return nil
 		}
+		if d, ok, err := get[catalog.Device](tx.Bucket(bDevices), []byte(e.Device)); err != nil {
+			return err
+		} else if !ok || d.Outlet != u.Outlet {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s created on a device of another outlet", where, u.Email, u.Outlet))
+			return nil
+		}
 		if ps := u.Validate(); len(ps) > 0 {
 			res.Problems = append(res.Problems, where+": "+ps.Error())
 			return nil
@@ -171,6 +177,12 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		u, ok, err := get[catalog.User](b, userKey(e.User.Email))
 		if err != nil || !ok || u.Disabled {
 			return err
+		}
+		if d, ok, err := get[catalog.Device](tx.Bucket(bDevices), []byte(e.Device)); err != nil {
+			return err
+		} else if !ok || d.Outlet != u.Outlet {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s disabled on a device of another outlet", where, u.Email, u.Outlet))
+			return nil
 		}
 		u.Disabled = true
 		if err := put(b, userKey(u.Email), u); err != nil {

@@ -87,11 +87,15 @@ func TestCollectUsers(t *testing.T) {
 	e1 := created("new@example.org", "3003")
 	e2 := created("clash@example.org", "9001") // the supervisor's code
 	e3 := k1.next(&journal.Entry{Kind: journal.KindUserDisabled, User: &journal.UserFact{Email: "new@example.org"}}, clk.Now(), "boss@example.org")
-	ingest(t, l, k1, e1, e2, e3)
+	// A device may not create users of another outlet.
+	must(t, h.SaveOutlet(catalog.Outlet{ID: "fuel", Name: "Fuel", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "UTC"}, true))
+	e4 := k1.next(&journal.Entry{Kind: journal.KindUserCreated, User: &journal.UserFact{Email: "spy@example.org", Code: "4004", Role: "supervisor", Outlet: "fuel", PasswordHash: hash}}, clk.Now(), "boss@example.org")
+	ingest(t, l, k1, e1, e2, e3, e4)
 	v0, _ := h.Device("k1")
 	res, err := h.Collect(l, 0)
 	must(t, err)
-	if res.Entries != 3 || res.Users != 1 || res.Disabled != 1 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "kiosk code 9001") {
+	if res.Entries != 4 || res.Users != 1 || res.Disabled != 1 || len(res.Problems) != 2 || !strings.Contains(res.Problems[0], "kiosk code 9001") ||
+		!strings.Contains(res.Problems[1], "created on a device of another outlet") {
 		t.Fatalf("collect %+v", res)
 	}
 	u, err := h.User("NEW@example.org")
@@ -99,8 +103,10 @@ func TestCollectUsers(t *testing.T) {
 	if !u.Disabled || u.CreatedBy != "boss@example.org" || u.Role != catalog.RoleCashier {
 		t.Fatalf("user %+v", u)
 	}
-	if _, err := h.User("clash@example.org"); err == nil {
-		t.Fatal("the clashing user entered the catalogue")
+	for _, e := range []string{"clash@example.org", "spy@example.org"} {
+		if _, err := h.User(e); err == nil {
+			t.Fatalf("%s entered the catalogue", e)
+		}
 	}
 	if v1, _ := h.Device("k1"); v1.Version <= v0.Version {
 		t.Fatal("device users did not raise the config version")
