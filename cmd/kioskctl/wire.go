@@ -233,7 +233,8 @@ func (a *app) statusCmd() *cobra.Command {
 		Long: `status shows every device of the catalogue with what it last reported (online or
 offline, when the hub last heard from it, the config version it applied against the
 catalogue's, its printer, the journal entries it has not had acknowledged and the age of
-the oldest), the seq the hub stored, journal alarms, and the email outbox's problems.`,
+the oldest), the seq the hub stored, journal alarms, and the email outbox's problems.
+CONFIG is the version the device applied / the catalogue's latest version for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			h, err := a.open()
