@@ -388,7 +388,8 @@ func (k *kiosk) login(t testing.TB, u user, pass string) string {
 // user out, so that the right one is refused, also after a kill -9 and restart, while
 // another user still logs in; a user of another outlet cannot log in; a cashier's menu
 // has no supervisor items, a cashier's reports are only the cashier's, and a cashier
-// cannot approve a reprint; a supervisor's approval prints a copy marked COPY.
+// cannot approve a reprint; a supervisor's approval prints a copy marked COPY; a user the
+// organiser disabled cannot log in.
 func TestKeypadLockoutAndRoles(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -486,6 +487,17 @@ func TestKeypadLockoutAndRoles(t *testing.T) {
 		}
 	}
 	k.Stop()
+	// A user the organiser disables can no longer log in once the config is pushed.
+	e.mustCtl("", "user", "disable", anna.email)
+	k.mustStart()
+	e.push(1)
+	if _, err := k.WaitScreen("OK to log in", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.login(t, anna, anna.pass); !strings.Contains(got, "This user is disabled") && !strings.Contains(got, "Wrong code or password") {
+		t.Fatalf("a disabled user's login: %q", got)
+	}
+	k.Stop()
 
 	// The journal: a lock entry for bob, the sale, the copy; the printer: the tickets once
 	// and once more marked COPY.
@@ -507,5 +519,18 @@ func TestKeypadLockoutAndRoles(t *testing.T) {
 	ps := printouts(t, k.printerDir)
 	if len(ps) != 2 || ps[0].copy || !ps[1].copy || len(ps[0].codes) != 2 || strings.Join(ps[0].codes, ",") != strings.Join(ps[1].codes, ",") {
 		t.Fatalf("printouts: %+v", ps)
+	}
+	// The chaos test's reading of jobs agrees: the same codes, the second time as copies.
+	var stream []byte
+	for _, p := range ps {
+		b, err := os.ReadFile(p.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, b...)
+	}
+	codes, copies := jobTickets(stream)
+	if len(codes) != 4 || codes[0] != ps[0].codes[0] || codes[2] != codes[0] || copies[0] || copies[1] || !copies[2] || !copies[3] {
+		t.Fatalf("jobTickets: %q %v", codes, copies)
 	}
 }
