@@ -200,90 +200,137 @@ func (l *Ledger) Ingest(device string, entries []*journal.Entry) (uint64, error)
 // error means nothing was stored and nothing may be acknowledged; problems with the entries
 // themselves are alarms, not errors.
 func (l *Ledger) IngestBatch(device string, entries []*journal.Entry) (Result, error) {
-	if device == "" {
-		return Result{}, errors.New("ledger: empty device id")
+	rs, err := l.IngestBatches(map[string][]*journal.Entry{device: entries})
+	return rs[device], err
+}
+
+// IngestAll stores several devices' batches (as IngestBatch does for each) in one durable
+// transaction, so that a hub collecting from many devices pays one fsync per round, and
+// returns the seq to acknowledge per device. An error means nothing was stored.
+func (l *Ledger) IngestAll(batches map[string][]*journal.Entry) (map[string]uint64, error) {
+	rs, err := l.IngestBatches(batches)
+	if err != nil {
+		return nil, err
 	}
-	sorted := make([]*journal.Entry, 0, len(entries))
-	for _, e := range entries {
-		if e != nil {
-			sorted = append(sorted, e)
+	out := make(map[string]uint64, len(rs))
+	for device, r := range rs {
+		out[device] = r.Upto
+	}
+	return out, nil
+}
+
+// IngestBatches is IngestAll with each device's Result.
+func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]Result, error) {
+	devices := make([]string, 0, len(batches))
+	sorted := make(map[string][]*journal.Entry, len(batches))
+	for device, entries := range batches {
+		if device == "" {
+			return nil, errors.New("ledger: empty device id")
+		}
+		devices = append(devices, device)
+		list := make([]*journal.Entry, 0, len(entries))
+		for _, e := range entries {
+			if e != nil {
+				list = append(list, e)
+			}
+		}
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Seq < list[j].Seq })
+		sorted[device] = list
+	}
+	sort.Strings(devices)
+	now := l.opt.Now()
+	var (
+		results map[string]Result
+		stored  map[string][]*journal.Entry
+	)
+	err := l.update(func(tx *bolt.Tx) error {
+		results, stored = map[string]Result{}, map[string][]*journal.Entry{}
+		locs := map[string]*time.Location{}
+		for _, device := range devices {
+			in := &ingest{l: l, tx: tx, device: device, now: now, locs: locs}
+			res, st, err := in.run(sorted[device])
+			if err != nil {
+				return fmt.Errorf("%s: %w", device, err)
+			}
+			results[device], stored[device] = res, st
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: ingest: %w", err)
+	}
+	for _, device := range devices {
+		for _, a := range results[device].Alarms {
+			l.log.Error("journal alarm", "device", a.Device, "kind", a.Kind, "seq", a.Seq, "detail", a.Detail, "count", a.Count)
+		}
+		if l.opt.OnStored != nil && len(stored[device]) > 0 {
+			l.opt.OnStored(device, stored[device])
 		}
 	}
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Seq < sorted[j].Seq })
-	now := l.opt.Now()
+	return results, nil
+}
+
+// run ingests one device's entries, sorted by seq, in the transaction.
+func (in *ingest) run(sorted []*journal.Entry) (Result, []*journal.Entry, error) {
 	var (
 		res    Result
 		stored []*journal.Entry
 	)
-	err := l.update(func(tx *bolt.Tx) error {
-		res, stored = Result{}, stored[:0]
-		in := &ingest{l: l, tx: tx, device: device, now: now, locs: map[string]*time.Location{}}
-		if err := in.open(); err != nil {
-			return err
-		}
-		beyond := uint64(0)
-		conflict := uint64(0) // the first seq whose content differs from the stored entry
-	entries:
-		for i, e := range sorted {
-			switch {
-			case e.Device != device:
-				res.Held++
-				in.alarm(&res, AlarmForeign, e.Seq, fmt.Sprintf("entry of device %q", e.Device))
-			case e.Seq <= in.last:
-				dup, err := in.same(e)
-				if err != nil {
-					return err
-				}
-				if dup {
-					res.Duplicates++
-				} else {
-					res.Held++
-					in.alarm(&res, AlarmConflict, e.Seq, "stored entry has other content")
-					if conflict == 0 {
-						conflict = e.Seq
-					}
-				}
-			case e.Seq == in.last+1:
-				if err := journal.Follows(in.last, in.hash, e); err != nil {
-					res.Held += len(sorted) - i
-					in.alarm(&res, AlarmChain, e.Seq, err.Error())
-					beyond = 0
-					break entries
-				}
-				if err := in.store(&res, e); err != nil {
-					return err
-				}
-				stored = append(stored, e)
-			default:
-				// Beyond a gap (sorted: so is everything after it).
-				res.Held++
-				beyond = max(beyond, e.Seq)
+	if err := in.open(); err != nil {
+		return res, nil, err
+	}
+	beyond := uint64(0)
+	conflict := uint64(0) // the first seq whose content differs from the stored entry
+entries:
+	for i, e := range sorted {
+		switch {
+		case e.Device != in.device:
+			res.Held++
+			in.alarm(&res, AlarmForeign, e.Seq, fmt.Sprintf("entry of device %q", e.Device))
+		case e.Seq <= in.last:
+			dup, err := in.same(e)
+			if err != nil {
+				return res, nil, err
 			}
+			if dup {
+				res.Duplicates++
+			} else {
+				res.Held++
+				in.alarm(&res, AlarmConflict, e.Seq, "stored entry has other content")
+				if conflict == 0 {
+					conflict = e.Seq
+				}
+			}
+		case e.Seq == in.last+1:
+			if err := journal.Follows(in.last, in.hash, e); err != nil {
+				res.Held += len(sorted) - i
+				in.alarm(&res, AlarmChain, e.Seq, err.Error())
+				beyond = 0
+				break entries
+			}
+			if err := in.store(&res, e); err != nil {
+				return res, nil, err
+			}
+			stored = append(stored, e)
+		default:
+			// Beyond a gap (sorted: so is everything after it).
+			res.Held++
+			beyond = max(beyond, e.Seq)
 		}
-		if err := in.gap(&res, beyond); err != nil {
-			return err
-		}
-		res.Upto = in.last
-		if conflict > 0 {
-			// The device's entry with that seq is not the one stored: acknowledging it
-			// would let the device forget an entry the hub does not have.
-			res.Upto = conflict - 1
-		}
-		return in.close()
-	})
-	if err != nil {
-		return Result{}, fmt.Errorf("ledger: ingest %s: %w", device, err)
 	}
-	for _, a := range res.Alarms {
-		l.log.Error("journal alarm", "device", a.Device, "kind", a.Kind, "seq", a.Seq, "detail", a.Detail, "count", a.Count)
+	if err := in.gap(&res, beyond); err != nil {
+		return res, nil, err
 	}
-	if l.opt.OnStored != nil && len(stored) > 0 {
-		l.opt.OnStored(device, stored)
+	res.Upto = in.last
+	if conflict > 0 {
+		// The device's entry with that seq is not the one stored: acknowledging it would
+		// let the device forget an entry the hub does not have.
+		res.Upto = conflict - 1
 	}
-	return res, nil
+	return res, stored, in.close()
 }
 
-// ingest is the state of one IngestBatch transaction.
+// ingest is the state of one device's part of an ingest transaction.
 type ingest struct {
 	l      *Ledger
 	tx     *bolt.Tx

@@ -378,3 +378,32 @@ func TestCounterKeyRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestAllDevicesInOneCommit(t *testing.T) {
+	var notified []string
+	l := open(t, filepath.Join(t.TempDir(), "ledger.db"), Options{OnStored: func(device string, stored []*journal.Entry) {
+		notified = append(notified, device)
+	}})
+	a, b := newChain("a", "o1"), newChain("b", "o2")
+	for range 3 {
+		a.sale("ann@x", "ev", 1, 100)
+		b.sale("bob@x", "ev", 2, 100)
+	}
+	got, err := l.IngestAll(map[string][]*journal.Entry{
+		"a": a.slice(1, 3),
+		"b": {b.entries[2], b.entries[0]}, // seq 2 missing: only 1 is stored
+	})
+	if err != nil || got["a"] != 3 || got["b"] != 1 || len(got) != 2 {
+		t.Fatalf("IngestAll: %v, %v", got, err)
+	}
+	if len(notified) != 2 || notified[0] != "a" || notified[1] != "b" {
+		t.Fatalf("OnStored for %v", notified)
+	}
+	c := counters(t, l)
+	if c["o1|2026-03-01|ann@x|ev|std"].Tickets != 3 || c["o2|2026-03-01|bob@x|ev|std"].Tickets != 2 {
+		t.Fatalf("counters %v", c)
+	}
+	if _, err := l.IngestAll(map[string][]*journal.Entry{"": nil}); err == nil {
+		t.Fatal("empty device id accepted")
+	}
+}

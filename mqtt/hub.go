@@ -20,6 +20,14 @@ type Sink interface {
 	Ingest(device string, entries []*journal.Entry) (upto uint64, err error)
 }
 
+// MultiSink is a Sink that can also store several devices' entries in one durable commit
+// (ledger.Ledger is one); the hub then commits once per round of queued messages instead of
+// once per device.
+type MultiSink interface {
+	Sink
+	IngestAll(batches map[string][]*journal.Entry) (upto map[string]uint64, err error)
+}
+
 // HubOptions configure a Hub.
 type HubOptions struct {
 	Conn     Options
@@ -201,8 +209,8 @@ func (h *Hub) run() {
 	}
 }
 
-// collect handles queued messages: states first, then each device's batches in one Ingest
-// (one durable commit per device per round), each followed by its ack.
+// collect handles queued messages: states, then every device's batches of the round in
+// one durable commit (MultiSink) or one per device, then the acks.
 func (h *Hub) collect(q []inbound) {
 	batches := map[string][]*journal.Entry{}
 	var order []string
@@ -230,15 +238,35 @@ func (h *Hub) collect(q []inbound) {
 		}
 		batches[m.device] = append(batches[m.device], b.Entries...)
 	}
-	for _, device := range order {
-		select {
-		case <-h.quit:
-			return
-		default:
-		}
-		upto, err := h.opt.Sink.Ingest(device, batches[device])
+	if len(order) == 0 {
+		return
+	}
+	select {
+	case <-h.quit:
+		return
+	default:
+	}
+	acks := map[string]uint64{}
+	if ms, ok := h.opt.Sink.(MultiSink); ok {
+		upto, err := ms.IngestAll(batches)
 		if err != nil {
-			h.log.Error("journal not stored; not acknowledged", "device", device, "err", err)
+			h.log.Error("journal not stored; not acknowledged", "devices", len(order), "err", err)
+			return
+		}
+		acks = upto
+	} else {
+		for _, device := range order {
+			upto, err := h.opt.Sink.Ingest(device, batches[device])
+			if err != nil {
+				h.log.Error("journal not stored; not acknowledged", "device", device, "err", err)
+				continue
+			}
+			acks[device] = upto
+		}
+	}
+	for _, device := range order {
+		upto, ok := acks[device]
+		if !ok {
 			continue
 		}
 		t := h.client.Publish(h.topics.Ack(device), 1, false, Ack{UptoSeq: upto}.Encode())
