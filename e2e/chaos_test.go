@@ -28,6 +28,7 @@ import (
 var (
 	chaosDuration = flag.Duration("chaos.duration", 15*time.Second, "how long TestChaos breaks things while the kiosks sell")
 	chaosSeed     = flag.Uint64("chaos.seed", 0, "TestChaos's random seed (0: from the clock; the seed is logged)")
+	chaosDisk     = flag.String("chaos.disk", "auto", "how TestChaos fills a kiosk's disk: tmpfs (root), fsize (RLIMIT_FSIZE), auto (tmpfs when it can mount)")
 )
 
 // counts are what TestChaos did and found.
@@ -36,7 +37,8 @@ type counts struct {
 	kioskKills, kioskRestarts, stuck             int
 	hubKills, brokerRestarts, brokerLongStops    int
 	duplicates, reordered                        int
-	diskFulls, printerOffline, printerMidJob     int
+	diskFulls, diskErrors                        int
+	printerOffline, printerMidJob                int
 	printFailed, printedTickets, copies, refused int
 	lost, doubled, doublePrinted, unknownPrinted int
 }
@@ -44,11 +46,11 @@ type counts struct {
 func (c counts) String() string {
 	return fmt.Sprintf("sales %d (confirmed on screen %d, tickets %d, journal entries %d); kiosk kill -9 %d, kiosk restarts %d (stuck %d); "+
 		"hub kill -9 %d; broker restarts %d, long broker stops %d; duplicate batches injected %d, reordered %d; "+
-		"disk full %d; printer offline %d, mid-job %d; print failures %d, tickets printed %d (copies %d), refusals %d; "+
+		"disk full %d (store write errors logged %d); printer offline %d, mid-job %d; print failures %d, tickets printed %d (copies %d), refusals %d; "+
 		"LOST %d, DOUBLED %d, printed twice without COPY %d, printed but not sold %d",
 		c.sales, c.confirmed, c.tickets, c.entries, c.kioskKills, c.kioskRestarts, c.stuck,
 		c.hubKills, c.brokerRestarts, c.brokerLongStops, c.duplicates, c.reordered,
-		c.diskFulls, c.printerOffline, c.printerMidJob, c.printFailed, c.printedTickets, c.copies, c.refused,
+		c.diskFulls, c.diskErrors, c.printerOffline, c.printerMidJob, c.printFailed, c.printedTickets, c.copies, c.refused,
 		c.lost, c.doubled, c.doublePrinted, c.unknownPrinted)
 }
 
@@ -106,8 +108,9 @@ func (d *tmpfsDisk) String() string {
 }
 
 // fsizeDisk caps the size of the files kioskd writes (RLIMIT_FSIZE, as prlimit --fsize
-// does) at the store's current size: the store can rewrite its pages but not grow, as on a
-// full disk. It needs no privilege: it lowers the soft limit and raises it back.
+// does) at 8 KiB: every write past the store's two meta pages fails (EFBIG), as does a
+// printout file, which is harsher than a full disk (where rewriting allocated blocks still
+// works). It needs no privilege: it lowers the soft limit and raises it back.
 type fsizeDisk struct {
 	k    *kiosk
 	pid  int
@@ -119,14 +122,10 @@ func (d *fsizeDisk) Fill() error {
 	if d.pid == 0 {
 		return errors.New("kioskd not running")
 	}
-	fi, err := os.Stat(filepath.Join(d.k.stateDir, "kiosk.db"))
-	if err != nil {
-		return err
-	}
 	if err := unix.Prlimit(d.pid, unix.RLIMIT_FSIZE, nil, &d.prev); err != nil {
 		return err
 	}
-	lim := unix.Rlimit{Cur: uint64(fi.Size()), Max: d.prev.Max}
+	lim := unix.Rlimit{Cur: 8 << 10, Max: d.prev.Max}
 	return unix.Prlimit(d.pid, unix.RLIMIT_FSIZE, &lim, nil)
 }
 
@@ -143,7 +142,7 @@ func (d *fsizeDisk) Free() error {
 }
 
 func (d *fsizeDisk) String() string {
-	return "RLIMIT_FSIZE of the kioskd process capped at the store's size"
+	return "RLIMIT_FSIZE of the kioskd process lowered to 8 KiB"
 }
 
 // capture keeps the journal batches a spy saw, for replaying them.
@@ -278,9 +277,15 @@ func TestChaos(t *testing.T) {
 	// whose folder goes away.
 	var disk diskFull
 	k1Dir := filepath.Join(e.dir, "k1", "state")
-	if d, err := mountTmpfs(k1Dir); err == nil {
-		t.Cleanup(func() { unix.Unmount(k1Dir, unix.MNT_DETACH) })
-		disk = d
+	if *chaosDisk != "fsize" {
+		d, err := mountTmpfs(k1Dir)
+		switch {
+		case err == nil:
+			t.Cleanup(func() { unix.Unmount(k1Dir, unix.MNT_DETACH) })
+			disk = d
+		case *chaosDisk == "tmpfs":
+			t.Fatalf("tmpfs: %v", err)
+		}
 	}
 	k1 := e.newKiosk("k1", kioskConf{StateDir: k1Dir})
 	if disk == nil {
@@ -551,6 +556,13 @@ func TestChaos(t *testing.T) {
 		t.Errorf("hub total %+v, kiosks %+v", hubTotal, devTotal)
 		if hubTotal.Tickets > devTotal.Tickets {
 			c.doubled += int(hubTotal.Tickets - devTotal.Tickets)
+		}
+	}
+	if log, err := os.ReadFile(k1.log); err == nil {
+		for _, l := range strings.Split(string(log), "\n") {
+			if strings.Contains(l, "no space left on device") || strings.Contains(l, "file too large") {
+				c.diskErrors++
+			}
 		}
 	}
 	t.Logf("chaos counts: %s", c)
