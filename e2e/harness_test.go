@@ -738,7 +738,7 @@ const cancelKey = "\x1b\x1b[A"
 // sell makes one sale through the keypad from whatever screen the kiosk shows, logging in
 // as u when needed. It reacts to the screens as a cashier would: it dismisses messages,
 // and a refusal of the order itself ends the attempt with errRefused. It gives up after
-// maxSteps screens.
+// 40 screens.
 func (k *kiosk) sell(u user, titles []string, o order, quiet time.Duration) (sold, error) {
 	confirmed := false
 	var refusals []string

@@ -122,7 +122,7 @@ func syncAll(t testing.TB, e *env, ks []*kiosk, max time.Duration) {
 	}
 }
 
-// deviceTally sums the device reports (whole period) of ks, optionally for some users.
+// deviceReport sums the device reports (whole period) of ks, optionally for some users.
 func deviceReport(t testing.TB, ks []*kiosk, users ...string) (map[[2]string]journal.Tally, journal.Tally) {
 	t.Helper()
 	rows := map[[2]string]journal.Tally{}
