@@ -739,7 +739,7 @@ const cancelKey = "\x1b\x1b[A"
 // as u when needed. It reacts to the screens as a cashier would: it dismisses messages,
 // and a refusal of the order itself ends the attempt with errRefused. It gives up after
 // 40 screens.
-func (k *kiosk) sell(u user, titles []string, o order, quiet time.Duration) (sold, error) {
+func (k *kiosk) sell(u user, evTitles []string, o order, quiet time.Duration) (sold, error) {
 	confirmed := false
 	var refusals []string
 	for step := 0; step < 40; step++ {
@@ -748,7 +748,7 @@ func (k *kiosk) sell(u user, titles []string, o order, quiet time.Duration) (sol
 			return sold{}, fmt.Errorf("%s exited; screens:\n%s", k.id, k.Screens())
 		}
 		var err error
-		switch classify(line, titles) {
+		switch classify(line, evTitles) {
 		case scrNoConfig, scrBusy:
 			time.Sleep(100 * time.Millisecond)
 		case scrIdle:
@@ -762,7 +762,7 @@ func (k *kiosk) sell(u user, titles []string, o order, quiet time.Duration) (sol
 		case scrEvents:
 			err = k.Send(fmt.Sprintf("%d\n", o.event))
 		case scrTypes:
-			if strings.HasPrefix(line, titles[o.event-1]+" |") {
+			if strings.HasPrefix(line, evTitles[o.event-1]+" |") {
 				err = k.Send(fmt.Sprintf("%d\n%d\n", o.typ, o.qty))
 			} else {
 				err = k.Send(cancelKey) // back to the events
