@@ -6,7 +6,7 @@ STATICCHECK_VERSION ?= v0.8.2
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
 
-.PHONY: all build cross test test-short bench lint fmt demo deps fuzz deb clean
+.PHONY: all build cross test test-arm test-short bench lint fmt demo deps fuzz deb clean
 
 all: build
 
@@ -19,6 +19,14 @@ deps:
 
 test: deps
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+# test-arm runs the pure packages' tests for armv6 (Raspberry Pi OS armhf) and arm64 under
+# qemu-user. TestFullDisk re-executes the test binary, which needs binfmt_misc, so it is
+# left to the native run.
+ARM_PKGS ?= ./catalog ./journal ./escpos ./store ./layout ./internal/translit
+test-arm:
+	GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static -skip 'TestFullDisk' $(ARM_PKGS)
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip 'TestFullDisk' $(ARM_PKGS)
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)

@@ -4,6 +4,7 @@ set -e
 need=""
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need="$need mosquitto"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
+command -v qemu-arm-static >/dev/null 2>&1 || need="$need qemu-user-static"
 if [ -n "$need" ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "install-deps: missing:$need (run as root or: sudo apt-get install -y$need)" >&2

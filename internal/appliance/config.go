@@ -291,12 +291,9 @@ func (c *Config) PrinterProfile() (escpos.Profile, error) {
 		return prof, err
 	}
 	if p.CodePage != "" && p.CodePageNumber != nil {
-		pages := make(map[string]byte, len(prof.CodePages)+1)
-		for k, v := range prof.CodePages {
-			pages[k] = v
+		if prof, err = prof.WithCodePage(p.CodePage, byte(*p.CodePageNumber)); err != nil {
+			return prof, err
 		}
-		pages[p.CodePage] = byte(*p.CodePageNumber)
-		prof.CodePages = pages
 	}
 	if p.Cutter != nil {
 		prof.Cutter = *p.Cutter
