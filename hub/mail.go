@@ -136,6 +136,9 @@ var mailText = map[catalog.Locale]map[string]string{
 	},
 }
 
+// qrModule is the size in pixels of one QR module in emailed tickets.
+const qrModule = 5
+
 type mailTicket struct {
 	Heading, Type, Price, Short, Code, CID string
 	PNG                                    []byte
@@ -153,7 +156,7 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <tr><td>{{$.L.price}}</td><td>{{.Price}}</td></tr>
 <tr><td>{{$.L.outlet}}</td><td>{{$.Outlet}}</td></tr>
 <tr><td>{{$.L.code}}</td><td><tt>{{.Short}}</tt></td></tr>
-<tr><td colspan="2"><img src="cid:{{.CID}}" alt="QR {{.Short}}" width="256" height="256"></td></tr>
+<tr><td colspan="2"><img src="cid:{{.CID}}" alt="QR {{.Short}}"></td></tr>
 </table>
 {{end}}<p>{{.L.total}}: {{.Total}}</p>
 </body></html>
@@ -195,7 +198,9 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 		if tt, ok := m.Event.Type(t.Type); ok {
 			name = tt.Name
 		}
-		png, err := qrcode.Encode(m.TicketURL+t.Code, qrcode.Medium, 256)
+		// A whole number of pixels per module (a negative size to go-qrcode): a fixed
+		// image size scales modules unevenly, which some scanners misread.
+		png, err := qrcode.Encode(m.TicketURL+t.Code, qrcode.Medium, -qrModule)
 		if err != nil {
 			return nil, fmt.Errorf("hub: mail: qr: %w", err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
+	"ticketkiosk/mqtt"
 )
 
 // DeviceStatus is one line of `kioskctl status`.
@@ -90,9 +91,10 @@ func (h *Hub) Query() (Query, error) {
 }
 
 type localQuery struct {
-	h   *Hub
-	l   *ledger.Ledger
-	own bool
+	h    *Hub
+	l    *ledger.Ledger
+	own  bool
+	live func() map[string]mqtt.Presence // serve's states not yet saved; nil outside serve
 }
 
 func (q localQuery) Close() error {
@@ -115,6 +117,11 @@ func (q localQuery) Status() (*Status, error) {
 	states, err := h.States()
 	if err != nil {
 		return nil, err
+	}
+	if q.live != nil {
+		for d, p := range q.live() {
+			states[d] = p
+		}
 	}
 	ldevs, err := q.l.Devices()
 	if err != nil {

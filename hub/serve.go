@@ -85,7 +85,7 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("hub: serve: api: %w", err)
 	}
-	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l}), ReadHeaderTimeout: 10 * time.Second}
+	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: mh.States}), ReadHeaderTimeout: 10 * time.Second}
 	addrFile := filepath.Join(h.dir, AddrFile)
 	if err := os.WriteFile(addrFile, []byte(lis.Addr().String()+"\n"), 0o600); err != nil {
 		lis.Close()
