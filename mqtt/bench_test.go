@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,4 +153,67 @@ func BenchmarkDrainMosquitto(b *testing.B) {
 	b.ReportMetric(float64(peakRSS)/1024, "device-RSS-MiB")
 	b.ReportMetric(float64(peakAnon)/1024, "device-RssAnon-MiB")
 	b.ReportMetric(float64(peakHWM)/1024, "device-VmHWM-MiB")
+}
+
+// BenchmarkHubManyDevices: 100 simulated devices (bare paho clients) each send 1,000 entries
+// in batches of 200 at once through a local Mosquitto to the hub with a durable ledger, and
+// wait for their acks; entries/s with all devices' batches of a round in one commit
+// (MultiSink) and with one commit per device.
+//
+//	go test -run '^$' -bench HubManyDevices -benchtime 1x ./mqtt/
+func BenchmarkHubManyDevices(b *testing.B) {
+	const devices, per, batch = 100, 1000, 200
+	br := startMosquitto(b, "tcp", "allow_anonymous true", "max_inflight_messages 0")
+	conn := Options{URL: br.URL(), AllowInsecure: true}
+	tp, _ := NewTopics("")
+	payloads := make([][][]byte, devices)
+	for d := range devices {
+		raw := entries(b, fmt.Sprintf("s%03d", d), per)
+		for i := 0; i < per; i += batch {
+			payloads[d] = append(payloads[d], EncodeBatch(fmt.Sprintf("s%03d", d), raw[i:i+batch]))
+		}
+	}
+	for _, single := range []bool{false, true} {
+		name := "one-commit-per-round"
+		if single {
+			name = "one-commit-per-device"
+		}
+		b.Run(name, func(b *testing.B) {
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				rig := startHub(b, conn, filepath.Join(b.TempDir(), "ledger.db"), false, single)
+				eventually(b, time.Minute, "the hub online", func() bool { return rig.hub.client.IsConnectionOpen() })
+				done := make(chan struct{}, devices)
+				clients := make([]paho.Client, devices)
+				for d := range devices {
+					id := fmt.Sprintf("s%03d", d)
+					var once sync.Once
+					clients[d] = rawClient(b, conn, id, map[string]paho.MessageHandler{tp.Ack(id): func(_ paho.Client, m paho.Message) {
+						if a, err := DecodeAck(m.Payload()); err == nil && a.UptoSeq == per {
+							once.Do(func() { done <- struct{}{} })
+						}
+					}})
+				}
+				start := time.Now()
+				for d, c := range clients {
+					for _, p := range payloads[d] {
+						c.Publish(tp.Journal(fmt.Sprintf("s%03d", d)), 1, false, p)
+					}
+				}
+				for range devices {
+					select {
+					case <-done:
+					case <-time.After(5 * time.Minute):
+						b.Fatal("not every device was acknowledged")
+					}
+				}
+				total += time.Since(start)
+				for _, c := range clients {
+					c.Disconnect(0)
+				}
+				rig.stop()
+			}
+			b.ReportMetric(float64(devices*per*b.N)/total.Seconds(), "entries/s")
+		})
+	}
 }

@@ -187,8 +187,22 @@ func (h *Hub) onMessage(_ paho.Client, m paho.Message) {
 	h.signal()
 }
 
+// run is the collector: one goroutine decodes the queued messages of a round while
+// another commits the round before it, so decoding overlaps the durable commit.
 func (h *Hub) run() {
-	defer close(h.done)
+	rounds := make(chan round, 1)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		for r := range rounds {
+			h.commit(r)
+		}
+	}()
+	defer func() {
+		close(rounds)
+		<-committed
+		close(h.done)
+	}()
 	var gen uint64
 	for {
 		select {
@@ -205,19 +219,32 @@ func (h *Hub) run() {
 			t := h.client.Publish(h.topics.HubState(), 1, true, h.presence(Online).Encode())
 			watch(t, h.stop, h.log, "hub state publish", nil)
 		}
-		h.collect(q)
+		r, ok := h.decode(q)
+		if !ok || len(r.order) == 0 {
+			continue
+		}
+		select {
+		case rounds <- r:
+		case <-h.quit:
+			return
+		}
 	}
 }
 
-// collect handles queued messages: states, then every device's batches of the round in
-// one durable commit (MultiSink) or one per device, then the acks.
-func (h *Hub) collect(q []inbound) {
-	batches := map[string][]*journal.Entry{}
-	var order []string
+// round is every device's decoded entries of the messages collected at once.
+type round struct {
+	batches map[string][]*journal.Entry
+	order   []string // devices in the order their first batch came
+}
+
+// decode handles the states of queued messages and decodes their journal batches; ok is
+// false when the hub is stopping.
+func (h *Hub) decode(q []inbound) (r round, ok bool) {
+	r.batches = map[string][]*journal.Entry{}
 	for _, m := range q {
 		select {
 		case <-h.quit:
-			return
+			return r, false
 		default:
 		}
 		if m.kind == KindState {
@@ -233,19 +260,23 @@ func (h *Hub) collect(q []inbound) {
 			h.log.Warn("journal batch refused", "device", m.device, "err", fmt.Sprintf("batch names device %q", b.Device))
 			continue
 		}
-		if _, ok := batches[m.device]; !ok {
-			order = append(order, m.device)
+		if _, seen := r.batches[m.device]; !seen {
+			r.order = append(r.order, m.device)
 		}
-		batches[m.device] = append(batches[m.device], b.Entries...)
+		r.batches[m.device] = append(r.batches[m.device], b.Entries...)
 	}
-	if len(order) == 0 {
-		return
-	}
+	return r, true
+}
+
+// commit stores a round's entries in one durable commit (MultiSink) or one per device, then
+// publishes each device's ack.
+func (h *Hub) commit(r round) {
 	select {
 	case <-h.quit:
 		return
 	default:
 	}
+	batches, order := r.batches, r.order
 	acks := map[string]uint64{}
 	if ms, ok := h.opt.Sink.(MultiSink); ok {
 		upto, err := ms.IngestAll(batches)
@@ -256,6 +287,11 @@ func (h *Hub) collect(q []inbound) {
 		acks = upto
 	} else {
 		for _, device := range order {
+			select {
+			case <-h.quit:
+				return
+			default:
+			}
 			upto, err := h.opt.Sink.Ingest(device, batches[device])
 			if err != nil {
 				h.log.Error("journal not stored; not acknowledged", "device", device, "err", err)
