@@ -35,7 +35,7 @@ type DeviceOptions struct {
 
 	BatchEntries int           // entries per journal message; default 200
 	BatchBytes   int           // entry bytes per journal message; default 256 KiB
-	Window       int           // journal messages sent and not yet acknowledged by the hub; default 8
+	Window       int           // journal messages sent and not yet acknowledged by the hub; default 16
 	AckTimeout   time.Duration // resend from the acked seq when no ack advances for this long; default 30s
 	StateEvery   time.Duration // republish the state at least this often; default 30s
 }
@@ -107,7 +107,7 @@ func NewDevice(opt DeviceOptions) (*Device, error) {
 	}
 	opt.BatchBytes = min(opt.BatchBytes, MaxBatchSize/2)
 	if opt.Window <= 0 {
-		opt.Window = 8
+		opt.Window = 16
 	}
 	opt.AckTimeout = durationOr(opt.AckTimeout, 30*time.Second)
 	opt.StateEvery = durationOr(opt.StateEvery, 30*time.Second)
