@@ -391,10 +391,19 @@ func TestNoJournalWhileHubOffline(t *testing.T) {
 	var (
 		mu              sync.Mutex
 		journals, state int
+		last            DeviceState
 	)
 	rawClient(t, conn, "spy", map[string]paho.MessageHandler{
 		tp.Journal("k1"): func(paho.Client, paho.Message) { mu.Lock(); journals++; mu.Unlock() },
-		tp.State("k1"):   func(paho.Client, paho.Message) { mu.Lock(); state++; mu.Unlock() },
+		tp.State("k1"): func(_ paho.Client, m paho.Message) {
+			st, err := DecodeDeviceState(m.Payload())
+			mu.Lock()
+			state++
+			if err == nil {
+				last = st
+			}
+			mu.Unlock()
+		},
 	})
 	d := startDevice(t, conn, st)
 	// The device publishes its state after any journal of the same step, on the same
@@ -404,15 +413,58 @@ func TestNoJournalWhileHubOffline(t *testing.T) {
 	if journals != 0 {
 		t.Fatalf("%d journal messages with no hub", journals)
 	}
+	// The state tells the backlog.
+	if last.Status != Online || last.Unsynced != 3 || last.OldestUnsyncedS < 0 || last.Software != "test" || last.Printer != "ok" {
+		t.Fatalf("state %+v", last)
+	}
 	mu.Unlock()
 	if broker, hub := d.Online(); !broker || hub {
 		t.Fatalf("online: broker %v, hub %v", broker, hub)
 	}
 	startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
 	eventually(t, 20*time.Second, "the journal once the hub is online", func() bool { return st.Acked() == 3 })
+	eventually(t, 20*time.Second, "a state with nothing unsynced", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return last.Unsynced == 0 && last.OldestUnsyncedS == 0
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if journals == 0 {
 		t.Fatal("the spy saw no journal message")
 	}
+}
+
+// TestStateRepublished: with nothing changing, the state is published again every
+// StateEvery, so the hub sees a device alive.
+func TestStateRepublished(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true}
+	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
+	defer st.Close()
+	tp, _ := NewTopics("")
+	var (
+		mu  sync.Mutex
+		tss []int64
+	)
+	rawClient(t, conn, "spy", map[string]paho.MessageHandler{tp.State("k1"): func(_ paho.Client, m paho.Message) {
+		if s, err := DecodeDeviceState(m.Payload()); err == nil && s.Status == Online {
+			mu.Lock()
+			tss = append(tss, s.TS)
+			mu.Unlock()
+		}
+	}})
+	pub, _ := newKey(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+		StateEvery: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	defer d.Halt()
+	eventually(t, 20*time.Second, "three state publishes", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(tss) >= 3 && tss[2] > tss[0]
+	})
 }
