@@ -294,6 +294,7 @@ type engine struct {
 	next      uint64 // the last seq sent
 	inflight  []flight
 	acked     uint64
+	ackSeen   uint64 // the highest ack handed to the store
 	progress  time.Time // the last time an ack advanced or the first batch after it was sent
 	published DeviceState
 	publishAt time.Time
@@ -331,7 +332,8 @@ func (d *Device) step(e *engine) {
 		d.handleConfig(m.data, m.oversize)
 		forceState = true
 	}
-	if in.ack > e.acked {
+	if in.ack > e.acked && in.ack > e.ackSeen {
+		e.ackSeen = in.ack // an ack beyond the last entry is recorded (capped) and logged once
 		if err := d.opt.Store.Ack(in.ack); err != nil {
 			d.log.Error("ack", "upto", in.ack, "err", err)
 		}
