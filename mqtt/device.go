@@ -294,7 +294,7 @@ type engine struct {
 	next      uint64 // the last seq sent
 	inflight  []flight
 	acked     uint64
-	ackSeen   uint64 // the highest ack handed to the store
+	ackSeen   uint64    // the highest ack handed to the store
 	progress  time.Time // the last time an ack advanced or the first batch after it was sent
 	published DeviceState
 	publishAt time.Time
