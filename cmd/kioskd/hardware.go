@@ -204,7 +204,7 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 	}
 	switch v, err := appliance.StoredConfigVersion(cfg); {
 	case err != nil:
-		say(!errors.Is(err, appliance.ErrStoreBusy), "store", "%v", err)
+		say(errors.Is(err, appliance.ErrStoreBusy), "store", "%v", err)
 	case v == 0:
 		say(false, "store", "no configuration applied yet: run kioskctl push for %s", cfg.DeviceID)
 	default:

@@ -22,7 +22,7 @@ var ErrStoreBusy = errors.New("store in use by the running kioskd")
 func StoredConfigVersion(cfg *Config) (uint64, error) {
 	path := filepath.Join(cfg.StateDir, StoreFile)
 	if _, err := os.Stat(path); err != nil {
-		return 0, fmt.Errorf("store: %w", err)
+		return 0, fmt.Errorf("no store at %s yet: no configuration applied (start kioskd and push its config)", path)
 	}
 	st, err := store.Open(path, store.Options{Device: cfg.DeviceID, Timeout: 200 * time.Millisecond})
 	if errors.Is(err, store.ErrLocked) {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ticketkiosk/escpos"
+)
+
+func kioskd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeConfig(t *testing.T, body string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	path := filepath.Join(dir, "kioskd.toml")
+	cfg := fmt.Sprintf("device_id = \"k1\"\nstate_dir = %q\n%s", state, body)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, state
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := kioskd(t, "version"); code != 0 || !strings.HasPrefix(out, "kioskd ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, _, errs := kioskd(t, "fly"); code != 2 || !strings.Contains(errs, `unknown command "fly"`) {
+		t.Fatalf("unknown command: %d %q", code, errs)
+	}
+	if code, _, errs := kioskd(t, "run", "extra"); code != 2 || !strings.Contains(errs, "unexpected argument") {
+		t.Fatalf("extra argument: %d %q", code, errs)
+	}
+}
+
+func TestBadConfigNamesFileAndKey(t *testing.T) {
+	path, _ := writeConfig(t, "[printer]\nkind = \"laser\"\n")
+	code, _, errs := kioskd(t, "check", "--config", path)
+	if code != 1 || !strings.Contains(errs, path+": printer.kind:") {
+		t.Fatalf("check with a bad config: %d %q", code, errs)
+	}
+	code, _, errs = kioskd(t, "run", "--config", filepath.Join(t.TempDir(), "missing.toml"))
+	if code != 1 || !strings.Contains(errs, "missing.toml") {
+		t.Fatalf("run without a config: %d %q", code, errs)
+	}
+}
+
+func TestInit(t *testing.T) {
+	path, state := writeConfig(t, "")
+	code, out, _ := kioskd(t, "init", "--config", path)
+	if code != 0 || !strings.Contains(out, "device_id  k1") || !strings.Contains(out, "kioskctl device add k1") {
+		t.Fatalf("init: %d %q", code, out)
+	}
+	key1 := out
+	fi, err := os.Stat(filepath.Join(state, "device.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("device key: %v %v", fi, err)
+	}
+	code, out, errs := kioskd(t, "init", "--config", path)
+	if code != 0 || out != key1 || !strings.Contains(errs, "exists already") {
+		t.Fatalf("second init changed the key or said nothing: %d %q %q", code, out, errs)
+	}
+}
+
+// TestCheck runs kioskd check against a network printer served by the virtual printer:
+// ready, then out of paper, then gone.
+func TestCheck(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := escpos.NewVirtualPrinter()
+	go vp.ServeListener(ln)
+	defer ln.Close()
+	path, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"tcp\"\naddress = %q\n", ln.Addr().String()))
+	code, out, _ := kioskd(t, "check", "--config", path)
+	if code != 1 || !strings.Contains(out, "FAULT key") {
+		t.Fatalf("check before init: %d\n%s", code, out)
+	}
+	kioskd(t, "init", "--config", path)
+	code, out, _ = kioskd(t, "check", "--config", path)
+	for _, want := range []string{"ok    key", "ok    printer", "ready", "ok    broker    none configured", "FAULT store"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 1 {
+		t.Errorf("check with no config applied exited %d, want 1", code)
+	}
+	vp.SetState(escpos.StatePaperOut)
+	_, out, _ = kioskd(t, "check", "--config", path)
+	if !strings.Contains(out, "FAULT printer") || !strings.Contains(out, "paper") {
+		t.Errorf("paper out not reported:\n%s", out)
+	}
+	ln.Close()
+	vp.SetState(escpos.StateOffline)
+	_, out, _ = kioskd(t, "check", "--config", path)
+	if !strings.Contains(out, "FAULT printer") {
+		t.Errorf("offline printer not reported:\n%s", out)
+	}
+}
