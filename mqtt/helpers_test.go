@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -88,6 +90,12 @@ func openStore(t testing.TB, path, device string, noSync bool) *store.Store {
 // appendSales appends n one-ticket sales by alternating sellers.
 func appendSales(t testing.TB, s *store.Store, n int) {
 	t.Helper()
+	if err := addSales(s, n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func addSales(s *store.Store, n int) error {
 	for i := range n {
 		actor := "ana@example.org"
 		if i%3 == 0 {
@@ -101,49 +109,83 @@ func appendSales(t testing.TB, s *store.Store, n int) {
 			return nil
 		})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
+}
+
+// backlog is a store of device "k1" with n unacknowledged sales, built once per test
+// binary and copied for each test that drains one.
+type backlog struct {
+	path  string
+	ready chan struct{} // closed when built
+	err   error
 }
 
 var (
-	backlogMu    sync.Mutex
-	backlogFiles = map[int]string{}
+	backlogMu sync.Mutex
+	backlogs  = map[int]*backlog{}
 )
 
-// TestMain removes the backlog stores built for the tests. Started with
-// MQTT_DEVICE_PROCESS set, the test binary is instead the device process of
+// buildBacklog starts building the backlog of n sales in the background (once).
+func buildBacklog(n int) *backlog {
+	backlogMu.Lock()
+	defer backlogMu.Unlock()
+	if b, ok := backlogs[n]; ok {
+		return b
+	}
+	b := &backlog{path: filepath.Join(os.TempDir(), fmt.Sprintf("mqtt-test-backlog-%d-%d.db", os.Getpid(), n)), ready: make(chan struct{})}
+	backlogs[n] = b
+	go func() {
+		defer close(b.ready)
+		s, err := store.Open(b.path, store.Options{Device: "k1", NoSync: true})
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.err = errors.Join(addSales(s, n), s.Close())
+	}()
+	return b
+}
+
+// TestMain builds the 100,000-sale backlog in the background while the other tests run
+// (when the drain test is among those to run), and removes the backlogs at the end.
+// Started with MQTT_DEVICE_PROCESS set, the test binary is instead the device process of
 // BenchmarkDrainMosquitto (see deviceProcess).
 func TestMain(m *testing.M) {
 	if os.Getenv("MQTT_DEVICE_PROCESS") != "" {
 		os.Exit(deviceProcess())
 	}
+	flag.Parse()
+	if run := flag.Lookup("test.run").Value.String(); run == "" || matches(run, "TestDrain100kEmbedded") {
+		buildBacklog(100_000)
+	}
 	code := m.Run()
-	for _, p := range backlogFiles {
-		os.Remove(p)
+	for _, b := range backlogs {
+		<-b.ready
+		os.Remove(b.path)
 	}
 	os.Exit(code)
 }
 
-// backlogStore returns a copy of a store of device "k1" holding n sales that the hub never
-// acknowledged. The first store of each size is built once per test binary and copied.
+// matches reports whether a -run pattern selects the top-level test name.
+func matches(pattern, name string) bool {
+	top, _, _ := strings.Cut(pattern, "/")
+	ok, err := regexp.MatchString(top, name)
+	return err == nil && ok
+}
+
+// backlogStore returns a copy of the backlog of n sales in dir, opened.
 func backlogStore(t testing.TB, dir string, n int, noSync bool) *store.Store {
 	t.Helper()
-	backlogMu.Lock()
-	src, ok := backlogFiles[n]
-	if !ok {
-		src = filepath.Join(os.TempDir(), fmt.Sprintf("mqtt-test-backlog-%d-%d.db", os.Getpid(), n))
-		s := openStore(t, src, "k1", true)
-		appendSales(t, s, n)
-		if err := s.Close(); err != nil {
-			backlogMu.Unlock()
-			t.Fatal(err)
-		}
-		backlogFiles[n] = src
+	b := buildBacklog(n)
+	<-b.ready
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	backlogMu.Unlock()
 	dst := filepath.Join(dir, "k1.db")
-	if err := copyFile(src, dst); err != nil {
+	if err := copyFile(b.path, dst); err != nil {
 		t.Fatal(err)
 	}
 	return openStore(t, dst, "k1", noSync)
