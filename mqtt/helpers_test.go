@@ -152,10 +152,14 @@ func buildBacklog(n int) *backlog {
 // TestMain builds the 100,000-sale backlog in the background while the other tests run
 // (when the drain test is among those to run), and removes the backlogs at the end.
 // Started with MQTT_DEVICE_PROCESS set, the test binary is instead the device process of
-// BenchmarkDrainMosquitto (see deviceProcess).
+// BenchmarkDrainMosquitto (see deviceProcess); with MQTT_HUB_PROCESS, the hub process of
+// TestHubKilledMidDrain (see hubProcess).
 func TestMain(m *testing.M) {
 	if os.Getenv("MQTT_DEVICE_PROCESS") != "" {
 		os.Exit(deviceProcess())
+	}
+	if os.Getenv("MQTT_HUB_PROCESS") != "" {
+		os.Exit(hubProcess())
 	}
 	flag.Parse()
 	if run := flag.Lookup("test.run").Value.String(); run == "" || matches(run, "TestDrain100kEmbedded") {

@@ -1,6 +1,10 @@
 package mqtt
 
 import (
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -467,4 +471,88 @@ func TestStateRepublished(t *testing.T) {
 		defer mu.Unlock()
 		return len(tss) >= 3 && tss[2] > tss[0]
 	})
+}
+
+// hubProcess is the hub of TestHubKilledMidDrain in a process of its own, with a durable
+// ledger, serving until it is killed.
+func hubProcess() int {
+	l, err := ledger.Open(os.Getenv("MQTT_HUB_PROCESS"), ledger.Options{Logger: testLogger()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	h, err := NewHub(HubOptions{Conn: Options{URL: os.Getenv("MQTT_HUB_BROKER"), AllowInsecure: true}, Sink: l, Logger: testLogger()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	h.Start()
+	select {}
+}
+
+// TestHubKilledMidDrain kills the hub process with SIGKILL mid-drain, twice, and starts it
+// again on its durable ledger: the ledger ends with every entry once and no alarm.
+func TestHubKilledMidDrain(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true, ReconnectMax: 500 * time.Millisecond}
+	dir := t.TempDir()
+	const n = 6000
+	path := filepath.Join(dir, "k1.db")
+	st := openStore(t, path, "k1", true)
+	appendSales(t, st, n)
+	st.Close()
+	st = openStore(t, path, "k1", false)
+	defer st.Close()
+
+	ledgerPath := filepath.Join(dir, "ledger.db")
+	startHubProcess := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "MQTT_HUB_PROCESS="+ledgerPath, "MQTT_HUB_BROKER="+b.URL())
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	kill := func(cmd *exec.Cmd) {
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+	}
+	hub := startHubProcess()
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: make(ed25519.PublicKey, ed25519.PublicKeySize), Clock: testClock{},
+		Logger: testLogger(), BatchEntries: 50, AckTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	defer d.Halt()
+	for _, at := range []uint64{n / 3, 2 * n / 3} {
+		eventually(t, 60*time.Second, fmt.Sprintf("%d acknowledged", at), func() bool { return st.Acked() >= at })
+		kill(hub)
+		if a := st.Acked(); a >= n {
+			t.Fatalf("the hub was killed after the drain (%d acknowledged)", a)
+		}
+		hub = startHubProcess()
+	}
+	eventually(t, 60*time.Second, "everything acknowledged", func() bool { return st.Acked() == n })
+	kill(hub)
+
+	l, err := ledger.Open(ledgerPath, ledger.Options{Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	devs, err := l.Devices()
+	if err != nil || len(devs) != 1 || devs[0].LastSeq != n || devs[0].Entries != n || devs[0].Alarms != 0 {
+		t.Fatalf("ledger after two kills: %+v, %v", devs, err)
+	}
+	var total journal.Tally
+	if err := l.Counters(func(_ string, _ journal.Key, tl journal.Tally) { total.Add(tl) }); err != nil {
+		t.Fatal(err)
+	}
+	if total.Tickets != n || total.Amount != n*1250 {
+		t.Fatalf("ledger counts %+v for %d sales", total, n)
+	}
 }
