@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -554,5 +555,56 @@ func TestHubKilledMidDrain(t *testing.T) {
 	}
 	if total.Tickets != n || total.Amount != n*1250 {
 		t.Fatalf("ledger counts %+v for %d sales", total, n)
+	}
+}
+
+// TestDeviceKilledMidDrain kills the device process (deviceProcess, durable store) with
+// SIGKILL mid-drain and starts it again: its store resumes and the hub has every entry once.
+func TestDeviceKilledMidDrain(t *testing.T) {
+	b := startMochi(t)
+	conn := Options{URL: b.URL(), AllowInsecure: true}
+	dir := t.TempDir()
+	const n = 6000
+	path := filepath.Join(dir, "k1.db")
+	st := openStore(t, path, "k1", true)
+	appendSales(t, st, n)
+	st.Close()
+	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), false)
+	acked := func() uint64 {
+		devs, _ := rig.l.Devices()
+		if len(devs) == 0 {
+			return 0
+		}
+		return devs[0].LastSeq
+	}
+	device := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "MQTT_DEVICE_PROCESS="+path, "MQTT_DEVICE_BROKER="+b.URL(), "MQTT_DEVICE_ENTRIES="+strconv.Itoa(n))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	cmd := device()
+	eventually(t, 60*time.Second, "part of the journal at the hub", func() bool { return acked() >= n/3 })
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if a := acked(); a >= n {
+		t.Fatalf("the device was killed after the drain (%d at the hub)", a)
+	}
+	if err := device().Wait(); err != nil { // drains the rest, then exits
+		t.Fatalf("device process: %v", err)
+	}
+	devs, err := rig.l.Devices()
+	if err != nil || len(devs) != 1 || devs[0].LastSeq != n || devs[0].Entries != n || devs[0].Alarms != 0 {
+		t.Fatalf("hub: %+v, %v", devs, err)
+	}
+	st = openStore(t, path, "k1", true)
+	defer st.Close()
+	if st.Acked() != n {
+		t.Fatalf("device store acked %d", st.Acked())
 	}
 }
