@@ -3,9 +3,10 @@
 // outlet, per-ticket sale states for verification, and alarms for gaps, broken chains and
 // conflicting duplicates.
 //
-// Ingest is the only writer. It stores the run of entries that follows a device's stored
-// chain, skips duplicates, holds back nothing beyond a gap (the device resends after the
-// ack), commits with fsync, and returns the contiguous seq to acknowledge.
+// Ingest (and IngestAll, for many devices in one commit) is the only writer. It stores the
+// run of entries that follows a device's stored chain, skips duplicates, stores nothing
+// beyond a gap (the device resends it after the ack), commits with fsync, and returns the
+// contiguous seq to acknowledge.
 package ledger
 
 import (
