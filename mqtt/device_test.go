@@ -182,7 +182,7 @@ func TestPushTimesOutForAnOfflineDevice(t *testing.T) {
 	b := startMochi(t)
 	conn := Options{URL: b.URL(), AllowInsecure: true}
 	_, hubKey := newKey(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var seen []Pushed
 	res, err := Push(ctx, PushOptions{Conn: conn, Logger: testLogger(), Progress: func(p Pushed) { seen = append(seen, p) }},
