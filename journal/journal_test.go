@@ -72,6 +72,8 @@ func TestDecodeRefuses(t *testing.T) {
 		"unknown kind":  strings.Replace(string(good), `"kind":"sale"`, `"kind":"gift"`, 1),
 		"wrong fact":    strings.Replace(string(good), `"kind":"sale"`, `"kind":"void"`, 1),
 		"trailing":      string(good) + "{}",
+		"stray brace":   string(good) + "}",
+		"stray bracket": string(good) + " ]",
 		"not json":      "[",
 	}
 	for name, in := range cases {
