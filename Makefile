@@ -6,7 +6,7 @@ STATICCHECK_VERSION ?= v0.8.2
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
 
-.PHONY: all build cross test test-arm test-short bench lint fmt demo deps fuzz deb clean
+.PHONY: all build cross test test-arm test-short bench bench-all lint fmt demo deps fuzz deb clean
 
 all: build
 
@@ -31,7 +31,12 @@ test-arm:
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
-bench:
+# bench prints the table of the issues' figures, each beside its baseline from the same run;
+# bench-all runs every benchmark.
+bench: deps
+	scripts/bench.sh
+
+bench-all:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(PKGS)
 
 lint:
