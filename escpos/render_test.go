@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"ticketkiosk/internal/qrtest"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
-	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -72,19 +72,6 @@ func encodeTicketPage(tb testing.TB, p Profile, lang, page string, rasterQR bool
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func decodeQR(t *testing.T, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		t.Fatalf("QR decode: %v", err)
-	}
-	return res.GetText()
 }
 
 func TestGolden(t *testing.T) {
@@ -237,7 +224,7 @@ func TestRoundTripQR(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := decodeQR(t, paper.Image); got != ticketCode {
+			if got := qrtest.DecodeOne(t, paper.Image); got != ticketCode {
 				t.Errorf("raster=%v %s: decoded %q, want %q", raster, prof.Name, got, ticketCode)
 			}
 			if raster {
@@ -267,7 +254,7 @@ func TestRenderQRSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := decodeQR(t, paper.Image); got != "TK1:TEST/42?sig=AbCdEf-0123" {
+		if got := qrtest.DecodeOne(t, paper.Image); got != "TK1:TEST/42?sig=AbCdEf-0123" {
 			t.Errorf("decoded %q", got)
 		}
 		bm, _ := qrBitmap([]byte("TK1:TEST/42?sig=AbCdEf-0123"), tc.level)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"ticketkiosk/internal/qrtest"
 	"unsafe"
 )
 
@@ -81,7 +82,7 @@ func TestVirtualPrinterServePTY(t *testing.T) {
 	if got := v.Job(); string(got) != string(job) {
 		t.Errorf("job of %d bytes arrived as %d bytes", len(job), len(got))
 	}
-	if got := decodeQR(t, p.Image); got != ticketCode {
+	if got := qrtest.DecodeOne(t, p.Image); got != ticketCode {
 		t.Errorf("QR from the serial job: %q", got)
 	}
 }

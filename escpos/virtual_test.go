@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"ticketkiosk/internal/qrtest"
 	"time"
 )
 
@@ -185,7 +186,7 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 	if !strings.Contains(p.Text, "Щурците") || p.Images != 1 {
 		t.Errorf("printed %q", p.Text)
 	}
-	if got := decodeQR(t, p.Image); got != ticketCode {
+	if got := qrtest.DecodeOne(t, p.Image); got != ticketCode {
 		t.Errorf("QR from the TCP job: %q", got)
 	}
 }

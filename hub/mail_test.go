@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
-	"image/png"
 	"io"
 	"math/big"
 	"mime"
@@ -25,10 +24,9 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 )
 
@@ -196,17 +194,6 @@ func parseMail(t *testing.T, data []byte) parsedMail {
 	return pm
 }
 
-func decodeQR(t *testing.T, pngData []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngData))
-	must(t, err)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	must(t, err)
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	must(t, err)
-	return res.GetText()
-}
-
 // emailHub is a hub with an email outlet, the concert linked, one device, and its ledger.
 func emailHub(t *testing.T, locale catalog.Locale) (*Hub, *fakeClock, *device) {
 	t.Helper()
@@ -267,7 +254,7 @@ func TestEmailDelivery(t *testing.T) {
 		if !strings.Contains(pm.html, `src="cid:`+cid+`"`) {
 			t.Errorf("html does not show %s", cid)
 		}
-		code := decodeQR(t, pm.images[cid])
+		code := qrtest.DecodePNG(t, pm.images[cid])
 		if code != tk.Code {
 			t.Errorf("QR of ticket %d = %q, want %q", tk.N, code, tk.Code)
 		}
@@ -335,7 +322,7 @@ func TestEmailEnglish(t *testing.T) {
 		t.Fatalf("%d images", len(pm.images))
 	}
 	// With a ticket URL, the QR codes carry it before the code, as printed tickets do.
-	if got := decodeQR(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
+	if got := qrtest.DecodePNG(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
 		t.Errorf("QR %q", got)
 	}
 }

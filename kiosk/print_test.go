@@ -12,13 +12,12 @@ import (
 	"time"
 
 	"github.com/creack/pty"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/multi/qrcode"
 	"golang.org/x/term"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/layout"
 	"ticketkiosk/store"
@@ -147,19 +146,7 @@ func decodeAll(t *testing.T, job []byte) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(paper.Image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		t.Fatalf("QR decode: %v", err)
-	}
-	var out []string
-	for _, r := range res {
-		out = append(out, r.GetText())
-	}
-	return out
+	return qrtest.Decode(t, paper.Image)
 }
 
 func ticketCodes(e *journal.Entry) []string {

@@ -16,11 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/multi/qrcode"
-
 	"ticketkiosk/catalog"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 )
 
@@ -117,24 +115,6 @@ func render(t *testing.T, job []byte, p escpos.Profile) *escpos.Paper {
 		t.Errorf("render skipped %d unknown commands", paper.Skipped)
 	}
 	return paper
-}
-
-// decodeQRs decodes every QR code in the picture of the paper.
-func decodeQRs(t *testing.T, img image.Image) []string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		t.Fatalf("QR decode: %v", err)
-	}
-	var out []string
-	for _, r := range res {
-		out = append(out, r.GetText())
-	}
-	return out
 }
 
 // checkWidth fails when a printed line is wider than the paper.
@@ -318,7 +298,7 @@ func TestTicketsRender(t *testing.T) {
 				}
 			}
 			// And the printed symbols decode and verify.
-			decoded := decodeQRs(t, paper.Image)
+			decoded := qrtest.Decode(t, paper.Image)
 			slices.Sort(decoded)
 			var wantCodes []string
 			for _, tk := range sale.Sale.Tickets {
@@ -353,7 +333,7 @@ func TestTicketURLInQR(t *testing.T) {
 			t.Fatal(err)
 		}
 		paper := render(t, job, prof)
-		decoded := decodeQRs(t, paper.Image)
+		decoded := qrtest.Decode(t, paper.Image)
 		want := "HTTPS://TICKETS.EXAMPLE.ORG/T/" + sale.Sale.Tickets[0].Code
 		if len(decoded) != 1 || decoded[0] != want {
 			t.Fatalf("%s: decoded %q, want %q", prof, decoded, want)
@@ -441,7 +421,7 @@ func TestRasterQRAndLogo(t *testing.T) {
 	if !strings.Contains(paper.Text, "[IMAGE 384x48]") {
 		t.Errorf("logo not scaled to the paper width:\n%s", paper.Text)
 	}
-	decoded := decodeQRs(t, paper.Image)
+	decoded := qrtest.Decode(t, paper.Image)
 	if len(decoded) != 1 || decoded[0] != sale.Sale.Tickets[0].Code {
 		t.Fatalf("raster QR decoded as %q", decoded)
 	}

@@ -4,12 +4,18 @@
 package qrtest
 
 import (
+	"bytes"
 	"image"
+	"image/png"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/multi/qrcode"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 )
+
+// hints makes the decoder look harder, as a gate scanner does.
+var hints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
 // Decode returns the text of every QR code in img, failing the test when there is none.
 func Decode(t testing.TB, img image.Image) []string {
@@ -18,7 +24,7 @@ func Decode(t testing.TB, img image.Image) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, hints)
 	if err != nil {
 		t.Fatalf("QR decode: %v", err)
 	}
@@ -27,4 +33,30 @@ func Decode(t testing.TB, img image.Image) []string {
 		out = append(out, r.GetText())
 	}
 	return out
+}
+
+// DecodeOne returns the text of the QR code in img, which holds one, failing the test when
+// there is none.
+func DecodeOne(t testing.TB, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+	if err != nil {
+		t.Fatalf("QR decode: %v", err)
+	}
+	return res.GetText()
+}
+
+// DecodePNG returns the text of the QR code in a PNG picture, which holds one, failing the
+// test when the picture or the code does not decode.
+func DecodePNG(t testing.TB, data []byte) string {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("PNG decode: %v", err)
+	}
+	return DecodeOne(t, img)
 }
