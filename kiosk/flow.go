@@ -654,7 +654,10 @@ func (f *Flow) items() []item {
 		out := []item{}
 		for _, t := range f.events[f.ev].Types {
 			right := f.money(t.Price)
-			if t.Capped && f.opt.Cols >= 20 {
+			// What is left shows on the quantity screen; in the list it would squeeze the
+			// names of a 20-column display into look-alikes ("Ст." and "Ст."), so a narrow
+			// list shows it only when few are left.
+			if t.Capped && (f.opt.Cols >= 32 || t.Left < 10 && f.opt.Cols >= 20) {
 				right = "(" + strconv.FormatInt(t.Left, 10) + ") " + right
 			}
 			out = append(out, item{t.Name, right})
