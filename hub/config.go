@@ -1,38 +1,13 @@
 package hub
 
 import (
-	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
 )
-
-// ParsePublicKey reads an Ed25519 public key as `kioskd init` prints it: standard or URL
-// base64 (with or without padding) or hex, optionally after an "ed25519:" prefix.
-func ParsePublicKey(s string) (ed25519.PublicKey, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "ed25519:"), "ED25519:")
-	if len(s) == 2*ed25519.PublicKeySize {
-		if b, err := hex.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			if len(b) != ed25519.PublicKeySize {
-				return nil, fmt.Errorf("%w: %d bytes, want %d", ErrBadKey, len(b), ed25519.PublicKeySize)
-			}
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: neither base64 nor hex of %d bytes", ErrBadKey, ed25519.PublicKeySize)
-}
 
 // Split divides an outlet's allotment of one ticket type between its devices so that the
 // outlet total is never exceeded, even by devices that sell offline on an older config.

@@ -169,27 +169,6 @@ func TestCatalogueRefusals(t *testing.T) {
 	}
 }
 
-func TestParsePublicKey(t *testing.T) {
-	d := newDevice(t, "k")
-	for _, s := range []string{
-		fmt.Sprintf("%x", []byte(d.pub)),
-		fmt.Sprintf("%X", []byte(d.pub)),
-		"ed25519:" + b64(d.pub),
-		b64(d.pub)[:43], // unpadded
-		"  " + b64(d.pub) + "\n",
-	} {
-		k, err := ParsePublicKey(s)
-		if err != nil || !k.Equal(d.pub) {
-			t.Errorf("ParsePublicKey(%q) = %x, %v", s, k, err)
-		}
-	}
-	for _, s := range []string{"", "abcd", b64(d.pub[:31]), "zz" + fmt.Sprintf("%x", []byte(d.pub))[2:]} {
-		if _, err := ParsePublicKey(s); !errors.Is(err, ErrBadKey) {
-			t.Errorf("ParsePublicKey(%q) = %v, want ErrBadKey", s, err)
-		}
-	}
-}
-
 func TestDeviceUsersEnterTheCatalogue(t *testing.T) {
 	h, _ := newHub(t)
 	setupOutlet(t, h)

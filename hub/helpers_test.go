@@ -3,7 +3,6 @@ package hub
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"log/slog"
 	"sync"
 	"testing"
@@ -137,5 +136,3 @@ func ingest(t testing.TB, l *ledger.Ledger, d *device, es ...*journal.Entry) {
 		t.Fatalf("ingest: %+v", r)
 	}
 }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -21,7 +21,6 @@ var (
 	ErrNotFound     = errors.New("hub: not found")
 	ErrNoHub        = errors.New("hub: no hub here (run kioskctl init)")
 	ErrLocked       = errors.New("hub: store in use by another process")
-	ErrBadKey       = errors.New("hub: bad public key")
 	ErrInvalid      = errors.New("hub: invalid")
 	ErrOverGranted  = errors.New("hub: allotment below what devices were already granted")
 	ErrDisabled     = errors.New("hub: user disabled")

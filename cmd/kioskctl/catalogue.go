@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/hub"
 )
 
 func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
@@ -513,7 +512,7 @@ func (a *app) deviceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pub, err := hub.ParsePublicKey(key)
+			pub, err := catalog.ParsePublicKey(key)
 			if err != nil {
 				return fmt.Errorf("--key: %w", err)
 			}

@@ -7,8 +7,6 @@ package appliance
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
 )
@@ -306,19 +305,8 @@ func (c *Config) HubKey() (ed25519.PublicKey, error) {
 	return ParsePublicKey(c.Hub.PublicKey)
 }
 
-// ParsePublicKey reads an Ed25519 public key written in base64 (standard or URL) or hex.
+// ParsePublicKey reads an Ed25519 public key written in base64 (standard or URL) or hex:
+// catalog.ParsePublicKey, the one reading of a key the hub and the kiosk share.
 func ParsePublicKey(s string) (ed25519.PublicKey, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("no key given")
-	}
-	for _, dec := range []func(string) ([]byte, error){
-		hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawStdEncoding.DecodeString,
-		base64.URLEncoding.DecodeString, base64.RawURLEncoding.DecodeString,
-	} {
-		if b, err := dec(s); err == nil && len(b) == ed25519.PublicKeySize {
-			return ed25519.PublicKey(b), nil
-		}
-	}
-	return nil, fmt.Errorf("%q is not a 32-byte Ed25519 key in base64 or hex", s)
+	return catalog.ParsePublicKey(s)
 }

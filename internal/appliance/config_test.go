@@ -112,26 +112,6 @@ func TestParseErrorsNameKeyAndFile(t *testing.T) {
 	}
 }
 
-func TestParsePublicKeyForms(t *testing.T) {
-	forms := []string{
-		"LXxEA3c1Pg2KM0U2V8t0VoW8pTgIuA8G9m4F7cBqzsY=",
-		"LXxEA3c1Pg2KM0U2V8t0VoW8pTgIuA8G9m4F7cBqzsY",
-		"2d7c440377353e0d8a33453657cb745685bca53808b80f06f66e05edc06acec6",
-	}
-	var first []byte
-	for _, f := range forms {
-		k, err := ParsePublicKey(f)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if first == nil {
-			first = k
-		} else if string(k) != string(first) {
-			t.Fatalf("%s decodes to another key", f)
-		}
-	}
-}
-
 func TestInitKey(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state")
 	if _, err := LoadKey(dir); !errors.Is(err, ErrNoKey) {
