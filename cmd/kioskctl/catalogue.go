@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/hub"
 )
 
 func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
@@ -112,18 +113,14 @@ func (a *app) outletCmd() *cobra.Command {
 		Use:   "add ID --name NAME [--delivery print|email] [--locale bg|en] [--currency EUR] [--tz ZONE]",
 		Short: "Add an outlet (a distribution point)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			o.ID = args[0]
 			if err := h.SaveOutlet(o, true); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "outlet %s added\n", o.ID)
 			return nil
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&o.Name, "name", "", "name shown in menus (required)")
@@ -137,11 +134,7 @@ func (a *app) outletCmd() *cobra.Command {
 		Use:   "set ID [--name NAME] [--delivery print|email] [--locale bg|en] [--currency C] [--tz ZONE]",
 		Short: "Change an outlet's settings (its devices get a new config version)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(cmd *cobra.Command, h *hub.Hub, args []string) error {
 			o, err := h.Outlet(args[0])
 			if err != nil {
 				return err
@@ -167,7 +160,7 @@ func (a *app) outletCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "outlet %s changed\n", o.ID)
 			return nil
-		},
+		}),
 	}
 	sf := set.Flags()
 	sf.StringVar(&name, "name", "", "name shown in menus")
@@ -180,24 +173,12 @@ func (a *app) outletCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List outlets",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, _ []string) error {
 			os, err := h.Outlets()
 			if err != nil {
 				return err
 			}
-			devs, err := h.Devices("")
-			if err != nil {
-				return err
-			}
-			users, err := h.Users("")
-			if err != nil {
-				return err
-			}
-			links, err := h.Links("")
+			links, devs, users, err := outletParts(h, "")
 			if err != nil {
 				return err
 			}
@@ -219,30 +200,18 @@ func (a *app) outletCmd() *cobra.Command {
 					count(o.ID, func(i int) string { return users[i].Outlet }, len(users)))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an outlet with its events, allotments, devices and users",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			o, err := h.Outlet(args[0])
 			if err != nil {
 				return err
 			}
-			links, err := h.Links(o.ID)
-			if err != nil {
-				return err
-			}
-			devs, err := h.Devices(o.ID)
-			if err != nil {
-				return err
-			}
-			users, err := h.Users(o.ID)
+			links, devs, users, err := outletParts(h, o.ID)
 			if err != nil {
 				return err
 			}
@@ -262,10 +231,27 @@ func (a *app) outletCmd() *cobra.Command {
 				fmt.Fprintf(w, "user\t%s\t%s code %s%s\n", u.Email, u.Role, u.Code, state)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(add, set, list, show)
 	return cmd
+}
+
+// outletParts reads the links, devices and users of outlet ("": of every outlet).
+func outletParts(h *hub.Hub, outlet string) ([]catalog.Link, []hub.DeviceInfo, []catalog.User, error) {
+	links, err := h.Links(outlet)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	devs, err := h.Devices(outlet)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	users, err := h.Users(outlet)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return links, devs, users, nil
 }
 
 func formatAllot(m map[string]int64) string {
@@ -304,11 +290,7 @@ outlet's currency with at most two decimals, e.g.
 Times are RFC 3339 (2026-12-01T20:00:00+02:00) or 2026-12-01T20:00 in --tz. --sale-from
 and --sale-to bound the sale window (default: until the event starts).`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
 				return fmt.Errorf("--tz %q: unknown time zone", tz)
@@ -340,7 +322,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 			}
 			fmt.Fprintf(a.stdout, "event %s added with %d ticket types\n", e.ID, len(e.Types))
 			return nil
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&title, "title", "", "title printed on tickets")
@@ -355,11 +337,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 		Use:   "list",
 		Short: "List events with their ticket types",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, _ []string) error {
 			evs, err := h.Events()
 			if err != nil {
 				return err
@@ -374,7 +352,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Title, e.Venue, e.Start.Format(time.RFC3339), strings.Join(ts, " "))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(add, list)
 	return cmd
@@ -391,11 +369,7 @@ replaces the allotments. The outlet's allotment is split between its devices (se
 hub.Split): a cap once granted to a device is never lowered, so an allotment cannot go
 below what the devices were already granted.`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			m, err := parseAllot(allot)
 			if err != nil {
 				return err
@@ -405,7 +379,7 @@ below what the devices were already granted.`,
 			}
 			fmt.Fprintf(a.stdout, "outlet %s sells event %s, allot %s\n", args[0], args[1], formatAllot(m))
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&allot, "allot", "", "allotments TYPE=N,TYPE=N")
 	return cmd
@@ -423,11 +397,7 @@ standard input: typed without echo at a terminal, or the first line of a pipe:
 
   printf '%s\n' "$PASSWORD" | kioskctl user add anna@example.org --outlet o1 --role cashier --code 1001`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			u.Email = args[0]
 			pw, err := a.readPassword("password for " + u.Email + ": ")
 			if err != nil {
@@ -441,7 +411,7 @@ standard input: typed without echo at a terminal, or the first line of a pipe:
 			}
 			fmt.Fprintf(a.stdout, "user %s added to outlet %s as %s\n", u.Email, u.Outlet, u.Role)
 			return nil
-		},
+		}),
 	}
 	f := add.Flags()
 	f.StringVar(&u.Outlet, "outlet", "", "outlet the user sells at")
@@ -454,11 +424,7 @@ standard input: typed without echo at a terminal, or the first line of a pipe:
 		Use:   "list [--outlet O]",
 		Short: "List users",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, _ []string) error {
 			users, err := h.Users(outlet)
 			if err != nil {
 				return err
@@ -477,24 +443,20 @@ standard input: typed without echo at a terminal, or the first line of a pipe:
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Outlet, u.Role, u.Code, u.Name, by, state)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().StringVar(&outlet, "outlet", "", "only this outlet's users")
 	disable := &cobra.Command{
 		Use:   "disable EMAIL",
 		Short: "Disable a user (devices drop it with their next config)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			if err := h.DisableUser(args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "user %s disabled\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(add, list, disable)
 	return cmd
@@ -507,11 +469,7 @@ func (a *app) deviceCmd() *cobra.Command {
 		Use:   "add ID --outlet O --key PUBLIC_KEY",
 		Short: "Add a kiosk with the public key `kioskd init` printed (base64 or hex)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			pub, err := catalog.ParsePublicKey(key)
 			if err != nil {
 				return fmt.Errorf("--key: %w", err)
@@ -521,7 +479,7 @@ func (a *app) deviceCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "device %s added to outlet %s\n", args[0], outlet)
 			return nil
-		},
+		}),
 	}
 	add.Flags().StringVar(&outlet, "outlet", "", "outlet of the device")
 	add.Flags().StringVar(&key, "key", "", "the device's Ed25519 public key, base64 or hex")
@@ -530,11 +488,7 @@ func (a *app) deviceCmd() *cobra.Command {
 		Use:   "list [--outlet O]",
 		Short: "List devices with their config versions",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, _ []string) error {
 			devs, err := h.Devices(lo)
 			if err != nil {
 				return err
@@ -545,7 +499,7 @@ func (a *app) deviceCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", d.ID, d.Outlet, d.Version, d.Signed, encodeKey(d.PublicKey))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	list.Flags().StringVar(&lo, "outlet", "", "only this outlet's devices")
 	cmd.AddCommand(add, list)

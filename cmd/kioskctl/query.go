@@ -60,11 +60,7 @@ minor units; json is the whole report.`,
 			default:
 				return fmt.Errorf("--format %q is none of table, csv, json", format)
 			}
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
-			q, err := h.Query()
+			_, q, err := a.query()
 			if err != nil {
 				return err
 			}
@@ -105,11 +101,7 @@ does not have it (not synced yet, or never sold); 2 the code is bad (malformed, 
 device, bad signature).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
-			q, err := h.Query()
+			h, q, err := a.query()
 			if err != nil {
 				return err
 			}

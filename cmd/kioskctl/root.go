@@ -93,6 +93,31 @@ func (a *app) open() (*hub.Hub, error) {
 	return hub.Open(a.dir, hub.Options{Logger: a.logger()})
 }
 
+// withHub returns a command's RunE that opens the hub in --dir and hands it to run.
+func (a *app) withHub(run func(cmd *cobra.Command, h *hub.Hub, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		h, err := a.open()
+		if err != nil {
+			return err
+		}
+		return run(cmd, h, args)
+	}
+}
+
+// query opens the hub in --dir and its query side (the running serve's API, or the
+// ledger); the caller closes the Query.
+func (a *app) query() (*hub.Hub, hub.Query, error) {
+	h, err := a.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := h.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, q, nil
+}
+
 // readPassword reads a password from standard input: without echo from a terminal,
 // otherwise the first line of the stream.
 func (a *app) readPassword(prompt string) (string, error) {

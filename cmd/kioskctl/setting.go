@@ -24,11 +24,7 @@ signed code at the end. Write the URL in capitals (HTTPS://T.EXAMPLE.ORG/T/) so 
 stays in its compact alphanumeric mode. Setting it raises every device's config version;
 push to send it.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
+		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			switch {
 			case clear && len(args) > 0:
 				return fmt.Errorf("give a URL or --clear, not both")
@@ -57,7 +53,7 @@ push to send it.`,
 				fmt.Fprintln(a.stderr, "note: a URL with lower-case letters makes QR codes larger (byte mode); write it in capitals")
 			}
 			return h.SetSetting(hub.SettingTicketURL, args[0])
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&clear, "clear", false, "remove the ticket URL")
 	return cmd

@@ -237,11 +237,7 @@ the oldest), the seq the hub stored, journal alarms, and the email outbox's prob
 CONFIG is the version the device applied / the catalogue's latest version for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			h, err := a.open()
-			if err != nil {
-				return err
-			}
-			q, err := h.Query()
+			h, q, err := a.query()
 			if err != nil {
 				return err
 			}
