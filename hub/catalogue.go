@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/boltutil"
 )
 
 // Files in the hub directory.
@@ -178,19 +178,6 @@ func (h *Hub) view(fn func(tx *bolt.Tx) error) error {
 	return db.View(fn)
 }
 
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-func getU64(b []byte) uint64 {
-	if len(b) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
-}
-
 func put(b *bolt.Bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -263,7 +250,7 @@ func bumpOutlet(tx *bolt.Tx, outlet string) error {
 
 func bumpDevice(tx *bolt.Tx, device string) error {
 	b := tx.Bucket(bVersions)
-	return b.Put([]byte(device), u64(getU64(b.Get([]byte(device)))+1))
+	return b.Put([]byte(device), boltutil.U64(boltutil.GetU64(b.Get([]byte(device)))+1))
 }
 
 // SaveOutlet validates and stores an outlet. With create it refuses an existing id;
@@ -455,7 +442,7 @@ func outletGrants(tx *bolt.Tx, outlet, event string) (map[string]int64, error) {
 		prefix := grantKey(d.ID, event, "")
 		c := tx.Bucket(bGrants).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			out[string(k[len(prefix):])] += int64(getU64(v))
+			out[string(k[len(prefix):])] += int64(boltutil.GetU64(v))
 		}
 	}
 	return out, nil
@@ -642,8 +629,8 @@ func (h *Hub) Devices(outlet string) ([]DeviceInfo, error) {
 		for _, d := range devs {
 			if outlet == "" || d.Outlet == outlet {
 				out = append(out, DeviceInfo{Device: d,
-					Version: getU64(tx.Bucket(bVersions).Get([]byte(d.ID))),
-					Signed:  getU64(tx.Bucket(bPushed).Get([]byte(d.ID)))})
+					Version: boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(d.ID))),
+					Signed:  boltutil.GetU64(tx.Bucket(bPushed).Get([]byte(d.ID)))})
 			}
 		}
 		return err
@@ -660,8 +647,8 @@ func (h *Hub) Device(id string) (DeviceInfo, error) {
 			err = fmt.Errorf("%w: device %s", ErrNotFound, id)
 		}
 		out = DeviceInfo{Device: d,
-			Version: getU64(tx.Bucket(bVersions).Get([]byte(id))),
-			Signed:  getU64(tx.Bucket(bPushed).Get([]byte(id)))}
+			Version: boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(id))),
+			Signed:  boltutil.GetU64(tx.Bucket(bPushed).Get([]byte(id)))}
 		return err
 	})
 	return out, err

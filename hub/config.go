@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/boltutil"
 )
 
 // Split divides an outlet's allotment of one ticket type between its devices so that the
@@ -101,7 +102,7 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 		return nil, nil, fmt.Errorf("%w: outlet %s of device %s", ErrNotFound, d.Outlet, device)
 	}
 	cfg := &catalog.DeviceConfig{
-		Version:  getU64(tx.Bucket(bVersions).Get([]byte(device))),
+		Version:  boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(device))),
 		DeviceID: device,
 		IssuedAt: catalog.Now(h.opt.Clock.Now()),
 		Outlet:   o,
@@ -137,7 +138,7 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 		for typ, total := range l.Allot {
 			prev := map[string]int64{}
 			for _, id := range ids {
-				prev[id] = int64(getU64(tx.Bucket(bGrants).Get(grantKey(id, l.Event, typ))))
+				prev[id] = int64(boltutil.GetU64(tx.Bucket(bGrants).Get(grantKey(id, l.Event, typ))))
 			}
 			n := Split(total, ids, prev)[device]
 			if cfg.Allot == nil {
@@ -195,8 +196,8 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 			if outlet != "" && d.Outlet != outlet {
 				continue
 			}
-			v := getU64(tx.Bucket(bVersions).Get([]byte(d.ID)))
-			if changed && v <= getU64(tx.Bucket(bPushed).Get([]byte(d.ID))) {
+			v := boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(d.ID)))
+			if changed && v <= boltutil.GetU64(tx.Bucket(bPushed).Get([]byte(d.ID))) {
 				continue
 			}
 			cfg, grants, err := h.buildConfig(tx, d.ID)
@@ -208,11 +209,11 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 				return fmt.Errorf("hub: sign config of %s: %w", d.ID, err)
 			}
 			for _, g := range grants {
-				if err := tx.Bucket(bGrants).Put(grantKey(d.ID, g.event, g.typ), u64(uint64(g.n))); err != nil {
+				if err := tx.Bucket(bGrants).Put(grantKey(d.ID, g.event, g.typ), boltutil.U64(uint64(g.n))); err != nil {
 					return err
 				}
 			}
-			if err := tx.Bucket(bPushed).Put([]byte(d.ID), u64(cfg.Version)); err != nil {
+			if err := tx.Bucket(bPushed).Put([]byte(d.ID), boltutil.U64(cfg.Version)); err != nil {
 				return err
 			}
 			out = append(out, Signed{Device: d.ID, Outlet: d.Outlet, Version: cfg.Version, Envelope: env})

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 )
@@ -42,7 +43,7 @@ type Mail struct {
 }
 
 func mailKey(device string, seq uint64) []byte {
-	return append([]byte(device+"\x00"), u64(seq)...)
+	return append([]byte(device+"\x00"), boltutil.U64(seq)...)
 }
 
 var kFeed = []byte("feed") // ledger feed position handled by Collect
@@ -94,7 +95,7 @@ func (h *Hub) Collect(l *ledger.Ledger, max int) (CollectResult, error) {
 				return err
 			}
 		}
-		return tx.Bucket(bMeta).Put(kFeed, u64(items[len(items)-1].pos))
+		return tx.Bucket(bMeta).Put(kFeed, boltutil.U64(items[len(items)-1].pos))
 	})
 	for _, p := range res.Problems {
 		h.opt.Logger.Warn("journal entry without effect at the hub", "problem", p)
@@ -105,7 +106,7 @@ func (h *Hub) Collect(l *ledger.Ledger, max int) (CollectResult, error) {
 func (h *Hub) feedPos() (uint64, error) {
 	var pos uint64
 	err := h.view(func(tx *bolt.Tx) error {
-		pos = getU64(tx.Bucket(bMeta).Get(kFeed))
+		pos = boltutil.GetU64(tx.Bucket(bMeta).Get(kFeed))
 		return nil
 	})
 	return pos, err

@@ -12,19 +12,16 @@ package ledger
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
+	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 )
 
@@ -128,27 +125,10 @@ func Open(path string, opt Options) (*Ledger, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("ledger: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := boltutil.Open(path, boltutil.Options{Prefix: "ledger", Locked: ErrLocked, Timeout: opt.Timeout, NoSync: opt.NoSync,
+		Buckets: [][]byte{bDevices, bCounters, bAlarms, bFeed}})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-		}
-		return nil, fmt.Errorf("ledger: open %s: %w", path, err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bDevices, bCounters, bAlarms, bFeed} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("ledger: init %s: %w", path, err)
+		return nil, err
 	}
 	return &Ledger{db: db, opt: opt, log: opt.Logger.With("component", "ledger")}, nil
 }
@@ -162,19 +142,11 @@ func (l *Ledger) Path() string { return l.db.Path() }
 func (l *Ledger) String() string { return "ledger(" + l.db.Path() + ")" }
 
 func (l *Ledger) update(fn func(tx *bolt.Tx) error) error {
-	err := l.db.Update(fn)
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return ErrClosed
-	}
-	return err
+	return boltutil.Update(l.db, ErrClosed, fn)
 }
 
 func (l *Ledger) view(fn func(tx *bolt.Tx) error) error {
-	err := l.db.View(fn)
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return ErrClosed
-	}
-	return err
+	return boltutil.View(l.db, ErrClosed, fn)
 }
 
 // Result says what one Ingest did.
@@ -358,23 +330,23 @@ func (in *ingest) open() error {
 	if in.sales, err = in.dev.CreateBucketIfNotExists(bSales); err != nil {
 		return err
 	}
-	in.last = getU64(in.dev.Get(kLast))
+	in.last = boltutil.GetU64(in.dev.Get(kLast))
 	copy(in.hash[:], in.dev.Get(kHash))
-	in.count = getU64(in.dev.Get(kCount))
+	in.count = boltutil.GetU64(in.dev.Get(kCount))
 	return nil
 }
 
 func (in *ingest) close() error {
-	if err := in.dev.Put(kLast, u64(in.last)); err != nil {
+	if err := in.dev.Put(kLast, boltutil.U64(in.last)); err != nil {
 		return err
 	}
 	if err := in.dev.Put(kHash, in.hash[:]); err != nil {
 		return err
 	}
-	if err := in.dev.Put(kCount, u64(in.count)); err != nil {
+	if err := in.dev.Put(kCount, boltutil.U64(in.count)); err != nil {
 		return err
 	}
-	return in.dev.Put(kSeen, u64(uint64(in.now.UnixMilli())))
+	return in.dev.Put(kSeen, boltutil.U64(uint64(in.now.UnixMilli())))
 }
 
 // same reports whether e has the content of the stored entry with its seq.
@@ -383,7 +355,7 @@ func (in *ingest) same(e *journal.Entry) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return bytes.Equal(in.ents.Get(u64(e.Seq)), data), nil
+	return bytes.Equal(in.ents.Get(boltutil.U64(e.Seq)), data), nil
 }
 
 func (in *ingest) store(res *Result, e *journal.Entry) error {
@@ -391,7 +363,7 @@ func (in *ingest) store(res *Result, e *journal.Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := in.ents.Put(u64(e.Seq), data); err != nil {
+	if err := in.ents.Put(boltutil.U64(e.Seq), data); err != nil {
 		return err
 	}
 	feed := in.tx.Bucket(bFeed)
@@ -399,7 +371,7 @@ func (in *ingest) store(res *Result, e *journal.Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := feed.Put(u64(n), feedValue(in.device, e.Seq)); err != nil {
+	if err := feed.Put(boltutil.U64(n), feedValue(in.device, e.Seq)); err != nil {
 		return err
 	}
 	if err := in.effects(res, e); err != nil {
@@ -477,16 +449,16 @@ func (in *ingest) putSale(seq uint64, st SaleState) error {
 	if err != nil {
 		return err
 	}
-	return in.sales.Put(u64(seq), b)
+	return in.sales.Put(boltutil.U64(seq), b)
 }
 
 func (in *ingest) addCounters(outlet string, ds []journal.Delta) error {
 	b := in.tx.Bucket(bCounters)
 	for _, d := range ds {
 		k := counterKey(outlet, d.Key)
-		t := parseTally(b.Get(k))
+		t := boltutil.ParseTally(b.Get(k))
 		t.Add(d.Tally)
-		if err := b.Put(k, tallyBytes(t)); err != nil {
+		if err := b.Put(k, boltutil.TallyBytes(t)); err != nil {
 			return err
 		}
 	}
@@ -502,15 +474,15 @@ func (in *ingest) gap(res *Result, beyond uint64) error {
 		}
 		return in.dev.Delete(kHeld)
 	}
-	since := getU64(in.dev.Get(kGap))
+	since := boltutil.GetU64(in.dev.Get(kGap))
 	if since == 0 {
 		since = uint64(in.now.UnixMilli())
-		if err := in.dev.Put(kGap, u64(since)); err != nil {
+		if err := in.dev.Put(kGap, boltutil.U64(since)); err != nil {
 			return err
 		}
 	}
-	held := max(getU64(in.dev.Get(kHeld)), beyond)
-	if err := in.dev.Put(kHeld, u64(held)); err != nil {
+	held := max(boltutil.GetU64(in.dev.Get(kHeld)), beyond)
+	if err := in.dev.Put(kHeld, boltutil.U64(held)); err != nil {
 		return err
 	}
 	if age := in.now.Sub(time.UnixMilli(int64(since))); age >= in.l.opt.GapTimeout {
@@ -541,25 +513,12 @@ func alarmKey(device string, kind AlarmKind, seq uint64) []byte {
 	k = append(k, 0)
 	k = append(k, kind...)
 	k = append(k, 0)
-	return append(k, u64(seq)...)
+	return append(k, boltutil.U64(seq)...)
 }
 
 func feedValue(device string, seq uint64) []byte {
 	v := make([]byte, 0, len(device)+9)
 	v = append(v, device...)
 	v = append(v, 0)
-	return append(v, u64(seq)...)
-}
-
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-func getU64(b []byte) uint64 {
-	if len(b) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
+	return append(v, boltutil.U64(seq)...)
 }

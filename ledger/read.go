@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 )
 
@@ -40,7 +41,7 @@ func (l *Ledger) Entry(device string, seq uint64) (*journal.Entry, error) {
 	var raw []byte
 	err := l.view(func(tx *bolt.Tx) error {
 		if ents := entriesOf(tx, device); ents != nil {
-			raw = append(raw, ents.Get(u64(seq))...)
+			raw = append(raw, ents.Get(boltutil.U64(seq))...)
 		}
 		return nil
 	})
@@ -62,10 +63,10 @@ func (l *Ledger) Each(device string, from uint64, fn func(e *journal.Entry) bool
 			return nil
 		}
 		c := ents.Cursor()
-		for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(boltutil.U64(from)); k != nil; k, v = c.Next() {
 			e, err := journal.Decode(v)
 			if err != nil {
-				return fmt.Errorf("ledger: %s entry %d: %w", device, getU64(k), err)
+				return fmt.Errorf("ledger: %s entry %d: %w", device, boltutil.GetU64(k), err)
 			}
 			if !fn(e) {
 				return nil
@@ -83,24 +84,24 @@ func (l *Ledger) Feed(after uint64, fn func(pos uint64, device string, e *journa
 	return l.view(func(tx *bolt.Tx) error {
 		devs := tx.Bucket(bDevices)
 		c := tx.Bucket(bFeed).Cursor()
-		for k, v := c.Seek(u64(after + 1)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(boltutil.U64(after + 1)); k != nil; k, v = c.Next() {
 			i := len(v) - 9 // device, NUL, 8 bytes of seq
 			if i < 0 || v[i] != 0 {
-				return fmt.Errorf("ledger: feed %d: bad mark", getU64(k))
+				return fmt.Errorf("ledger: feed %d: bad mark", boltutil.GetU64(k))
 			}
-			device, seq := string(v[:i]), getU64(v[i+1:])
+			device, seq := string(v[:i]), boltutil.GetU64(v[i+1:])
 			var raw []byte
 			if d := devs.Bucket(v[:i]); d != nil {
-				raw = d.Bucket(bEntries).Get(u64(seq))
+				raw = d.Bucket(bEntries).Get(boltutil.U64(seq))
 			}
 			if raw == nil {
-				return fmt.Errorf("ledger: feed %d: %w: %s entry %d", getU64(k), ErrNotFound, device, seq)
+				return fmt.Errorf("ledger: feed %d: %w: %s entry %d", boltutil.GetU64(k), ErrNotFound, device, seq)
 			}
 			e, err := journal.Decode(raw)
 			if err != nil {
 				return fmt.Errorf("ledger: %s entry %d: %w", device, seq, err)
 			}
-			if !fn(getU64(k), device, e) {
+			if !fn(boltutil.GetU64(k), device, e) {
 				return nil
 			}
 		}
@@ -137,7 +138,7 @@ func (l *Ledger) SaleState(device string, seq uint64) (SaleState, error) {
 
 func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, SaleState, error) {
 	var st SaleState
-	raw := ents.Get(u64(seq))
+	raw := ents.Get(boltutil.U64(seq))
 	if raw == nil {
 		return nil, st, fmt.Errorf("%w: entry %d", ErrNotFound, seq)
 	}
@@ -148,7 +149,7 @@ func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, SaleState, 
 	if e.Kind != journal.KindSale {
 		return nil, st, fmt.Errorf("%w: entry %d is a %s", ErrNotASale, seq, e.Kind)
 	}
-	if b := sales.Get(u64(seq)); b != nil {
+	if b := sales.Get(boltutil.U64(seq)); b != nil {
 		if err := json.Unmarshal(b, &st); err != nil {
 			return nil, st, fmt.Errorf("sale state %d: %w", seq, err)
 		}
@@ -173,16 +174,16 @@ func (l *Ledger) Devices() ([]Device, error) {
 			d := tx.Bucket(bDevices).Bucket(k)
 			st := Device{
 				ID:      string(k),
-				LastSeq: getU64(d.Get(kLast)),
-				Entries: getU64(d.Get(kCount)),
-				Held:    getU64(d.Get(kHeld)),
+				LastSeq: boltutil.GetU64(d.Get(kLast)),
+				Entries: boltutil.GetU64(d.Get(kCount)),
+				Held:    boltutil.GetU64(d.Get(kHeld)),
 				Alarms:  counts[string(k)],
 			}
 			copy(st.LastHash[:], d.Get(kHash))
-			if ms := getU64(d.Get(kGap)); ms != 0 {
+			if ms := boltutil.GetU64(d.Get(kGap)); ms != 0 {
 				st.GapSince = time.UnixMilli(int64(ms))
 			}
-			if ms := getU64(d.Get(kSeen)); ms != 0 {
+			if ms := boltutil.GetU64(d.Get(kSeen)); ms != 0 {
 				st.Seen = time.UnixMilli(int64(ms))
 			}
 			out = append(out, st)
@@ -231,7 +232,7 @@ func (l *Ledger) Counters(fn func(outlet string, k journal.Key, t journal.Tally)
 	return l.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			if outlet, key, ok := parseCounterKey(k); ok {
-				fn(outlet, key, parseTally(v))
+				fn(outlet, key, boltutil.ParseTally(v))
 			}
 			return nil
 		})
@@ -267,23 +268,4 @@ func parseCounterKey(b []byte) (string, journal.Key, bool) {
 	}
 	k.User, k.Event, k.Type = string(parts[0]), string(parts[1]), string(parts[2])
 	return outlet, k, true
-}
-
-func tallyBytes(t journal.Tally) []byte {
-	b := make([]byte, 24)
-	binary.BigEndian.PutUint64(b, uint64(t.Tickets))
-	binary.BigEndian.PutUint64(b[8:], uint64(t.Amount))
-	binary.BigEndian.PutUint64(b[16:], uint64(t.Voided))
-	return b
-}
-
-func parseTally(b []byte) journal.Tally {
-	if len(b) != 24 {
-		return journal.Tally{}
-	}
-	return journal.Tally{
-		Tickets: int64(binary.BigEndian.Uint64(b)),
-		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
-		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
-	}
 }

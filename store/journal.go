@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 )
 
@@ -38,7 +39,7 @@ type Tx struct {
 
 // Sold returns the tickets of a type of an event this device has sold, net of voids.
 func (t *Tx) Sold(event, typ string) int64 {
-	return int64(getU64(t.tx.Bucket(bSold).Get(soldKey(event, typ))))
+	return int64(boltutil.GetU64(t.tx.Bucket(bSold).Get(soldKey(event, typ))))
 }
 
 // Sale returns a sale entry and its state.
@@ -58,7 +59,7 @@ func soldKey(event, typ string) []byte { return []byte(event + "\x00" + typ) }
 
 func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
 	var st SaleState
-	raw := tx.Bucket(bJournal).Get(u64(seq))
+	raw := tx.Bucket(bJournal).Get(boltutil.U64(seq))
 	if raw == nil {
 		return nil, st, fmt.Errorf("%w: seq %d", ErrNotASale, seq)
 	}
@@ -69,7 +70,7 @@ func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
 	if e.Kind != journal.KindSale {
 		return nil, st, fmt.Errorf("%w: seq %d is a %s", ErrNotASale, seq, e.Kind)
 	}
-	if b := tx.Bucket(bSales).Get(u64(seq)); b != nil {
+	if b := tx.Bucket(bSales).Get(boltutil.U64(seq)); b != nil {
 		if err := json.Unmarshal(b, &st); err != nil {
 			return nil, st, fmt.Errorf("store: sale state %d: %w", seq, err)
 		}
@@ -79,7 +80,7 @@ func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
 
 func putSaleState(tx *bolt.Tx, seq uint64, st SaleState) error {
 	b, _ := json.Marshal(st)
-	return tx.Bucket(bSales).Put(u64(seq), b)
+	return tx.Bucket(bSales).Put(boltutil.U64(seq), b)
 }
 
 // Append writes one journal entry. fill sets the entry's kind and fact; it may read the
@@ -127,7 +128,7 @@ func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, 
 	if err != nil {
 		return nil, fmt.Errorf("store: encode entry: %w", err)
 	}
-	if err := jb.Put(u64(seq), data); err != nil {
+	if err := jb.Put(boltutil.U64(seq), data); err != nil {
 		return nil, fmt.Errorf("store: write entry: %w", err)
 	}
 	h := sha256.Sum256(data)
@@ -192,7 +193,7 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 		b, _ := json.Marshal(u)
 		return tx.Bucket(bUsers).Put(userKey(u.Email), b)
 	case journal.KindUserDisabled:
-		return tx.Bucket(bDisabled).Put(userKey(e.User.Email), u64(e.Seq))
+		return tx.Bucket(bDisabled).Put(userKey(e.User.Email), boltutil.U64(e.Seq))
 	}
 	return nil
 }
@@ -200,8 +201,8 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 func addSold(tx *bolt.Tx, event, typ string, n int64) error {
 	b := tx.Bucket(bSold)
 	k := soldKey(event, typ)
-	v := int64(getU64(b.Get(k))) + n
-	return b.Put(k, u64(uint64(v)))
+	v := int64(boltutil.GetU64(b.Get(k))) + n
+	return b.Put(k, boltutil.U64(uint64(v)))
 }
 
 // counterKey lays out a counter key so that days sort first: 4 bytes of day (offset so
@@ -247,25 +248,6 @@ func parseCounterKey(b []byte) (journal.Key, bool) {
 	return k, true
 }
 
-func tallyBytes(t journal.Tally) []byte {
-	b := make([]byte, 24)
-	binary.BigEndian.PutUint64(b, uint64(t.Tickets))
-	binary.BigEndian.PutUint64(b[8:], uint64(t.Amount))
-	binary.BigEndian.PutUint64(b[16:], uint64(t.Voided))
-	return b
-}
-
-func parseTally(b []byte) journal.Tally {
-	if len(b) != 24 {
-		return journal.Tally{}
-	}
-	return journal.Tally{
-		Tickets: int64(binary.BigEndian.Uint64(b)),
-		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
-		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
-	}
-}
-
 // addCounters adds deltas to the day counters and to the whole-period totals (the same
 // key without its day, stored with day MinDay).
 func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
@@ -276,9 +258,9 @@ func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
 				d.Day = journal.MinDay
 			}
 			k := counterKey(d.Key)
-			t := parseTally(b.Get(k))
+			t := boltutil.ParseTally(b.Get(k))
 			t.Add(d.Tally)
-			if err := b.Put(k, tallyBytes(t)); err != nil {
+			if err := b.Put(k, boltutil.TallyBytes(t)); err != nil {
 				return err
 			}
 		}
@@ -290,7 +272,7 @@ func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
 func (s *Store) Entry(seq uint64) (*journal.Entry, error) {
 	var raw []byte
 	err := s.view(func(tx *bolt.Tx) error {
-		raw = append(raw, tx.Bucket(bJournal).Get(u64(seq))...)
+		raw = append(raw, tx.Bucket(bJournal).Get(boltutil.U64(seq))...)
 		return nil
 	})
 	if err != nil {
@@ -320,7 +302,7 @@ func (s *Store) Sale(seq uint64) (*journal.Entry, SaleState, error) {
 func (s *Store) Sold(event, typ string) int64 {
 	var n int64
 	_ = s.view(func(tx *bolt.Tx) error {
-		n = int64(getU64(tx.Bucket(bSold).Get(soldKey(event, typ))))
+		n = int64(boltutil.GetU64(tx.Bucket(bSold).Get(soldKey(event, typ))))
 		return nil
 	})
 	return n
@@ -349,12 +331,12 @@ func (s *Store) Pending(after uint64, max, maxBytes int) ([]Raw, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bJournal).Cursor()
 		size := 0
-		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < max; k, v = c.Next() {
+		for k, v := c.Seek(boltutil.U64(after + 1)); k != nil && len(out) < max; k, v = c.Next() {
 			if len(out) > 0 && size+len(v) > maxBytes {
 				break
 			}
 			size += len(v)
-			out = append(out, Raw{Seq: getU64(k), Data: append([]byte(nil), v...)})
+			out = append(out, Raw{Seq: boltutil.GetU64(k), Data: append([]byte(nil), v...)})
 		}
 		return nil
 	})
@@ -365,7 +347,7 @@ func (s *Store) Pending(after uint64, max, maxBytes int) ([]Raw, error) {
 func (s *Store) Acked() uint64 {
 	var n uint64
 	_ = s.view(func(tx *bolt.Tx) error {
-		n = getU64(tx.Bucket(bMeta).Get(kAcked))
+		n = boltutil.GetU64(tx.Bucket(bMeta).Get(kAcked))
 		return nil
 	})
 	return n
@@ -381,10 +363,10 @@ func (s *Store) Ack(upto uint64) error {
 		if last := tx.Bucket(bJournal).Sequence(); upto > last {
 			return fmt.Errorf("%w: ack %d beyond the last entry %d", ErrAckBeyondEnd, upto, last)
 		}
-		if upto <= getU64(meta.Get(kAcked)) {
+		if upto <= boltutil.GetU64(meta.Get(kAcked)) {
 			return nil
 		}
-		return meta.Put(kAcked, u64(upto))
+		return meta.Put(kAcked, boltutil.U64(upto))
 	})
 }
 
@@ -398,13 +380,13 @@ type Backlog struct {
 func (s *Store) Unsynced() (Backlog, error) {
 	var bl Backlog
 	err := s.view(func(tx *bolt.Tx) error {
-		acked := getU64(tx.Bucket(bMeta).Get(kAcked))
+		acked := boltutil.GetU64(tx.Bucket(bMeta).Get(kAcked))
 		last := tx.Bucket(bJournal).Sequence()
 		if last <= acked {
 			return nil
 		}
 		bl.Entries = last - acked
-		raw := tx.Bucket(bJournal).Get(u64(acked + 1))
+		raw := tx.Bucket(bJournal).Get(boltutil.U64(acked + 1))
 		if raw == nil {
 			return nil
 		}
@@ -423,10 +405,10 @@ func (s *Store) Unsynced() (Backlog, error) {
 func (s *Store) Each(from uint64, fn func(e *journal.Entry) bool) error {
 	return s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bJournal).Cursor()
-		for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(boltutil.U64(from)); k != nil; k, v = c.Next() {
 			e, err := journal.Decode(v)
 			if err != nil {
-				return fmt.Errorf("store: entry %d: %w", getU64(k), err)
+				return fmt.Errorf("store: entry %d: %w", boltutil.GetU64(k), err)
 			}
 			if !fn(e) {
 				return nil

@@ -5,6 +5,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 )
 
@@ -53,7 +54,7 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 				t = new(journal.Tally)
 				sums[string(evType)] = t
 			}
-			t.Add(parseTally(v))
+			t.Add(boltutil.ParseTally(v))
 		}
 		return nil
 	})
@@ -83,7 +84,7 @@ func (s *Store) Counters(fn func(k journal.Key, t journal.Tally)) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			if key, ok := parseCounterKey(k); ok {
-				fn(key, parseTally(v))
+				fn(key, boltutil.ParseTally(v))
 			}
 			return nil
 		})

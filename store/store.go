@@ -8,19 +8,16 @@
 package store
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/boltutil"
 )
 
 // Errors.
@@ -78,31 +75,15 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.Timeout <= 0 {
 		opt.Timeout = time.Second
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := boltutil.Open(path, boltutil.Options{Prefix: "store", Locked: ErrLocked, Timeout: opt.Timeout, NoSync: opt.NoSync,
+		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins}})
 	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
-		}
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
 	s := &Store{db: db, device: opt.Device}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = s.loadConfig()
-	}
-	if err != nil {
+	if err := s.loadConfig(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: init %s: %w", path, err)
+		return nil, boltutil.InitError("store", path, err)
 	}
 	return s, nil
 }
@@ -144,30 +125,9 @@ func (s *Store) location() *time.Location {
 }
 
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	err := s.db.Update(fn)
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return ErrClosed
-	}
-	return err
+	return boltutil.Update(s.db, ErrClosed, fn)
 }
 
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	err := s.db.View(fn)
-	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return ErrClosed
-	}
-	return err
-}
-
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-func getU64(b []byte) uint64 {
-	if len(b) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(b)
+	return boltutil.View(s.db, ErrClosed, fn)
 }

@@ -1,0 +1,120 @@
+// Package boltutil holds what the bbolt files of the kiosk's store and the hub's ledger do
+// alike: opening with a lock timeout and their buckets, transactions that tell a closed file
+// by the owner's own error, and the value encodings they share (big-endian numbers, report
+// tallies).
+package boltutil
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"ticketkiosk/journal"
+)
+
+// Options say how Open opens a file and how its errors read.
+type Options struct {
+	Prefix  string        // the owner's error prefix, e.g. "store"
+	Locked  error         // returned, wrapped with the path, when another process holds the file
+	Timeout time.Duration // how long to wait for another process's lock
+	NoSync  bool          // skip fsync (tests and benchmarks only)
+	Buckets [][]byte      // created when missing
+}
+
+// Open opens (creating it and its folder if needed) the bbolt file at path and creates the
+// missing buckets. A lock another process still holds after the timeout is opt.Locked; other
+// errors start with opt.Prefix.
+func Open(path string, opt Options) (*bolt.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("%s: %w", opt.Prefix, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s", opt.Locked, path)
+		}
+		return nil, fmt.Errorf("%s: open %s: %w", opt.Prefix, path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range opt.Buckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, InitError(opt.Prefix, path, err)
+	}
+	return db, nil
+}
+
+// InitError is the error of a file that opened but could not be prepared for use.
+func InitError(prefix, path string, err error) error {
+	return fmt.Errorf("%s: init %s: %w", prefix, path, err)
+}
+
+// Update runs fn in a read-write transaction of db; a closed db is closed.
+func Update(db *bolt.DB, closed error, fn func(tx *bolt.Tx) error) error {
+	return whenClosed(db.Update(fn), closed)
+}
+
+// View runs fn in a read-only transaction of db; a closed db is closed.
+func View(db *bolt.DB, closed error, fn func(tx *bolt.Tx) error) error {
+	return whenClosed(db.View(fn), closed)
+}
+
+func whenClosed(err, closed error) error {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return closed
+	}
+	return err
+}
+
+// U64 is v in 8 big-endian bytes, which sort as the numbers do.
+func U64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// GetU64 reads U64's bytes; anything but 8 bytes (a missing value included) is 0.
+func GetU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+// TallySize is the length of an encoded tally.
+const TallySize = 24
+
+// TallyBytes encodes a report tally as a counter's value: tickets, amount and voided, each in
+// 8 big-endian bytes.
+func TallyBytes(t journal.Tally) []byte {
+	b := make([]byte, TallySize)
+	binary.BigEndian.PutUint64(b, uint64(t.Tickets))
+	binary.BigEndian.PutUint64(b[8:], uint64(t.Amount))
+	binary.BigEndian.PutUint64(b[16:], uint64(t.Voided))
+	return b
+}
+
+// ParseTally reads TallyBytes' value; anything but TallySize bytes (a missing value
+// included) is the zero tally.
+func ParseTally(b []byte) journal.Tally {
+	if len(b) != TallySize {
+		return journal.Tally{}
+	}
+	return journal.Tally{
+		Tickets: int64(binary.BigEndian.Uint64(b)),
+		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
+		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
+	}
+}

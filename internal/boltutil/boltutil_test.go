@@ -1,0 +1,106 @@
+package boltutil
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"ticketkiosk/journal"
+)
+
+var (
+	errLocked = errors.New("test: in use")
+	errClosed = errors.New("test: closed")
+)
+
+func TestOpenCreatesFolderAndBuckets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "x.db")
+	db, err := Open(path, Options{Prefix: "test", Locked: errLocked, Timeout: time.Second, Buckets: [][]byte{[]byte("one"), []byte("two")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = View(db, errClosed, func(tx *bolt.Tx) error {
+		for _, b := range []string{"one", "two"} {
+			if tx.Bucket([]byte(b)) == nil {
+				t.Errorf("bucket %s missing", b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenLockedAndClosed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(path, Options{Prefix: "test", Locked: errLocked, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{Prefix: "test", Locked: errLocked, Timeout: 50 * time.Millisecond})
+	if !errors.Is(err, errLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("second open: %v, want errLocked naming the file", err)
+	}
+	if err := Update(db, errClosed, func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket([]byte("b"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := Update(db, errClosed, func(*bolt.Tx) error { return nil }); !errors.Is(err, errClosed) {
+		t.Errorf("Update on a closed file: %v, want errClosed", err)
+	}
+	if err := View(db, errClosed, func(*bolt.Tx) error { return nil }); !errors.Is(err, errClosed) {
+		t.Errorf("View on a closed file: %v, want errClosed", err)
+	}
+}
+
+func TestOpenOtherErrorsCarryThePrefix(t *testing.T) {
+	dir := t.TempDir()
+	// The path is a folder: bbolt cannot open it as a file.
+	_, err := Open(dir, Options{Prefix: "test", Locked: errLocked, Timeout: time.Second})
+	if err == nil || errors.Is(err, errLocked) || !strings.HasPrefix(err.Error(), "test: open ") {
+		t.Fatalf("open of a folder: %v", err)
+	}
+}
+
+func TestU64(t *testing.T) {
+	vs := []uint64{0, 1, 255, 256, 1 << 40, ^uint64(0)}
+	for i, v := range vs {
+		if got := GetU64(U64(v)); got != v {
+			t.Errorf("GetU64(U64(%d)) = %d", v, got)
+		}
+		if i > 0 && bytes.Compare(U64(vs[i-1]), U64(v)) >= 0 {
+			t.Errorf("U64(%d) does not sort before U64(%d)", vs[i-1], v)
+		}
+	}
+	if got := GetU64(nil); got != 0 {
+		t.Errorf("GetU64(nil) = %d", got)
+	}
+	if got := GetU64([]byte{1, 2, 3}); got != 0 {
+		t.Errorf("GetU64 of 3 bytes = %d", got)
+	}
+}
+
+func TestTally(t *testing.T) {
+	for _, tl := range []journal.Tally{{}, {Tickets: 3, Amount: 3750, Voided: 1}, {Tickets: -2, Amount: -2500, Voided: 0}} {
+		b := TallyBytes(tl)
+		if len(b) != TallySize {
+			t.Fatalf("%d bytes", len(b))
+		}
+		if got := ParseTally(b); got != tl {
+			t.Errorf("ParseTally(TallyBytes(%+v)) = %+v", tl, got)
+		}
+	}
+	if got := ParseTally([]byte{1}); got != (journal.Tally{}) {
+		t.Errorf("ParseTally of 1 byte = %+v", got)
+	}
+}
