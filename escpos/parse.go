@@ -212,7 +212,7 @@ func nextESC(b []byte) (Command, error) {
 			c.N &= 1
 		case '-':
 			c.Op = OpUnderline
-			c.N = underlineDots(raw[2])
+			c.N = level(raw[2])
 		case '!':
 			c.Op = OpPrintMode
 		case 'M':
@@ -220,7 +220,7 @@ func nextESC(b []byte) (Command, error) {
 			c.N = int(raw[2]) & 1 // 0/48 font A, 1/49 font B
 		case 'a':
 			c.Op = OpJustify
-			c.N = justification(raw[2])
+			c.N = level(raw[2])
 		case '3':
 			c.Op = OpLineSpacing
 		case '2':
@@ -289,17 +289,9 @@ func nextESC(b []byte) (Command, error) {
 	return Command{Op: OpUnknown, Raw: b[:2]}, nil
 }
 
-func underlineDots(n byte) int {
-	switch n {
-	case 1, '1':
-		return 1
-	case 2, '2':
-		return 2
-	}
-	return 0
-}
-
-func justification(n byte) int {
+// level reads an argument 0, 1 or 2 sent as the number or as its ASCII digit (ESC - n
+// underline dots, ESC a n justification); anything else is 0.
+func level(n byte) int {
 	switch n {
 	case 1, '1':
 		return 1
