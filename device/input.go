@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -261,15 +260,9 @@ type InputKeypad struct {
 	name   string
 	layout EventLayout
 
-	mu     sync.Mutex // serialises ReadKey
-	chunks <-chan chunk
+	keyStream
 	rest   []byte
 	mapper KeyMapper
-	queue  []Key
-	err    error
-
-	stop     chan struct{}
-	haltOnce sync.Once
 }
 
 // InputOptions tunes an InputKeypad.
@@ -285,7 +278,7 @@ var _ Keypad = (*InputKeypad)(nil)
 // NewInputKeypad returns a keypad reading events from r. Halt closes r when it is an
 // io.Closer.
 func NewInputKeypad(r io.Reader, opts *InputOptions) (*InputKeypad, error) {
-	k := &InputKeypad{r: r, layout: NativeEventLayout(), name: "input", stop: make(chan struct{})}
+	k := &InputKeypad{r: r, layout: NativeEventLayout(), name: "input", keyStream: newKeyStream()}
 	if opts != nil {
 		if opts.Layout != 0 {
 			k.layout = opts.Layout
@@ -305,22 +298,9 @@ func NewInputKeypad(r io.Reader, opts *InputOptions) (*InputKeypad, error) {
 func (k *InputKeypad) ReadKey(ctx context.Context) (Key, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.chunks == nil {
-		k.chunks = readChunks(k.r, k.stop)
-	}
 	for {
-		if len(k.queue) > 0 {
-			key := k.queue[0]
-			k.queue = k.queue[1:]
-			return key, nil
-		}
-		select {
-		case <-k.stop:
-			return Key{}, ErrHalted
-		default:
-		}
-		if k.err != nil {
-			return Key{}, k.err
+		if key, done, err := k.ready(k.r); done {
+			return key, err
 		}
 		select {
 		case c, ok := <-k.chunks:
@@ -366,16 +346,14 @@ func (k *InputKeypad) endErr(err error) error {
 // Halt stops reading and closes the device when it is an io.Closer (which also releases
 // a grab).
 func (k *InputKeypad) Halt() error {
-	var err error
-	k.haltOnce.Do(func() {
-		close(k.stop)
+	return k.halt(func() error {
 		if c, ok := k.r.(io.Closer); ok {
-			if cerr := c.Close(); cerr != nil {
-				err = fmt.Errorf("input: %s: close: %w", k.name, cerr)
+			if err := c.Close(); err != nil {
+				return fmt.Errorf("input: %s: close: %w", k.name, err)
 			}
 		}
+		return nil
 	})
-	return err
 }
 
 // String names the keypad.

@@ -3,6 +3,7 @@ package device
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -116,4 +117,50 @@ func readChunks(r io.Reader, stop <-chan struct{}) <-chan chunk {
 		}
 	}()
 	return ch
+}
+
+// keyStream is what the keypads that decode a byte stream share: the reading goroutine, the
+// keys decoded and not read yet, the stream's final error, and Halt's stop.
+type keyStream struct {
+	mu       sync.Mutex // serialises ReadKey
+	chunks   <-chan chunk
+	queue    []Key
+	err      error // the stream's final error, once read, as ReadKey returns it
+	stop     chan struct{}
+	haltOnce sync.Once
+}
+
+func newKeyStream() keyStream { return keyStream{stop: make(chan struct{})} }
+
+// ready returns what ReadKey answers without waiting for input (done true): the first key
+// decoded, else ErrHalted after Halt, else the stream's final error. It starts reading r on
+// its first call. done false: wait for input.
+func (s *keyStream) ready(r io.Reader) (key Key, done bool, err error) {
+	if s.chunks == nil {
+		s.chunks = readChunks(r, s.stop)
+	}
+	if len(s.queue) > 0 {
+		key = s.queue[0]
+		s.queue = s.queue[1:]
+		return key, true, nil
+	}
+	select {
+	case <-s.stop:
+		return Key{}, true, ErrHalted
+	default:
+	}
+	if s.err != nil {
+		return Key{}, true, s.err
+	}
+	return Key{}, false, nil
+}
+
+// halt stops reading, once, and then runs release (closing or restoring the input).
+func (s *keyStream) halt(release func() error) error {
+	var err error
+	s.haltOnce.Do(func() {
+		close(s.stop)
+		err = release()
+	})
+	return err
 }

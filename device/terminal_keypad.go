@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -23,15 +22,9 @@ type TerminalKeypad struct {
 	tty        bool
 	escTimeout time.Duration
 
-	mu      sync.Mutex // serialises ReadKey
-	chunks  <-chan chunk
+	keyStream
 	dec     KeyDecoder
-	queue   []Key
-	err     error // the input's final error, once read
 	restore func() error
-
-	stop     chan struct{}
-	haltOnce sync.Once
 }
 
 // TerminalOptions tunes a TerminalKeypad.
@@ -46,7 +39,7 @@ var _ Keypad = (*TerminalKeypad)(nil)
 // NewTerminalKeypad returns a keypad reading r. When tty is true, r must have an Fd method
 // (an *os.File) and the terminal is put in raw mode at once.
 func NewTerminalKeypad(r io.Reader, tty bool, opts *TerminalOptions) (*TerminalKeypad, error) {
-	k := &TerminalKeypad{r: r, tty: tty, escTimeout: 50 * time.Millisecond, stop: make(chan struct{})}
+	k := &TerminalKeypad{r: r, tty: tty, escTimeout: 50 * time.Millisecond, keyStream: newKeyStream()}
 	if opts != nil && opts.EscTimeout > 0 {
 		k.escTimeout = opts.EscTimeout
 	}
@@ -69,25 +62,9 @@ func NewTerminalKeypad(r io.Reader, tty bool, opts *TerminalOptions) (*TerminalK
 func (k *TerminalKeypad) ReadKey(ctx context.Context) (Key, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.chunks == nil {
-		k.chunks = readChunks(k.r, k.stop)
-	}
 	for {
-		if len(k.queue) > 0 {
-			key := k.queue[0]
-			k.queue = k.queue[1:]
-			return key, nil
-		}
-		select {
-		case <-k.stop:
-			return Key{}, ErrHalted
-		default:
-		}
-		if k.err != nil {
-			if errors.Is(k.err, io.EOF) {
-				return Key{}, io.EOF
-			}
-			return Key{}, fmt.Errorf("terminal: read: %w", k.err)
+		if key, done, err := k.ready(k.r); done {
+			return key, err
 		}
 		var timeout <-chan time.Time
 		var timer *time.Timer
@@ -116,7 +93,10 @@ func (k *TerminalKeypad) wait(ctx context.Context, timeout <-chan time.Time) err
 		}
 		k.queue = append(k.queue, k.dec.Feed(c.b)...)
 		if c.err != nil {
-			k.err = c.err
+			k.err = io.EOF
+			if !errors.Is(c.err, io.EOF) {
+				k.err = fmt.Errorf("terminal: read: %w", c.err)
+			}
 			k.queue = append(k.queue, k.dec.Flush()...)
 		}
 	case <-timeout:
@@ -132,16 +112,14 @@ func (k *TerminalKeypad) wait(ctx context.Context, timeout <-chan time.Time) err
 // Halt restores the terminal's mode. A Read blocked on the input is not interrupted (the
 // input cannot be closed from here); it ends with the next byte or the end of the input.
 func (k *TerminalKeypad) Halt() error {
-	var err error
-	k.haltOnce.Do(func() {
-		close(k.stop)
+	return k.halt(func() error {
 		if k.restore != nil {
-			if rerr := k.restore(); rerr != nil {
-				err = fmt.Errorf("terminal: restore: %w", rerr)
+			if err := k.restore(); err != nil {
+				return fmt.Errorf("terminal: restore: %w", err)
 			}
 		}
+		return nil
 	})
-	return err
 }
 
 // String describes the keypad.
