@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"ticketkiosk/internal/qrtest"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
+
+	"ticketkiosk/internal/golden"
+	"ticketkiosk/internal/qrtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -111,25 +112,18 @@ func TestGolden(t *testing.T) {
 			if err := paper.WritePNG(&pngBuf); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name+".bin", stream)
-			golden(t, tc.name+".txt", []byte(paper.Text))
+			checkGolden(t, tc.name+".bin", stream)
+			checkGolden(t, tc.name+".txt", []byte(paper.Text))
 			goldenPNG(t, tc.name+".png", pngBuf.Bytes())
 		})
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	want, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	if !compare {
 		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (run go test -update after checking):\ngot  %q\nwant %q", name, trim(got), trim(want))
@@ -139,19 +133,11 @@ func golden(t *testing.T, name string, got []byte) {
 // goldenPNG compares pictures by their dots, not by the PNG encoder's bytes.
 func goldenPNG(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	data, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	if !compare {
 		return
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	defer f.Close()
-	want, err := png.Decode(f)
+	want, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}

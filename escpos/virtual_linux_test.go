@@ -6,8 +6,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"ticketkiosk/internal/qrtest"
 	"unsafe"
+
+	"ticketkiosk/internal/qrtest"
 )
 
 // openPTY opens a pseudo-terminal pair with the standard library only and puts the

@@ -7,8 +7,9 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"ticketkiosk/internal/qrtest"
 	"time"
+
+	"ticketkiosk/internal/qrtest"
 )
 
 func queries() []byte {

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/golden"
 )
 
 var updateScreens = flag.Bool("update", false, "rewrite the golden screens in testdata/screens")
@@ -122,18 +122,9 @@ func TestGoldenScreens(t *testing.T) {
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, false, goldenEmail, &b)
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, true, goldenKeypad, &b)
 				path := filepath.Join("testdata", "screens", name)
-				if *updateScreens {
-					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-						t.Fatal(err)
-					}
+				want, compare := golden.Read(t, path, []byte(b.String()), *updateScreens)
+				if !compare {
 					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
 				}
 				if got := b.String(); got != string(want) {
 					gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")

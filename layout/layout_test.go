@@ -18,6 +18,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/golden"
 	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 )
@@ -87,18 +88,11 @@ var (
 	clone58 = escpos.Clone
 )
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	want, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	if !compare {
 		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s: %d bytes differ from the golden file's %d (go test -update rewrites it)", name, len(got), len(want))
@@ -232,7 +226,7 @@ func TestTicketsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".escpos", job)
+			checkGolden(t, c.name+".escpos", job)
 			if *update { // the renderings help a reviewer see the golden bytes
 				paper := render(t, job, c.prof)
 				if err := os.WriteFile(filepath.Join("testdata", c.name+".txt"), []byte(paper.Text), 0o644); err != nil {
@@ -485,7 +479,7 @@ func TestReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.name+".escpos", job)
+			checkGolden(t, c.name+".escpos", job)
 			paper := render(t, job, c.prof)
 			checkWidth(t, paper.Text, c.prof.Columns)
 			for _, w := range c.want {
