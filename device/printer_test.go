@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/printertest"
 )
 
 // testTimeout is the status timeout in these tests: an offline printer costs this long,
@@ -35,29 +36,6 @@ var states = []struct {
 	{escpos.StatePaperNearEnd, true},
 	{escpos.StatePaperOut, false},
 	{escpos.StateCoverOpen, false},
-}
-
-// ptyPrinter opens a pseudo-terminal in raw mode with a VirtualPrinter serving its
-// master side, and returns the printer and the name of the terminal side.
-func ptyPrinter(t *testing.T) (*escpos.VirtualPrinter, string) {
-	t.Helper()
-	master, tty, err := pty.Open()
-	if err != nil {
-		t.Fatalf("open pty: %v", err)
-	}
-	// Raw mode: no echo, no CR/LF translation, no signals, so that job bytes such as
-	// 0x03, 0x0d, 0x11, 0x13 and 0x7f pass unchanged. tarm/serial sets raw termios
-	// itself when it opens the port; the USB printer opens the device as it is.
-	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
-		t.Fatalf("raw mode: %v", err)
-	}
-	vp := escpos.NewVirtualPrinter()
-	go vp.Serve(master) //nolint:errcheck // ends with an error when the pty closes
-	t.Cleanup(func() {
-		master.Close()
-		tty.Close()
-	})
-	return vp, tty.Name()
 }
 
 // sampleJob is a two-ticket job with text, a QR code, a raster image holding every byte
@@ -104,11 +82,11 @@ type printerUnderTest struct {
 
 var connections = []printerUnderTest{
 	{"serial", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := ptyPrinter(t)
+		vp, path := printertest.PTY(t)
 		return openSerial(t, path, 921600), vp
 	}},
 	{"usb deadline", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := ptyPrinter(t)
+		vp, path := printertest.PTY(t)
 		p, err := openUSB(PrinterConfig{Path: path, StatusTimeout: testTimeout}, false)
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +98,7 @@ var connections = []printerUnderTest{
 		return p, vp
 	}},
 	{"usb goroutine", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := ptyPrinter(t)
+		vp, path := printertest.PTY(t)
 		p, err := openUSB(PrinterConfig{Path: path, StatusTimeout: testTimeout}, true)
 		if err != nil {
 			t.Fatal(err)
@@ -283,7 +261,7 @@ func TestPrinterFailsMidJob(t *testing.T) {
 }
 
 func TestPrintCancelled(t *testing.T) {
-	vp, path := ptyPrinter(t)
+	vp, path := printertest.PTY(t)
 	p := openSerial(t, path, 9600) // 12 kB at 9600 baud: about 16 s of pacing
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -540,7 +518,7 @@ func hasBlack(img image.Image) bool {
 }
 
 func TestOpenPrinter(t *testing.T) {
-	_, path := ptyPrinter(t)
+	_, path := printertest.PTY(t)
 	for _, c := range []struct {
 		cfg  PrinterConfig
 		want string
@@ -660,7 +638,7 @@ func TestSerialPrinterReplugged(t *testing.T) {
 	if err := p.Print(context.Background(), []byte("lost\n")); !errors.Is(err, ErrOffline) {
 		t.Fatalf("print unplugged: %v, want ErrOffline", err)
 	}
-	vp2, path2 := ptyPrinter(t)
+	vp2, path2 := printertest.PTY(t)
 	vp2.SetState(escpos.StatePaperNearEnd)
 	if err := os.Remove(link); err != nil {
 		t.Fatal(err)

@@ -11,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-	"golang.org/x/term"
-
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/printertest"
 	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/layout"
@@ -38,25 +36,13 @@ type printRig struct {
 // serialVirtualPrinter serves a VirtualPrinter on the master side of a raw pseudo-terminal
 // and opens the terminal side with the serial printer driver.
 func serialVirtualPrinter(t *testing.T) (device.Printer, *escpos.VirtualPrinter) {
-	master, tty, err := pty.Open()
-	if err != nil {
-		t.Fatalf("open pty: %v", err)
-	}
-	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
-		t.Fatalf("raw mode: %v", err)
-	}
-	vp := escpos.NewVirtualPrinter()
-	go vp.Serve(master) //nolint:errcheck // ends when the pty closes
-	p, err := device.OpenSerialPrinter(device.PrinterConfig{Path: tty.Name(), Baud: 115200,
+	vp, tty := printertest.PTY(t)
+	p, err := device.OpenSerialPrinter(device.PrinterConfig{Path: tty, Baud: 115200,
 		StatusTimeout: printTimeout, CutPause: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		p.Halt()
-		master.Close()
-		tty.Close()
-	})
+	t.Cleanup(func() { p.Halt() })
 	return p, vp
 }
 
