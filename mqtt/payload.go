@@ -110,13 +110,7 @@ func (s DeviceState) Encode() []byte {
 // device of the same version may add some); an unknown version is refused.
 func DecodeDeviceState(data []byte) (DeviceState, error) {
 	var s DeviceState
-	if err := check(data, MaxStateSize); err != nil {
-		return s, err
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return DeviceState{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if err := checkStatus(s.Status); err != nil {
+	if err := decodeState(data, &s, &s.Status); err != nil {
 		return DeviceState{}, err
 	}
 	return s, nil
@@ -132,16 +126,22 @@ func (s HubState) Encode() []byte {
 // DecodeHubState parses a hub state payload, as DecodeDeviceState does.
 func DecodeHubState(data []byte) (HubState, error) {
 	var s HubState
-	if err := check(data, MaxStateSize); err != nil {
-		return s, err
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return HubState{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if err := checkStatus(s.Status); err != nil {
+	if err := decodeState(data, &s, &s.Status); err != nil {
 		return HubState{}, err
 	}
 	return s, nil
+}
+
+// decodeState parses a state payload into s, whose status field is status: within
+// MaxStateSize, of this version, JSON, online or offline.
+func decodeState(data []byte, s any, status *string) error {
+	if err := check(data, MaxStateSize); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, s); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return checkStatus(*status)
 }
 
 // Encode returns the ack as JSON, with V set.
