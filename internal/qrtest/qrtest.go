@@ -20,10 +20,7 @@ var hints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: tr
 // Decode returns the text of every QR code in img, failing the test when there is none.
 func Decode(t testing.TB, img image.Image) []string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bmp := bitmap(t, img)
 	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, hints)
 	if err != nil {
 		t.Fatalf("QR decode: %v", err)
@@ -39,15 +36,21 @@ func Decode(t testing.TB, img image.Image) []string {
 // there is none.
 func DecodeOne(t testing.TB, img image.Image) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bmp := bitmap(t, img)
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		t.Fatalf("QR decode: %v", err)
 	}
 	return res.GetText()
+}
+
+func bitmap(t testing.TB, img image.Image) *gozxing.BinaryBitmap {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bmp
 }
 
 // DecodePNG returns the text of the QR code in a PNG picture, which holds one, failing the
