@@ -263,12 +263,9 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approve
 	}
 	var sale *journal.Entry
 	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
-		se, st, err := tx.Sale(saleSeq)
+		se, st, err := liveSale(tx, saleSeq)
 		if err != nil {
-			return fmt.Errorf("%w: %d", ErrNoSuchSale, saleSeq)
-		}
-		if st.Voided {
-			return ErrAlreadyVoided
+			return err
 		}
 		sale = se
 		e.Kind = journal.KindReprint
@@ -296,12 +293,8 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 		return nil, ErrNotSupervisor
 	}
 	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
-		_, st, err := tx.Sale(saleSeq)
-		if err != nil {
-			return fmt.Errorf("%w: %d", ErrNoSuchSale, saleSeq)
-		}
-		if st.Voided {
-			return ErrAlreadyVoided
+		if _, _, err := liveSale(tx, saleSeq); err != nil {
+			return err
 		}
 		e.Kind = journal.KindVoid
 		e.Void = &journal.Void{Sale: saleSeq, Approver: approver.Email, Reason: reason}
@@ -313,4 +306,17 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 	k.appended(entry)
 	k.log.Info("void", "sale", saleSeq, "user", u.Email, "approver", approver.Email)
 	return entry, nil
+}
+
+// liveSale returns the sale seq and its state for a reprint or a void: ErrNoSuchSale when
+// there is no such sale, ErrAlreadyVoided when it was voided.
+func liveSale(tx *store.Tx, seq uint64) (*journal.Entry, store.SaleState, error) {
+	e, st, err := tx.Sale(seq)
+	if err != nil {
+		return nil, st, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)
+	}
+	if st.Voided {
+		return nil, st, ErrAlreadyVoided
+	}
+	return e, st, nil
 }
