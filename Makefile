@@ -6,7 +6,7 @@ STATICCHECK_VERSION ?= v0.8.2
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
 
-.PHONY: all build cross test test-arm test-short bench bench-all lint fmt demo deps fuzz deb clean
+.PHONY: all build cross test test-arm test-short e2e e2e-long chaos bench bench-all lint fmt demo deps fuzz deb clean
 
 all: build
 
@@ -72,6 +72,19 @@ deb: cross
 	done
 	rm -rf dist/stage
 	@ls -l dist/*.deb
+
+# e2e runs the system-level suite (built kioskd and kioskctl, Mosquitto on loopback):
+# end to end, security checks and a short chaos run (also part of make test).
+e2e: deps
+	$(GO) test -count=1 -v -timeout 20m ./e2e/
+
+# e2e-long is the end-to-end run with more kiosks and sales.
+e2e-long: deps
+	E2E_LONG=1 $(GO) test -count=1 -v -timeout 30m -run TestEndToEnd ./e2e/
+
+# chaos breaks things for CHAOS_DURATION (default 30m) while kiosks sell; prints the counts.
+chaos: deps
+	$(GO) test -count=1 -v -timeout 120m -run TestChaos ./e2e/ -chaos.duration $(or $(CHAOS_DURATION),30m)
 
 clean:
 	rm -rf $(BIN)
