@@ -210,6 +210,7 @@ func TestCrashDuringSales(t *testing.T) {
 	rng := rand.New(rand.NewPCG(42, 42))
 	kills := 25
 	var lastSeq uint64
+	interrupted := 0
 	for i := 0; i < kills; i++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashEnv+"="+path)
@@ -230,6 +231,16 @@ func TestCrashDuringSales(t *testing.T) {
 		if err != nil {
 			t.Fatalf("reopen after kill %d: %v", i, err)
 		}
+		// A job the kill cut short is journaled as print_failed, never left silent.
+		k, _ := New(Options{Store: st, Key: deviceKey, Clock: &testClock{t: time.Now(), synced: true}, Logger: quiet})
+		cut, err := k.RecoverInterrupted()
+		if err != nil || len(cut) > 1 {
+			t.Fatalf("kill %d: interrupted jobs %v, %v", i, cut, err)
+		}
+		interrupted += len(cut)
+		if left, _ := st.Interrupted(); len(left) != 0 {
+			t.Fatalf("kill %d: still marked printing after recovery: %v", i, left)
+		}
 		checkConsistent(t, st)
 		seq := st.LastSeq()
 		if seq <= lastSeq {
@@ -238,5 +249,5 @@ func TestCrashDuringSales(t *testing.T) {
 		lastSeq = seq
 		st.Close()
 	}
-	t.Logf("%d kills, %d journal entries, all consistent", kills, lastSeq)
+	t.Logf("%d kills, %d journal entries, %d print jobs cut short and journaled, all consistent", kills, lastSeq, interrupted)
 }

@@ -179,6 +179,11 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 				sale.Tickets = append(sale.Tickets, journal.Ticket{N: i, Type: l.Type, Code: code})
 			}
 		}
+		if printed {
+			if err := tx.Printing(tx.Seq); err != nil {
+				return err
+			}
+		}
 		e.Kind = journal.KindSale
 		e.Sale = sale
 		return nil
@@ -220,6 +225,11 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 		cancel()
 	}
 	if err == nil {
+		if derr := k.opt.Store.PrintDone(sale.Seq); derr != nil {
+			// The mark stays: after a restart the sale is offered for a reprint it did not
+			// need, which is safe.
+			k.log.Warn("could not clear the printing mark", "sale", sale.Seq, "err", derr)
+		}
 		return nil
 	}
 	perr := &PrinterError{Err: ErrPrintFailed, Cause: err}
@@ -237,6 +247,37 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 	}
 	k.appended(entry)
 	return perr
+}
+
+// ErrInterrupted is the cause journaled for a print job that a crash or power cut cut short.
+var ErrInterrupted = errors.New("interrupted: the kiosk stopped while printing")
+
+// RecoverInterrupted journals print_failed for every sale whose tickets were being printed
+// when the kiosk stopped (a crash, a power cut), so each is marked unprinted and a reprint
+// is offered: no ticket is dropped silently. kioskd calls it at start-up. It returns the
+// sales concerned.
+func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
+	seqs, err := k.opt.Store.Interrupted()
+	if err != nil {
+		return nil, err
+	}
+	for _, seq := range seqs {
+		sale, _, err := k.opt.Store.Sale(seq)
+		if err != nil {
+			return nil, err
+		}
+		entry, err := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ *store.Tx, e *journal.Entry) error {
+			e.Kind = journal.KindPrintFailed
+			e.Print = &journal.Print{Sale: seq, Error: ErrInterrupted.Error()}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		k.appended(entry)
+		k.log.Warn("a print job was cut short by a stop; the sale is marked unprinted for a reprint", "sale", seq)
+	}
+	return seqs, nil
 }
 
 // Reprint prints a sale's tickets again, marked "COPY n", with a supervisor's approval.
@@ -268,6 +309,9 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approve
 			return err
 		}
 		sale = se
+		if err := tx.Printing(saleSeq); err != nil {
+			return err
+		}
 		e.Kind = journal.KindReprint
 		e.Reprint = &journal.Reprint{Sale: saleSeq, Copy: st.Copies + 1, Approver: approver.Email}
 		return nil

@@ -52,6 +52,13 @@ func (t *Tx) User(email string) (catalog.User, bool) {
 	return t.s.userTx(t.tx, email)
 }
 
+// Printing marks sale seq (this entry's sale, or the sale a reprint copies) as being
+// printed, in the entry's transaction. PrintDone clears the mark once the job is out; a
+// mark found at start-up (Interrupted) is a job that a crash or power cut cut short.
+func (t *Tx) Printing(sale uint64) error {
+	return t.tx.Bucket(bPrinting).Put(boltutil.U64(sale), boltutil.U64(t.Seq))
+}
+
 // Users returns the outlet's users, as Store.Users does.
 func (t *Tx) Users() []catalog.User { return t.s.usersTx(t.tx) }
 
@@ -186,6 +193,9 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 			return err
 		}
 		st.Unprinted = true
+		if err := tx.Bucket(bPrinting).Delete(boltutil.U64(e.Print.Sale)); err != nil {
+			return err
+		}
 		return putSaleState(tx, e.Print.Sale, st)
 	case journal.KindUserCreated:
 		u := catalog.User{Email: e.User.Email, Code: e.User.Code, Name: e.User.Name, Role: catalog.Role(e.User.Role),
@@ -266,6 +276,27 @@ func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
 		}
 	}
 	return nil
+}
+
+// PrintDone clears the printing mark of a sale whose job has been printed or whose failure
+// has been journaled.
+func (s *Store) PrintDone(sale uint64) error {
+	return s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPrinting).Delete(boltutil.U64(sale))
+	})
+}
+
+// Interrupted returns the sales still marked as printing: their jobs were cut short by a
+// crash or power cut, so their tickets may not have printed.
+func (s *Store) Interrupted() ([]uint64, error) {
+	var out []uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPrinting).ForEach(func(k, _ []byte) error {
+			out = append(out, boltutil.GetU64(k))
+			return nil
+		})
+	})
+	return out, err
 }
 
 // Entry returns the journal entry seq.

@@ -39,6 +39,7 @@ var (
 	bUsers    = []byte("users")    // users created on the device, until a config includes them
 	bDisabled = []byte("disabled") // users disabled on the device, until a config says so too
 	bLogins   = []byte("logins")
+	bPrinting = []byte("printing") // sales whose tickets are being printed (seq → copy)
 
 	kConfig    = []byte("config")     // the applied DeviceConfig, JSON
 	kEnvelope  = []byte("envelope")   // the signed envelope it came in
@@ -76,7 +77,7 @@ func Open(path string, opt Options) (*Store, error) {
 		opt.Timeout = time.Second
 	}
 	db, err := boltutil.Open(path, boltutil.Options{Prefix: "store", Locked: ErrLocked, Timeout: opt.Timeout, NoSync: opt.NoSync,
-		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins}})
+		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins, bPrinting}})
 	if err != nil {
 		return nil, err
 	}

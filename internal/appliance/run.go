@@ -118,6 +118,12 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 		st.Close()
 		return nil, err
 	}
+	if cut, err := a.core.RecoverInterrupted(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("appliance: recover interrupted print jobs: %w", err)
+	} else if len(cut) > 0 {
+		a.log.Warn("print jobs cut short by the last stop are marked unprinted; reprint them", "sales", cut)
+	}
 	rows, cols := cfg.Display.Rows, cfg.Display.Cols
 	if parts.Display != nil {
 		rows, cols = parts.Display.Rows(), parts.Display.Cols()
