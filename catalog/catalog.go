@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"crypto/ed25519"
+	"sync"
 	"time"
 )
 
@@ -50,11 +51,27 @@ func (o Outlet) Location() *time.Location {
 	if o.TimeZone == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(o.TimeZone)
+	loc, err := LoadLocation(o.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
 	return loc
+}
+
+var zones sync.Map // name → *time.Location
+
+// LoadLocation is time.LoadLocation with a cache: screens, reports and validation ask for
+// the outlet's zone often, and each time.LoadLocation reads and parses the zone file.
+func LoadLocation(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // TicketType is one kind of ticket of an event, with its price in minor units.

@@ -138,7 +138,7 @@ func (o *Outlet) Validate() Problems {
 	}
 	if o.TimeZone == "" {
 		ps.add(where, "time zone is empty")
-	} else if _, err := time.LoadLocation(o.TimeZone); err != nil {
+	} else if _, err := LoadLocation(o.TimeZone); err != nil {
 		ps.add(where, "time zone %q is unknown", o.TimeZone)
 	}
 	return ps
