@@ -259,8 +259,16 @@ func (f *Flow) to(st state) {
 		f.ed = digits(8)
 	case stSaleNo:
 		f.ed = digits(10)
-		if f.lastSale > 0 {
-			f.ed.Set(strconv.FormatUint(f.lastSale, 10))
+		sale := f.lastSale
+		if f.action == mReprint {
+			// A sale whose tickets did not print (a printer fault, a power cut mid-job) is
+			// what a reprint is most likely for: offer the newest.
+			if owed, err := f.k.Unprinted(); err == nil && len(owed) > 0 {
+				sale = owed[len(owed)-1]
+			}
+		}
+		if sale > 0 {
+			f.ed.Set(strconv.FormatUint(sale, 10))
 		}
 	case stQty:
 		f.qty, f.fresh = 1, true

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"ticketkiosk/catalog"
@@ -72,5 +73,40 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 	if got, _ := r.st.Interrupted(); len(got) != 0 {
 		t.Fatalf("the reprint left a printing mark: %v", got)
+	}
+}
+
+// TestFlowOffersTheUnprintedSale: after a restart, the reprint screen offers the sale whose
+// tickets a power cut kept from printing, so the cashier need not know its number.
+func TestFlowOffersTheUnprintedSale(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}})
+	e, err := r.st.Append(r.clock, ann.User.Email, func(tx *store.Tx, e *journal.Entry) error {
+		code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: tx.Seq, N: 1, Of: 1, Event: "e1", Type: "std"}, deviceKey)
+		e.Kind = journal.KindSale
+		e.Sale = &journal.Sale{Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print",
+			Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
+		return tx.Printing(tx.Seq)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}) // a later sale that printed
+	if _, err := r.k.RecoverInterrupted(); err != nil {
+		t.Fatal(err)
+	}
+	if owed, _ := r.k.Unprinted(); len(owed) != 1 || owed[0] != e.Seq {
+		t.Fatalf("Unprinted = %v, want [%d]", owed, e.Seq)
+	}
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
+	d.run("3000⏎ann-pass⏎3⏎")
+	d.shows(fmt.Sprintf("%d_", e.Seq))
+	d.run("⏎2000⏎sup-pass⏎")
+	if owed, _ := r.k.Unprinted(); len(owed) != 0 {
+		t.Fatalf("still owed after the reprint: %v", owed)
+	}
+	if last := lastEntry(t, r); last.Reprint == nil || last.Reprint.Sale != e.Seq {
+		t.Fatalf("last entry %+v", last)
 	}
 }

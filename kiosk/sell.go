@@ -249,6 +249,10 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 	return perr
 }
 
+// Unprinted returns the sales whose tickets did not print and still owe a reprint, oldest
+// first.
+func (k *Kiosk) Unprinted() ([]uint64, error) { return k.opt.Store.Unprinted() }
+
 // ErrInterrupted is the cause journaled for a print job that a crash or power cut cut short.
 var ErrInterrupted = errors.New("interrupted: the kiosk stopped while printing")
 

@@ -178,6 +178,9 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 			}
 		}
 		st.Voided = true
+		if err := tx.Bucket(bUnprint).Delete(boltutil.U64(e.Void.Sale)); err != nil {
+			return err
+		}
 		return putSaleState(tx, e.Void.Sale, st)
 	case journal.KindReprint:
 		_, st, err := getSale(tx, e.Reprint.Sale)
@@ -186,6 +189,9 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 		}
 		st.Copies = e.Reprint.Copy
 		st.Unprinted = false
+		if err := tx.Bucket(bUnprint).Delete(boltutil.U64(e.Reprint.Sale)); err != nil {
+			return err
+		}
 		return putSaleState(tx, e.Reprint.Sale, st)
 	case journal.KindPrintFailed:
 		_, st, err := getSale(tx, e.Print.Sale)
@@ -194,6 +200,9 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 		}
 		st.Unprinted = true
 		if err := tx.Bucket(bPrinting).Delete(boltutil.U64(e.Print.Sale)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bUnprint).Put(boltutil.U64(e.Print.Sale), nil); err != nil {
 			return err
 		}
 		return putSaleState(tx, e.Print.Sale, st)
@@ -292,6 +301,19 @@ func (s *Store) Interrupted() ([]uint64, error) {
 	var out []uint64
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bPrinting).ForEach(func(k, _ []byte) error {
+			out = append(out, boltutil.GetU64(k))
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Unprinted returns the sales whose tickets did not print and that are neither reprinted
+// nor voided since, oldest first.
+func (s *Store) Unprinted() ([]uint64, error) {
+	var out []uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bUnprint).ForEach(func(k, _ []byte) error {
 			out = append(out, boltutil.GetU64(k))
 			return nil
 		})

@@ -40,6 +40,7 @@ var (
 	bDisabled = []byte("disabled") // users disabled on the device, until a config says so too
 	bLogins   = []byte("logins")
 	bPrinting = []byte("printing") // sales whose tickets are being printed (seq → copy)
+	bUnprint  = []byte("unprinted") // sales whose tickets did not print and owe a reprint
 
 	kConfig    = []byte("config")     // the applied DeviceConfig, JSON
 	kEnvelope  = []byte("envelope")   // the signed envelope it came in
@@ -77,7 +78,7 @@ func Open(path string, opt Options) (*Store, error) {
 		opt.Timeout = time.Second
 	}
 	db, err := boltutil.Open(path, boltutil.Options{Prefix: "store", Locked: ErrLocked, Timeout: opt.Timeout, NoSync: opt.NoSync,
-		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins, bPrinting}})
+		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins, bPrinting, bUnprint}})
 	if err != nil {
 		return nil, err
 	}

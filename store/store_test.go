@@ -329,3 +329,36 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("sold %d, journal says %d (%d entries)", s.Sold("e1", "std"), sold, len(all))
 	}
 }
+
+func TestUnprintedIndex(t *testing.T) {
+	s := open(t)
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	s.ApplyConfig(config(1, boss), nil, c)
+	a, _ := sale(s, c, 1)
+	b, _ := sale(s, c, 1)
+	fail := func(seq uint64) {
+		t.Helper()
+		if _, err := s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+			e.Kind, e.Print = journal.KindPrintFailed, &journal.Print{Sale: seq, Error: "jam"}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail(a.Seq)
+	fail(b.Seq)
+	if got, _ := s.Unprinted(); len(got) != 2 || got[0] != a.Seq || got[1] != b.Seq {
+		t.Fatalf("Unprinted = %v", got)
+	}
+	s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+		e.Kind, e.Reprint = journal.KindReprint, &journal.Reprint{Sale: a.Seq, Copy: 1, Approver: boss.Email}
+		return nil
+	})
+	s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: b.Seq, Approver: boss.Email}
+		return nil
+	})
+	if got, _ := s.Unprinted(); len(got) != 0 {
+		t.Fatalf("after a reprint and a void: %v", got)
+	}
+}
