@@ -39,7 +39,7 @@ var (
 	bUsers    = []byte("users")    // users created on the device, until a config includes them
 	bDisabled = []byte("disabled") // users disabled on the device, until a config says so too
 	bLogins   = []byte("logins")
-	bPrinting = []byte("printing")  // sales whose tickets are being printed (seq → copy)
+	bPrinting = []byte("printing")  // sales whose job is printing (sale seq → seq of the entry that started it)
 	bUnprint  = []byte("unprinted") // sales whose tickets did not print and owe a reprint
 
 	kConfig    = []byte("config")     // the applied DeviceConfig, JSON
