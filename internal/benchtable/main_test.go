@@ -22,7 +22,7 @@ func TestParseAndWrite(t *testing.T) {
 	Write(&b, r)
 	out := b.String()
 	for _, want := range []string{
-		"sale commit, fsync included, p50", "1651 µs", "185 µs", "8.92×",
+		"whole printed sale (commit, print, clear mark), p50", "1651 µs", "185 µs", "8.92×",
 		"report, 1,000,000 sales / 300 days, outlet", "0.0313 ms", "0.00313×", "target 10 ms",
 		"drain 100,000 entries, durable both ends", "(not measured)",
 	} {
