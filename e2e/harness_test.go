@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"ticketkiosk/hub"
+	"ticketkiosk/internal/mqtttest"
 )
 
 var (
@@ -56,16 +57,7 @@ func binaries(t testing.TB) (kioskd, kioskctl string) {
 	return filepath.Join(binDir, "kioskd"), filepath.Join(binDir, "kioskctl")
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeAddr(t testing.TB) string { return mqtttest.FreeAddr(t) }
 
 // waitUntil polls cond until it holds or max passes (readiness, not a timing assertion).
 func waitUntil(max time.Duration, cond func() bool) bool {
@@ -93,19 +85,7 @@ type broker struct {
 	done   chan struct{}
 }
 
-func mosquittoBinary(t testing.TB) string {
-	t.Helper()
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Fatal("mosquitto is not installed: run scripts/install-deps.sh (make deps)")
-	return ""
-}
+func mosquittoBinary(t testing.TB) string { return mqtttest.Mosquitto(t) }
 
 // startBroker starts Mosquitto with persistence (retained configs survive a restart, as
 // in production) and the extra config lines, {{dir}} replaced by its directory.

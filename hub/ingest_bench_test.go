@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/mqtttest"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/store"
@@ -49,13 +50,7 @@ func benchServe(dir, broker string) int {
 
 func startMosquitto(b *testing.B) string {
 	b.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-		if _, err := os.Stat(bin); err != nil {
-			b.Skip("mosquitto is not installed (scripts/install-deps.sh)")
-		}
-	}
+	bin := mqtttest.Mosquitto(b)
 	dir := b.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(b, err)

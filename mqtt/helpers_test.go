@@ -27,6 +27,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/mqtttest"
 	"ticketkiosk/journal"
 	"ticketkiosk/store"
 )
@@ -212,15 +213,7 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeAddr(t testing.TB) string { return mqtttest.FreeAddr(t) }
 
 // broker is a broker started by a test.
 type broker interface {
@@ -279,22 +272,7 @@ type mosquittoBroker struct {
 	log                     *bytes.Buffer
 }
 
-func mosquittoBinary(t testing.TB) string {
-	t.Helper()
-	if p, err := exec.LookPath("mosquitto"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("mosquitto is not installed (CI must install it: scripts/install-deps.sh)")
-	}
-	t.Skip("mosquitto is not installed")
-	return ""
-}
+func mosquittoBinary(t testing.TB) string { return mqtttest.Mosquitto(t) }
 
 // startMosquitto starts Mosquitto with a listener on a free port and the extra config lines
 // (with {{dir}} replaced by a private directory); persistence on, so retained messages

@@ -1,0 +1,40 @@
+// Package mqtttest holds what the tests that run a real broker share: finding the Mosquitto
+// binary and picking a free loopback port.
+package mqtttest
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// Mosquitto returns the path of the mosquitto binary. Without one the test fails under CI
+// (scripts/install-deps.sh must install it) and is skipped elsewhere.
+func Mosquitto(t testing.TB) string {
+	t.Helper()
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("mosquitto is not installed (CI must install it: scripts/install-deps.sh)")
+	}
+	t.Skip("mosquitto is not installed (make deps installs it)")
+	return ""
+}
+
+// FreeAddr returns a loopback address whose port was free a moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
