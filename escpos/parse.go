@@ -189,18 +189,27 @@ func need(b []byte, n int64) ([]byte, error) {
 	return b[:n], nil
 }
 
+// fixedCommand cuts a fixed-length command of n bytes off b; N is its first parameter byte.
+func fixedCommand(b []byte, n int) (Command, error) {
+	raw, err := need(b, int64(n))
+	if err != nil {
+		return Command{}, err
+	}
+	c := Command{Op: OpOther, Raw: raw}
+	if n >= 3 {
+		c.N = int(raw[2])
+	}
+	return c, nil
+}
+
 func nextESC(b []byte) (Command, error) {
 	if len(b) < 2 {
 		return Command{}, fmt.Errorf("%w: lone ESC", ErrTruncated)
 	}
 	if n := escLen[b[1]]; n != 0 {
-		raw, err := need(b, int64(n))
+		c, err := fixedCommand(b, int(n))
 		if err != nil {
 			return Command{}, err
-		}
-		c := Command{Op: OpOther, Raw: raw}
-		if n >= 3 {
-			c.N = int(raw[2])
 		}
 		switch b[1] {
 		case '@':
@@ -212,15 +221,15 @@ func nextESC(b []byte) (Command, error) {
 			c.N &= 1
 		case '-':
 			c.Op = OpUnderline
-			c.N = level(raw[2])
+			c.N = level(c.Raw[2])
 		case '!':
 			c.Op = OpPrintMode
 		case 'M':
 			c.Op = OpFont
-			c.N = int(raw[2]) & 1 // 0/48 font A, 1/49 font B
+			c.N = int(c.Raw[2]) & 1 // 0/48 font A, 1/49 font B
 		case 'a':
 			c.Op = OpJustify
-			c.N = level(raw[2])
+			c.N = level(c.Raw[2])
 		case '3':
 			c.Op = OpLineSpacing
 		case '2':
@@ -231,7 +240,7 @@ func nextESC(b []byte) (Command, error) {
 			c.Op = OpFeedDots
 		case 'p':
 			c.Op = OpPulse
-			c.M = int(raw[3])
+			c.M = int(c.Raw[3])
 		}
 		return c, nil
 	}
@@ -405,13 +414,9 @@ func nextGS(b []byte) (Command, error) {
 		return Command{}, fmt.Errorf("%w: lone GS", ErrTruncated)
 	}
 	if n := gsLen[b[1]]; n != 0 {
-		raw, err := need(b, int64(n))
+		c, err := fixedCommand(b, int(n))
 		if err != nil {
 			return Command{}, err
-		}
-		c := Command{Op: OpOther, Raw: raw}
-		if n >= 3 {
-			c.N = int(raw[2])
 		}
 		switch b[1] {
 		case '!':
