@@ -182,15 +182,14 @@ func (a *Kiosk) show(s kiosk.Screen) {
 	}
 }
 
-// online reports whether the hub link is up (connected, hub online).
+// online reports whether the hub link is up: connected to the broker, and the hub's
+// retained state says online.
 func (a *Kiosk) online() bool {
 	if a.link == nil {
 		return false
 	}
-	if o, ok := any(a.link).(interface{ Online() bool }); ok {
-		return o.Online()
-	}
-	return false
+	_, hub := a.link.Online()
+	return hub
 }
 
 type keyResult struct {

@@ -85,3 +85,35 @@ func TestPipedDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleScreenShowsTheHubOnline: once the kiosk is connected and the hub says online, the
+// idle screen's link glyph says so ("[ok]" on a plain display) instead of "[off]".
+func TestIdleScreenShowsTheHubOnline(t *testing.T) {
+	in, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "screen.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	var said bytes.Buffer
+	go func() { done <- Run(ctx, Options{Dir: filepath.Join(t.TempDir(), "demo"), Stdin: in, Stdout: out, Stderr: &said}) }()
+	online := false
+	for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline) && !online; time.Sleep(100 * time.Millisecond) {
+		screens, _ := os.ReadFile(out.Name())
+		online = bytes.Contains(screens, []byte("[ok]"))
+	}
+	feed.Close() // end of input ends the demo
+	if err := <-done; err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	if !online {
+		screens, _ := os.ReadFile(out.Name())
+		t.Fatalf("the idle screen never showed the hub online:\n%s", screens)
+	}
+}
