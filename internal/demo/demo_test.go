@@ -102,7 +102,9 @@ func TestIdleScreenShowsTheHubOnline(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	var said bytes.Buffer
-	go func() { done <- Run(ctx, Options{Dir: filepath.Join(t.TempDir(), "demo"), Stdin: in, Stdout: out, Stderr: &said}) }()
+	go func() {
+		done <- Run(ctx, Options{Dir: filepath.Join(t.TempDir(), "demo"), Stdin: in, Stdout: out, Stderr: &said})
+	}()
 	online := false
 	for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline) && !online; time.Sleep(100 * time.Millisecond) {
 		screens, _ := os.ReadFile(out.Name())
