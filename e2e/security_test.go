@@ -21,7 +21,6 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/internal/appliance"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 )
@@ -90,7 +89,7 @@ func TestConfigRefusals(t *testing.T) {
 	e.push(2)
 	v2 := retained(t, spy, tp.Config("k1"))
 	k2v2 := retained(t, spy, tp.Config("k2"))
-	hubPub, err := appliance.ParsePublicKey(e.hubKey)
+	hubPub, err := catalog.ParsePublicKey(e.hubKey)
 	if err != nil {
 		t.Fatal(err)
 	}

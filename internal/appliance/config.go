@@ -302,11 +302,5 @@ func (c *Config) PrinterProfile() (escpos.Profile, error) {
 
 // HubKey decodes hub.public_key.
 func (c *Config) HubKey() (ed25519.PublicKey, error) {
-	return ParsePublicKey(c.Hub.PublicKey)
-}
-
-// ParsePublicKey reads an Ed25519 public key written in base64 (standard or URL) or hex:
-// catalog.ParsePublicKey, the one reading of a key the hub and the kiosk share.
-func ParsePublicKey(s string) (ed25519.PublicKey, error) {
-	return catalog.ParsePublicKey(s)
+	return catalog.ParsePublicKey(c.Hub.PublicKey)
 }
