@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
@@ -64,13 +65,13 @@ func (k *Kiosk) Events() ([]EventView, error) {
 	return out, nil
 }
 
-// checkOrder validates an order against the config and returns its lines priced.
-func checkOrder(cfg *catalog.DeviceConfig, o Order, now func() bool) (*catalog.Event, []journal.Line, error) {
+// checkOrder validates an order made at now against the config and returns its lines priced.
+func checkOrder(cfg *catalog.DeviceConfig, o Order, now time.Time) (*catalog.Event, []journal.Line, error) {
 	ev, ok := cfg.Event(o.Event)
 	if !ok {
 		return nil, nil, ErrUnknownEvent
 	}
-	if !now() {
+	if !ev.OnSale(now) {
 		return nil, nil, ErrNotOnSale
 	}
 	switch cfg.Outlet.Delivery {
@@ -138,10 +139,7 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 		return nil, err
 	}
 	o.Buyer = strings.TrimSpace(o.Buyer)
-	ev, lines, err := checkOrder(cfg, o, func() bool {
-		e, _ := cfg.Event(o.Event)
-		return e.OnSale(k.opt.Clock.Now())
-	})
+	ev, lines, err := checkOrder(cfg, o, k.opt.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
