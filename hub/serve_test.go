@@ -13,6 +13,7 @@ import (
 	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
+	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
 )
 
@@ -38,9 +39,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // refuses shows in status as a delivery problem.
 func TestServeEmailsSales(t *testing.T) {
 	srv := startSMTP(t)
-	broker, err := StartBroker(BrokerOptions{Listen: "127.0.0.1:0", Logger: quiet})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
 	must(t, err)
-	defer broker.Close()
+	defer bk.Close()
 	dir := t.TempDir()
 	opt := Options{Logger: quiet, NoSync: true}
 	_, err = Init(filepath.Join(dir, "hub"), opt)
@@ -68,7 +69,7 @@ func TestServeEmailsSales(t *testing.T) {
 	}
 	s1 := sale("first@example.org")
 
-	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: broker.URL(), AllowInsecure: true}, Store: st, HubKey: h.PublicKey(),
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, Store: st, HubKey: h.PublicKey(),
 		Clock: wallClock{}, Logger: quiet, StateEvery: 200 * time.Millisecond})
 	must(t, err)
 	dev.Start()
@@ -78,7 +79,7 @@ func TestServeEmailsSales(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- h.Serve(ctx, ServeOptions{Conn: mqtt.Options{URL: broker.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond})
+		done <- h.Serve(ctx, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond})
 	}()
 	eventually(t, "the email of the first sale", func() bool { return len(srv.messages()) == 1 })
 	pm := parseMail(t, srv.messages()[0].data)

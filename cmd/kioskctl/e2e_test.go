@@ -18,6 +18,7 @@ import (
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
+	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
 )
 
@@ -97,12 +98,12 @@ func TestEndToEnd(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
 	t.Setenv("KIOSKCTL_DIR", filepath.Join(dir, "hub"))
-	broker, err := hub.StartBroker(hub.BrokerOptions{Listen: "127.0.0.1:0", Logger: quiet})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer broker.Close()
-	url := broker.URL()
+	defer bk.Close()
+	url := bk.URL()
 
 	// The catalogue.
 	out := mustCtl(t, "", "init")

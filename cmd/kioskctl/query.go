@@ -15,6 +15,7 @@ import (
 	"ticketkiosk/escpos"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
+	"ticketkiosk/mqtt/broker"
 )
 
 // parseDay reads --from/--to: a date 2006-01-02 (a day in each outlet's time zone).
@@ -157,7 +158,7 @@ the sale's ticket codes.`,
 }
 
 func (a *app) brokerCmd() *cobra.Command {
-	var o hub.BrokerOptions
+	var o broker.Options
 	var pwFile string
 	cmd := &cobra.Command{
 		Use:   "broker --listen ADDR [--username U --password-file F]",
@@ -181,7 +182,7 @@ line). Production uses Mosquitto or a broker cluster.`,
 				}
 			}
 			o.Logger = a.logger()
-			b, err := hub.StartBroker(o)
+			b, err := broker.Start(o)
 			if err != nil {
 				return err
 			}

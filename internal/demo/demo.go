@@ -22,6 +22,7 @@ import (
 	"ticketkiosk/internal/appliance"
 	"ticketkiosk/internal/version"
 	"ticketkiosk/mqtt"
+	"ticketkiosk/mqtt/broker"
 )
 
 // Options configure Run.
@@ -69,11 +70,11 @@ func Run(ctx context.Context, o Options) error {
 	defer logFile.Close()
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	broker, err := hub.StartBroker(hub.BrokerOptions{Listen: "127.0.0.1:0", Logger: log})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: log})
 	if err != nil {
 		return fmt.Errorf("demo: broker: %w", err)
 	}
-	defer broker.Close()
+	defer bk.Close()
 
 	hubKey, err := hub.Init(hubDir, hub.Options{Logger: log})
 	if err != nil {
@@ -91,7 +92,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("demo: catalogue: %w", err)
 	}
 
-	conn := mqtt.Options{URL: broker.URL(), AllowInsecure: true}
+	conn := mqtt.Options{URL: bk.URL(), AllowInsecure: true}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	ready := make(chan struct{})
@@ -129,7 +130,7 @@ func Run(ctx context.Context, o Options) error {
 	cfg := appliance.Defaults()
 	cfg.DeviceID = DeviceID
 	cfg.StateDir = kioskDir
-	cfg.MQTT = appliance.MQTTConfig{URL: broker.URL(), AllowInsecure: true, Prefix: mqtt.DefaultPrefix}
+	cfg.MQTT = appliance.MQTTConfig{URL: bk.URL(), AllowInsecure: true, Prefix: mqtt.DefaultPrefix}
 	cfg.Hub.PublicKey = fmt.Sprintf("%x", []byte(hubKey))
 	cfg.Printer = appliance.PrinterConfig{Kind: "file", Path: ticketDir, PaperMM: 80, Profile: "epson"}
 	cfg.Keypad.Kind = "terminal"

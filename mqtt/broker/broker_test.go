@@ -1,11 +1,21 @@
-package hub
+package broker
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 func connect(url, user, pass string) error {
 	o := paho.NewClientOptions().AddBroker(url).SetClientID("t-" + user + pass).SetUsername(user).SetPassword(pass).
@@ -22,7 +32,7 @@ func connect(url, user, pass string) error {
 // TestBrokerLogin: with a username the embedded broker admits only that user with that
 // password; without one it admits everyone. Retained messages reach a later subscriber.
 func TestBrokerLogin(t *testing.T) {
-	b, err := StartBroker(BrokerOptions{Listen: "127.0.0.1:0", Username: "hub", Password: "s3cret", Logger: quiet})
+	b, err := Start(Options{Listen: "127.0.0.1:0", Username: "hub", Password: "s3cret", Logger: quiet})
 	must(t, err)
 	defer b.Close()
 	if err := connect(b.URL(), "hub", "s3cret"); err != nil {
@@ -34,7 +44,7 @@ func TestBrokerLogin(t *testing.T) {
 		}
 	}
 
-	open, err := StartBroker(BrokerOptions{Listen: "127.0.0.1:0", Logger: quiet})
+	open, err := Start(Options{Listen: "127.0.0.1:0", Logger: quiet})
 	must(t, err)
 	defer open.Close()
 	if err := connect(open.URL(), "", ""); err != nil {

@@ -1,47 +1,47 @@
-package hub
+// Package broker is the embedded MQTT broker (mochi-mqtt) of `kioskctl broker` and
+// `kioskctl demo`, for demos and tests. Production uses Mosquitto or a broker cluster.
+package broker
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
-
-	"crypto/subtle"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// Broker is the embedded MQTT broker (mochi-mqtt) of `kioskctl broker`, for demos and tests.
-// Production uses Mosquitto or a cluster.
+// Broker is a running embedded broker.
 type Broker struct {
 	srv *mochi.Server
 	tcp *listeners.TCP
 }
 
-// BrokerOptions configure StartBroker.
-type BrokerOptions struct {
+// Options configure Start.
+type Options struct {
 	Listen   string // TCP address, e.g. 127.0.0.1:1883 (port 0 picks a free one)
 	Username string // when set, clients must log in with Username and Password
 	Password string
 	Logger   *slog.Logger
 }
 
-// StartBroker starts an embedded broker listening on o.Listen.
-func StartBroker(o BrokerOptions) (*Broker, error) {
+// Start starts an embedded broker listening on o.Listen.
+func Start(o Options) (*Broker, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	srv := mochi.New(&mochi.Options{Logger: o.Logger.With("component", "broker"), InlineClient: false})
 	if err := srv.AddHook(&login{user: o.Username, pass: o.Password}, nil); err != nil {
-		return nil, fmt.Errorf("hub: broker: %w", err)
+		return nil, fmt.Errorf("broker: %w", err)
 	}
 	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: o.Listen})
 	if err := srv.AddListener(tcp); err != nil {
-		return nil, fmt.Errorf("hub: broker: listen %s: %w", o.Listen, err)
+		return nil, fmt.Errorf("broker: listen %s: %w", o.Listen, err)
 	}
 	if err := srv.Serve(); err != nil {
 		srv.Close()
-		return nil, fmt.Errorf("hub: broker: %w", err)
+		return nil, fmt.Errorf("broker: %w", err)
 	}
 	return &Broker{srv: srv, tcp: tcp}, nil
 }
