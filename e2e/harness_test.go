@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"ticketkiosk/hub"
-	"ticketkiosk/internal/mqtttest"
+	"ticketkiosk/mqtt/mqtttest"
 )
 
 var (

@@ -14,10 +14,10 @@ import (
 	"ticketkiosk/escpos"
 	"ticketkiosk/hub"
 	"ticketkiosk/internal/appliance"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 // The suite's catalogue: two outlets selling in English, two events.
@@ -266,7 +266,7 @@ func decodePNG(t testing.TB, file string) []string {
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	return qrtest.Decode(t, img)
+	return testkit.QRCodes(t, img)
 }
 
 // saleCodes returns every ticket code of every sale in a stopped kiosk's journal.

@@ -14,8 +14,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
 
-	"ticketkiosk/internal/golden"
-	"ticketkiosk/internal/qrtest"
+	"ticketkiosk/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -121,7 +120,7 @@ func TestGolden(t *testing.T) {
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	want, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	want, compare := testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 	if !compare {
 		return
 	}
@@ -133,7 +132,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 // goldenPNG compares pictures by their dots, not by the PNG encoder's bytes.
 func goldenPNG(t *testing.T, name string, got []byte) {
 	t.Helper()
-	data, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	data, compare := testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 	if !compare {
 		return
 	}
@@ -210,7 +209,7 @@ func TestRoundTripQR(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := qrtest.DecodeOne(t, paper.Image); got != ticketCode {
+			if got := testkit.QRCode(t, paper.Image); got != ticketCode {
 				t.Errorf("raster=%v %s: decoded %q, want %q", raster, prof.Name, got, ticketCode)
 			}
 			if raster {
@@ -240,7 +239,7 @@ func TestRenderQRSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := qrtest.DecodeOne(t, paper.Image); got != "TK1:TEST/42?sig=AbCdEf-0123" {
+		if got := testkit.QRCode(t, paper.Image); got != "TK1:TEST/42?sig=AbCdEf-0123" {
 			t.Errorf("decoded %q", got)
 		}
 		bm, _ := qrBitmap([]byte("TK1:TEST/42?sig=AbCdEf-0123"), tc.level)

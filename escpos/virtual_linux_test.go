@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"ticketkiosk/internal/qrtest"
+	"ticketkiosk/testkit"
 )
 
 // openPTY opens a pseudo-terminal pair with the standard library only and puts the
@@ -83,7 +83,7 @@ func TestVirtualPrinterServePTY(t *testing.T) {
 	if got := v.Job(); string(got) != string(job) {
 		t.Errorf("job of %d bytes arrived as %d bytes", len(job), len(got))
 	}
-	if got := qrtest.DecodeOne(t, p.Image); got != ticketCode {
+	if got := testkit.QRCode(t, p.Image); got != ticketCode {
 		t.Errorf("QR from the serial job: %q", got)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"ticketkiosk/internal/qrtest"
+	"ticketkiosk/testkit"
 )
 
 func queries() []byte {
@@ -187,7 +187,7 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 	if !strings.Contains(p.Text, "Щурците") || p.Images != 1 {
 		t.Errorf("printed %q", p.Text)
 	}
-	if got := qrtest.DecodeOne(t, p.Image); got != ticketCode {
+	if got := testkit.QRCode(t, p.Image); got != ticketCode {
 		t.Errorf("QR from the TCP job: %q", got)
 	}
 }

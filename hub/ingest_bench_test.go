@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/internal/mqtttest"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
+	"ticketkiosk/mqtt/mqtttest"
 	"ticketkiosk/store"
 )
 

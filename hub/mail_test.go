@@ -26,8 +26,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 // smtpServer is a real SMTP server (go-smtp) on a loopback port: STARTTLS with a generated
@@ -254,7 +254,7 @@ func TestEmailDelivery(t *testing.T) {
 		if !strings.Contains(pm.html, `src="cid:`+cid+`"`) {
 			t.Errorf("html does not show %s", cid)
 		}
-		code := qrtest.DecodePNG(t, pm.images[cid])
+		code := testkit.QRCodePNG(t, pm.images[cid])
 		if code != tk.Code {
 			t.Errorf("QR of ticket %d = %q, want %q", tk.N, code, tk.Code)
 		}
@@ -322,7 +322,7 @@ func TestEmailEnglish(t *testing.T) {
 		t.Fatalf("%d images", len(pm.images))
 	}
 	// With a ticket URL, the QR codes carry it before the code, as printed tickets do.
-	if got := qrtest.DecodePNG(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
+	if got := testkit.QRCodePNG(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
 		t.Errorf("QR %q", got)
 	}
 }

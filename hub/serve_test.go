@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 type wallClock struct{}
@@ -83,7 +83,7 @@ func TestServeEmailsSales(t *testing.T) {
 	}()
 	eventually(t, "the email of the first sale", func() bool { return len(srv.messages()) == 1 })
 	pm := parseMail(t, srv.messages()[0].data)
-	if srv.messages()[0].to != "first@example.org" || qrtest.DecodePNG(t, pm.images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
+	if srv.messages()[0].to != "first@example.org" || testkit.QRCodePNG(t, pm.images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
 		t.Fatalf("email to %s", srv.messages()[0].to)
 	}
 	eventually(t, "the sale acknowledged", func() bool { bl, _ := st.Unsynced(); return bl.Entries == 0 })

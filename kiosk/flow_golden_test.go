@@ -10,7 +10,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
-	"ticketkiosk/internal/golden"
+	"ticketkiosk/testkit"
 )
 
 var updateScreens = flag.Bool("update", false, "rewrite the golden screens in testdata/screens")
@@ -122,7 +122,7 @@ func TestGoldenScreens(t *testing.T) {
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, false, goldenEmail, &b)
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, true, goldenKeypad, &b)
 				path := filepath.Join("testdata", "screens", name)
-				want, compare := golden.Read(t, path, []byte(b.String()), *updateScreens)
+				want, compare := testkit.Golden(t, path, []byte(b.String()), *updateScreens)
 				if !compare {
 					return
 				}

@@ -15,10 +15,10 @@ import (
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
 	"ticketkiosk/internal/printertest"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/layout"
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 // The real layout satisfies the kiosk's Layout without importing the kiosk.
@@ -132,7 +132,7 @@ func decodeAll(t *testing.T, job []byte) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return qrtest.Decode(t, paper.Image)
+	return testkit.QRCodes(t, paper.Image)
 }
 
 func ticketCodes(e *journal.Entry) []string {

@@ -18,9 +18,8 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/escpos"
-	"ticketkiosk/internal/golden"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -90,7 +89,7 @@ var (
 
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	want, compare := golden.Read(t, filepath.Join("testdata", name), got, *update)
+	want, compare := testkit.Golden(t, filepath.Join("testdata", name), got, *update)
 	if !compare {
 		return
 	}
@@ -292,7 +291,7 @@ func TestTicketsRender(t *testing.T) {
 				}
 			}
 			// And the printed symbols decode and verify.
-			decoded := qrtest.Decode(t, paper.Image)
+			decoded := testkit.QRCodes(t, paper.Image)
 			slices.Sort(decoded)
 			var wantCodes []string
 			for _, tk := range sale.Sale.Tickets {
@@ -327,7 +326,7 @@ func TestTicketURLInQR(t *testing.T) {
 			t.Fatal(err)
 		}
 		paper := render(t, job, prof)
-		decoded := qrtest.Decode(t, paper.Image)
+		decoded := testkit.QRCodes(t, paper.Image)
 		want := "HTTPS://TICKETS.EXAMPLE.ORG/T/" + sale.Sale.Tickets[0].Code
 		if len(decoded) != 1 || decoded[0] != want {
 			t.Fatalf("%s: decoded %q, want %q", prof, decoded, want)
@@ -415,7 +414,7 @@ func TestRasterQRAndLogo(t *testing.T) {
 	if !strings.Contains(paper.Text, "[IMAGE 384x48]") {
 		t.Errorf("logo not scaled to the paper width:\n%s", paper.Text)
 	}
-	decoded := qrtest.Decode(t, paper.Image)
+	decoded := testkit.QRCodes(t, paper.Image)
 	if len(decoded) != 1 || decoded[0] != sale.Sale.Tickets[0].Code {
 		t.Fatalf("raster QR decoded as %q", decoded)
 	}

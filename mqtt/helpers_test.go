@@ -27,8 +27,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/internal/mqtttest"
 	"ticketkiosk/journal"
+	"ticketkiosk/mqtt/mqtttest"
 	"ticketkiosk/store"
 )
 

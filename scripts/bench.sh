@@ -17,4 +17,4 @@ run -bench 'Ingest' -benchtime 1x ./hub
 run -bench 'Report' -benchtime 3x ./hub
 run -bench 'Footprint' -benchtime 1x ./cmd/kioskd
 echo
-go run ./internal/benchtable "$out"
+go run ./internal/cmd/benchtable "$out"

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"ticketkiosk/internal/appliance"
-	"ticketkiosk/internal/qrtest"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 // TestPipedDemo runs the demo as `printf ... | kioskctl demo` would: the cashier logs in,
@@ -65,7 +65,7 @@ func TestPipedDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes := qrtest.Decode(t, img)
+	codes := testkit.QRCodes(t, img)
 	if len(codes) != 2 {
 		t.Fatalf("%d QR codes on the printout, want 2 tickets", len(codes))
 	}

@@ -1,7 +1,7 @@
 // Command benchtable reads `go test -bench` output and prints the figures the issues ask
 // for as one table, each beside its baseline measured in the same run and the ratio.
 //
-//	go test -run '^$' -bench ... ./... > bench.txt && go run ./internal/benchtable bench.txt
+//	go test -run '^$' -bench ... ./... > bench.txt && go run ./internal/cmd/benchtable bench.txt
 package main
 
 import (

@@ -1,7 +1,4 @@
-// Package golden reads the golden files of tests, the expected output kept under a
-// package's testdata/, and rewrites them when the test runs with -update (a flag each test
-// package declares for itself).
-package golden
+package testkit
 
 import (
 	"os"
@@ -9,10 +6,10 @@ import (
 	"testing"
 )
 
-// Read returns the golden file at path for the test to compare got with. With update it
+// Golden returns the golden file at path for the test to compare got with. With update it
 // writes got there instead (creating the folder) and returns false: nothing to compare. A
 // missing golden file fails the test with a hint to run -update.
-func Read(t testing.TB, path string, got []byte, update bool) (want []byte, compare bool) {
+func Golden(t testing.TB, path string, got []byte, update bool) (want []byte, compare bool) {
 	t.Helper()
 	if update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -1,7 +1,8 @@
-// Package qrtest decodes QR codes from images for tests: rendered receipts, email
-// attachments. It uses a real decoder (gozxing), so a test that passes read the code the
-// way a gate scanner would.
-package qrtest
+package testkit
+
+// The QR helpers decode codes from images for tests: rendered receipts, email attachments.
+// They use a real decoder (gozxing), so a test that passes read the code the way a gate
+// scanner would.
 
 import (
 	"bytes"
@@ -17,8 +18,8 @@ import (
 // hints makes the decoder look harder, as a gate scanner does.
 var hints = map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 
-// Decode returns the text of every QR code in img, failing the test when there is none.
-func Decode(t testing.TB, img image.Image) []string {
+// QRCodes returns the text of every QR code in img, failing the test when there is none.
+func QRCodes(t testing.TB, img image.Image) []string {
 	t.Helper()
 	bmp := bitmap(t, img)
 	res, err := qrcode.NewQRCodeMultiReader().DecodeMultiple(bmp, hints)
@@ -32,9 +33,9 @@ func Decode(t testing.TB, img image.Image) []string {
 	return out
 }
 
-// DecodeOne returns the text of the QR code in img, which holds one, failing the test when
+// QRCode returns the text of the QR code in img, which holds one, failing the test when
 // there is none.
-func DecodeOne(t testing.TB, img image.Image) string {
+func QRCode(t testing.TB, img image.Image) string {
 	t.Helper()
 	bmp := bitmap(t, img)
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
@@ -53,13 +54,13 @@ func bitmap(t testing.TB, img image.Image) *gozxing.BinaryBitmap {
 	return bmp
 }
 
-// DecodePNG returns the text of the QR code in a PNG picture, which holds one, failing the
+// QRCodePNG returns the text of the QR code in a PNG picture, which holds one, failing the
 // test when the picture or the code does not decode.
-func DecodePNG(t testing.TB, data []byte) string {
+func QRCodePNG(t testing.TB, data []byte) string {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("PNG decode: %v", err)
 	}
-	return DecodeOne(t, img)
+	return QRCode(t, img)
 }

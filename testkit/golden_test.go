@@ -1,4 +1,4 @@
-package golden
+package testkit
 
 import (
 	"bytes"
@@ -7,16 +7,16 @@ import (
 	"testing"
 )
 
-func TestUpdateThenRead(t *testing.T) {
+func TestGoldenUpdateThenRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "x.txt")
-	if want, compare := Read(t, path, []byte("one"), true); compare || want != nil {
+	if want, compare := Golden(t, path, []byte("one"), true); compare || want != nil {
 		t.Fatalf("update: %q, %v; want nothing to compare", want, compare)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || string(b) != "one" {
 		t.Fatalf("written %q, %v", b, err)
 	}
-	want, compare := Read(t, path, []byte("two"), false)
+	want, compare := Golden(t, path, []byte("two"), false)
 	if !compare || !bytes.Equal(want, []byte("one")) {
 		t.Fatalf("read %q, %v; want the golden file", want, compare)
 	}
