@@ -11,8 +11,6 @@ import (
 	"ticketkiosk/internal/demo"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).demoCmd) }
-
 func (a *app) demoCmd() *cobra.Command {
 	var out string
 	return &cobra.Command{

@@ -24,6 +24,8 @@ type app struct {
 	logLevel       string
 }
 
+// newRoot builds kioskctl's whole command tree, every command added here explicitly (no
+// file registers one from an init function).
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
@@ -59,16 +61,11 @@ ticket checks and device status.`,
 		a.brokerCmd(),
 		a.escposCmd(),
 		a.resendCmd(),
+		a.demoCmd(),
+		a.ticketURLCmd(),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(a))
-	}
 	return root
 }
-
-// extraCommands are commands registered by other files of this package (kioskctl demo is
-// added there, by its own file, without touching this one).
-var extraCommands []func(*app) *cobra.Command
 
 func (a *app) logger() *slog.Logger {
 	var lvl slog.Level

@@ -10,8 +10,6 @@ import (
 	"ticketkiosk/hub"
 )
 
-func init() { extraCommands = append(extraCommands, (*app).ticketURLCmd) }
-
 // ticketURLCmd shows or sets the ticket URL that QR codes carry before the code.
 func (a *app) ticketURLCmd() *cobra.Command {
 	var clear bool
