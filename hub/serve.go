@@ -43,7 +43,7 @@ type ServeOptions struct {
 	Ready func(addr string)
 }
 
-// Serve runs the hub service until ctx ends: the MQTT hub collector stores every device's
+// Serve runs the hub service until ctx ends: the MQTT collector stores every device's
 // journal in the ledger and acknowledges it; Collect acts on new entries (email outbox,
 // users created on devices, voids); the Mailer sends emails; device states are kept for
 // status; a loopback HTTP API answers report, verify and status. On the end of ctx it stops
@@ -69,7 +69,7 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 
 	var smu sync.Mutex
 	states := map[string]mqtt.Presence{}
-	mh, err := mqtt.NewHub(mqtt.HubOptions{
+	mh, err := mqtt.NewCollector(mqtt.CollectorOptions{
 		Conn: o.Conn, Sink: l, Software: o.Software, Now: h.opt.Clock.Now, Logger: h.opt.Logger,
 		OnState: func(device string, p mqtt.Presence) {
 			smu.Lock()

@@ -147,7 +147,7 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	hub, err := NewHub(HubOptions{Conn: hubConn, Sink: l, Logger: testLogger()})
+	hub, err := NewCollector(CollectorOptions{Conn: hubConn, Sink: l, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -267,7 +267,7 @@ func TestHaltWithoutStart(t *testing.T) {
 	if broker, _ := d.Online(); broker || d.client.IsConnectionOpen() {
 		t.Fatal("a halted device connected")
 	}
-	h, err := NewHub(HubOptions{Conn: conn, Sink: nopSink{}, Logger: testLogger()})
+	h, err := NewCollector(CollectorOptions{Conn: conn, Sink: nopSink{}, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func TestHaltWithoutStart(t *testing.T) {
 	if h.client.IsConnectionOpen() {
 		t.Fatal("a halted hub connected")
 	}
-	if _, err := NewHub(HubOptions{Conn: conn}); err == nil {
+	if _, err := NewCollector(CollectorOptions{Conn: conn}); err == nil {
 		t.Fatal("a hub without a sink")
 	}
 }

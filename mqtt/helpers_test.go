@@ -372,7 +372,7 @@ func (k *killable) cut() {
 
 // kill stops the hub as a crash would: the collector stops where it is, the connection is
 // cut without a DISCONNECT, and the client stops reconnecting.
-func (h *Hub) kill(k *killable) {
+func (h *Collector) kill(k *killable) {
 	h.halt.Do(func() {
 		close(h.quit)
 		<-h.done

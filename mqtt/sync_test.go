@@ -79,7 +79,7 @@ type hubRig struct {
 	k      *killable
 	l      *ledger.Ledger
 	sink   *countingSink
-	hub    *Hub
+	hub    *Collector
 }
 
 func startHub(t testing.TB, conn Options, path string, noSync bool, single ...bool) *hubRig {
@@ -106,7 +106,7 @@ func (r *hubRig) start(t testing.TB) {
 	if r.single {
 		sink = singleSink{r.sink}
 	}
-	r.hub, err = NewHub(HubOptions{Conn: conn, Sink: sink, Software: "test", Logger: testLogger()})
+	r.hub, err = NewCollector(CollectorOptions{Conn: conn, Sink: sink, Software: "test", Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +482,7 @@ func hubProcess() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	h, err := NewHub(HubOptions{Conn: Options{URL: os.Getenv("MQTT_HUB_BROKER"), AllowInsecure: true}, Sink: l, Logger: testLogger()})
+	h, err := NewCollector(CollectorOptions{Conn: Options{URL: os.Getenv("MQTT_HUB_BROKER"), AllowInsecure: true}, Sink: l, Logger: testLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

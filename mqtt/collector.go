@@ -28,8 +28,8 @@ type MultiSink interface {
 	IngestAll(batches map[string][]*journal.Entry) (upto map[string]uint64, err error)
 }
 
-// HubOptions configure a Hub.
-type HubOptions struct {
+// CollectorOptions configure a Collector.
+type CollectorOptions struct {
 	Conn     Options
 	ID       string // the hub's client id; default "hub"
 	Sink     Sink
@@ -47,10 +47,11 @@ type Presence struct {
 	Seen time.Time
 }
 
-// Hub is the organiser's end of the wire: it collects every device's journal into a Sink
-// and acknowledges what was stored, keeps the devices' presence, and publishes its own.
-type Hub struct {
-	opt    HubOptions
+// Collector is the hub's end of the wire (the hub engine, as Device is the device's): it
+// collects every device's journal into a Sink and acknowledges what was stored, keeps the
+// devices' presence, and publishes the hub's own.
+type Collector struct {
+	opt    CollectorOptions
 	topics Topics
 	log    *slog.Logger
 	client paho.Client
@@ -74,10 +75,10 @@ type inbound struct {
 	data   []byte
 }
 
-var _ fmt.Stringer = (*Hub)(nil)
+var _ fmt.Stringer = (*Collector)(nil)
 
-// NewHub checks the options and builds the hub's client; Start connects it.
-func NewHub(opt HubOptions) (*Hub, error) {
+// NewCollector checks the options and builds the hub's client; Start connects it.
+func NewCollector(opt CollectorOptions) (*Collector, error) {
 	if opt.Sink == nil {
 		return nil, errors.New("mqtt: hub needs a sink")
 	}
@@ -94,7 +95,7 @@ func NewHub(opt HubOptions) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{
+	h := &Collector{
 		opt:    opt,
 		topics: topics,
 		states: map[string]Presence{},
@@ -117,15 +118,15 @@ func NewHub(opt HubOptions) (*Hub, error) {
 	return h, nil
 }
 
-func (h *Hub) String() string { return "mqtt.Hub(" + h.opt.ID + ")" }
+func (h *Collector) String() string { return "mqtt.Collector(" + h.opt.ID + ")" }
 
-func (h *Hub) presence(status string) HubState {
+func (h *Collector) presence(status string) HubState {
 	return HubState{V: Version, Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Now().UnixMilli()}
 }
 
 // Start connects to the broker (retrying in the background) and starts the collector.
 // Start after Halt, or a second time, does nothing.
-func (h *Hub) Start() {
+func (h *Collector) Start() {
 	h.start.Do(func() {
 		h.client.Connect()
 		go h.run()
@@ -134,7 +135,7 @@ func (h *Hub) Start() {
 
 // Halt stops collecting, publishes the hub's offline state and disconnects. Batches
 // received and not yet stored are dropped unacknowledged: their devices send them again.
-func (h *Hub) Halt() error {
+func (h *Collector) Halt() error {
 	h.halt.Do(func() {
 		h.start.Do(func() { close(h.done) }) // never started: nothing to wait for
 		close(h.quit)
@@ -150,20 +151,20 @@ func (h *Hub) Halt() error {
 }
 
 // States returns the last state of every device heard from since the hub started.
-func (h *Hub) States() map[string]Presence {
+func (h *Collector) States() map[string]Presence {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return maps.Clone(h.states)
 }
 
-func (h *Hub) signal() {
+func (h *Collector) signal() {
 	select {
 	case h.sig <- struct{}{}:
 	default:
 	}
 }
 
-func (h *Hub) onConnect(c paho.Client) {
+func (h *Collector) onConnect(c paho.Client) {
 	subs := map[string]byte{
 		h.topics.All(KindJournal): 1,
 		h.topics.All(KindState):   1,
@@ -176,7 +177,7 @@ func (h *Hub) onConnect(c paho.Client) {
 }
 
 // onMessage runs in paho's goroutine: it queues the message for the collector and returns.
-func (h *Hub) onMessage(_ paho.Client, m paho.Message) {
+func (h *Collector) onMessage(_ paho.Client, m paho.Message) {
 	device, kind, ok := h.topics.Parse(m.Topic())
 	if !ok || (kind != KindJournal && kind != KindState) {
 		return
@@ -189,7 +190,7 @@ func (h *Hub) onMessage(_ paho.Client, m paho.Message) {
 
 // run is the collector: one goroutine decodes the queued messages of a round while
 // another commits the round before it, so decoding overlaps the durable commit.
-func (h *Hub) run() {
+func (h *Collector) run() {
 	rounds := make(chan round, 1)
 	committed := make(chan struct{})
 	go func() {
@@ -239,7 +240,7 @@ type round struct {
 
 // decode handles the states of queued messages and decodes their journal batches; ok is
 // false when the hub is stopping.
-func (h *Hub) decode(q []inbound) (r round, ok bool) {
+func (h *Collector) decode(q []inbound) (r round, ok bool) {
 	r.batches = map[string][]*journal.Entry{}
 	for _, m := range q {
 		select {
@@ -270,7 +271,7 @@ func (h *Hub) decode(q []inbound) (r round, ok bool) {
 
 // commit stores a round's entries in one durable commit (MultiSink) or one per device, then
 // publishes each device's ack.
-func (h *Hub) commit(r round) {
+func (h *Collector) commit(r round) {
 	select {
 	case <-h.quit:
 		return
@@ -310,7 +311,7 @@ func (h *Hub) commit(r round) {
 	}
 }
 
-func (h *Hub) handleState(device string, data []byte) {
+func (h *Collector) handleState(device string, data []byte) {
 	if len(data) == 0 {
 		h.mu.Lock()
 		delete(h.states, device) // retained state cleared
