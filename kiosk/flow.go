@@ -82,7 +82,7 @@ type Flow struct {
 	// reprint, void
 	action   msg // mReprint or mVoid
 	saleSeq  uint64
-	voidSale *journal.Entry
+	voidSale SaleSummary
 	apprID   string
 	lastSale uint64
 	// login, new user, disable user
@@ -892,12 +892,12 @@ func (f *Flow) submit(ctx context.Context, v string) {
 		}
 		switch {
 		case f.action == mVoid:
-			e, err := f.k.Store().Entry(n)
-			if err != nil || e.Kind != journal.KindSale || e.Sale == nil {
-				f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
+			sum, err := f.k.SaleSummary(f.sess, n)
+			if err != nil {
+				f.refuse(stSaleNo, err)
 				return
 			}
-			f.voidSale = e
+			f.voidSale = sum
 			f.to(stVoidAsk)
 		case f.isSupervisor():
 			f.reprint(ctx, f.sess.User) // a supervisor approves its own reprint
@@ -1171,12 +1171,12 @@ func (f *Flow) text() (title string, lines []item, hint string) {
 		}
 		return l.tr(mSaleNo, f.sale.Entry.Seq), lines, l.tr(mHintDone)
 	case stVoidAsk:
-		s := f.voidSale.Sale
+		s := f.voidSale
 		name := s.Event
 		if e, ok := f.config().Event(s.Event); ok {
 			name = e.Title
 		}
-		lines = []item{txt(name), txt(l.tr(mTickets, len(s.Tickets))), {l.tr(mTotal), l.money(s.Total, s.Currency)}}
+		lines = []item{txt(name), txt(l.tr(mTickets, s.Tickets)), {l.tr(mTotal), l.money(s.Total, s.Currency)}}
 		return l.tr(mVoidAsk, f.saleSeq), lines, l.tr(mHintYesNo)
 	case stDisableAsk:
 		u := f.target

@@ -154,9 +154,6 @@ func New(opt Options) (*Kiosk, error) {
 	return &Kiosk{opt: opt, log: opt.Logger}, nil
 }
 
-// Store returns the kiosk's store.
-func (k *Kiosk) Store() *store.Store { return k.opt.Store }
-
 // Config returns the applied config.
 func (k *Kiosk) Config() (*catalog.DeviceConfig, error) {
 	cfg, err := k.opt.Store.Config()

@@ -1,0 +1,37 @@
+package kiosk
+
+import (
+	"fmt"
+	"strings"
+
+	"ticketkiosk/catalog"
+)
+
+// SaleSummary is what a screen shows of a sale before acting on it (a void).
+type SaleSummary struct {
+	Seq      uint64
+	Event    string // the event's id
+	Tickets  int
+	Total    int64  // in minor units of Currency
+	Currency string // ISO 4217
+}
+
+// SaleSummary returns the summary of sale seq for the session: a supervisor may see any
+// sale of this kiosk, a cashier only its own (as with reports). Any other seq, and a
+// failure to read it, is ErrNoSuchSale; a session whose user is gone or disabled is
+// ErrSessionEnded. A voided sale is still returned: voiding it again is refused by Void.
+func (k *Kiosk) SaleSummary(s *Session, seq uint64) (SaleSummary, error) {
+	u, err := k.current(s)
+	if err != nil {
+		return SaleSummary{}, err
+	}
+	e, _, err := k.opt.Store.Sale(seq)
+	if err != nil || e.Sale == nil {
+		return SaleSummary{}, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)
+	}
+	if u.Role != catalog.RoleSupervisor && !strings.EqualFold(e.Actor, u.Email) {
+		return SaleSummary{}, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)
+	}
+	sale := e.Sale
+	return SaleSummary{Seq: seq, Event: sale.Event, Tickets: len(sale.Tickets), Total: sale.Total, Currency: sale.Currency}, nil
+}
