@@ -8,8 +8,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,4 +119,51 @@ func ParseTally(b []byte) journal.Tally {
 		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
 		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
 	}
+}
+
+// Dump writes every bucket of db (nested ones included) with its sequence, and every key
+// and value in key order, as quoted text: two files hold the same data exactly when their
+// dumps are equal, however bbolt laid out their pages. Tests use it to prove a file format
+// unchanged.
+func Dump(db *bolt.DB, w io.Writer) error {
+	return db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return dumpBucket(w, fmt.Sprintf("%q", name), b)
+		})
+	})
+}
+
+func dumpBucket(w io.Writer, path string, b *bolt.Bucket) error {
+	if _, err := fmt.Fprintf(w, "bucket %s seq=%d\n", path, b.Sequence()); err != nil {
+		return err
+	}
+	var nested [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil && b.Bucket(k) != nil {
+			nested = append(nested, k)
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "  %q = %q\n", k, v); err != nil {
+			return err
+		}
+	}
+	for _, k := range nested {
+		if err := dumpBucket(w, fmt.Sprintf("%s/%q", path, k), b.Bucket(k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DumpFile is Dump of the bbolt file at path, opened read-only.
+func DumpFile(path string) (string, error) {
+	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var b strings.Builder
+	err = Dump(db, &b)
+	return b.String(), err
 }

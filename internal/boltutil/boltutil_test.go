@@ -104,3 +104,67 @@ func TestTally(t *testing.T) {
 		t.Errorf("ParseTally of 1 byte = %+v", got)
 	}
 }
+
+func TestDumpIsTheDataNotTheLayout(t *testing.T) {
+	write := func(name string, order []string, last string) string {
+		db, err := Open(filepath.Join(t.TempDir(), name), Options{Prefix: "test", Locked: errLocked, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, k := range order {
+				top, err := tx.CreateBucketIfNotExists([]byte("top"))
+				if err != nil {
+					return err
+				}
+				if _, err := top.NextSequence(); err != nil {
+					return err
+				}
+				in, err := top.CreateBucketIfNotExists([]byte("in\x00ner"))
+				if err != nil {
+					return err
+				}
+				v := "v" + k
+				if k == order[len(order)-1] {
+					v = last
+				}
+				if err := in.Put([]byte(k), []byte(v)); err != nil {
+					return err
+				}
+				if err := top.Put([]byte(k), U64(uint64(len(k)))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := Dump(db, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	a := write("a.db", []string{"k1", "k22", "k333"}, "end")
+	b := write("b.db", []string{"k22", "k1", "k333"}, "end")
+	if a != b {
+		t.Errorf("same data written in another order dumps differently:\n%s\n%s", a, b)
+	}
+	want := `bucket "top" seq=3
+  "k1" = "\x00\x00\x00\x00\x00\x00\x00\x02"
+  "k22" = "\x00\x00\x00\x00\x00\x00\x00\x03"
+  "k333" = "\x00\x00\x00\x00\x00\x00\x00\x04"
+bucket "top"/"in\x00ner" seq=0
+  "k1" = "vk1"
+  "k22" = "vk22"
+  "k333" = "end"
+`
+	if a != want {
+		t.Errorf("dump:\n%s\nwant:\n%s", a, want)
+	}
+	if c := write("c.db", []string{"k1", "k22", "k333"}, "End"); c == a {
+		t.Error("a changed value dumps the same")
+	}
+}
