@@ -121,16 +121,17 @@ func doRun(cfg *appliance.Config, log *slog.Logger) int {
 		log.Error("hardware", "err", hw.err)
 		return 1
 	}
-	watchdog := watchdogPinger()
+	watchdog, watchdogEvery := watchdogPinger()
 	k, err := appliance.Open(cfg, hw.parts, appliance.Options{
 		Logger:      log,
 		ClockSynced: clockSynced,
 		Ready: func() {
 			daemon.SdNotify(false, daemon.SdNotifyReady)
 		},
-		Watchdog:    watchdog,
-		Status:      func(s string) { daemon.SdNotify(false, "STATUS="+s) },
-		DrainOnExit: 3 * time.Second,
+		Watchdog:      watchdog,
+		WatchdogEvery: watchdogEvery,
+		Status:        func(s string) { daemon.SdNotify(false, "STATUS="+s) },
+		DrainOnExit:   3 * time.Second,
 	})
 	if err != nil {
 		log.Error("start", "err", err)
@@ -147,20 +148,14 @@ func doRun(cfg *appliance.Config, log *slog.Logger) int {
 	return 0
 }
 
-// watchdogPinger returns a function the main loop calls while healthy; it tells systemd at
-// half the watchdog interval.
-func watchdogPinger() func() {
+// watchdogPinger returns the ping that tells systemd kioskd is healthy and how often to
+// send it (half the service's WatchdogSec), or nil when systemd has no watchdog for it.
+func watchdogPinger() (func(), time.Duration) {
 	every, err := daemon.SdWatchdogEnabled(false)
 	if err != nil || every <= 0 {
-		return nil
+		return nil, 0
 	}
-	var last time.Time
-	return func() {
-		if time.Since(last) >= every/2 {
-			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-			last = time.Now()
-		}
-	}
+	return func() { daemon.SdNotify(false, daemon.SdNotifyWatchdog) }, every / 2
 }
 
 // clockSynced reports whether the kernel's clock is synchronised (adjtimex says so once

@@ -42,10 +42,15 @@ type Options struct {
 	// ClockSynced reports whether the system clock is synchronised (e.g. from timedatex);
 	// nil: assume it is.
 	ClockSynced func() bool
-	Ready       func()              // called once the store is open and the hardware probed
-	Watchdog    func()              // called from the main loop while it is healthy
-	Status      func(string)        // a one-line status for the service manager
-	OnEntry     func(journal.Entry) // called after each journal entry (tests, demo)
+	Ready       func() // called once the store is open and the hardware probed
+	// Watchdog is called every WatchdogEvery while the main loop is healthy: it has shown
+	// progress within StallAfter, or is inside a printer operation still within its own
+	// deadline (a slow print does not stop the pings; a wedged loop does).
+	Watchdog      func()
+	WatchdogEvery time.Duration       // default 10s; kioskd uses half the service's WatchdogSec
+	StallAfter    time.Duration       // default 15s
+	Status        func(string)        // a one-line status for the service manager
+	OnEntry       func(journal.Entry) // called after each journal entry (tests, demo)
 	// DrainOnExit is how long a run that ends (signal or end of input) waits for the hub to
 	// acknowledge the journal before it stops; default 0 (the journal is durable anyway).
 	DrainOnExit time.Duration
@@ -69,6 +74,7 @@ type Kiosk struct {
 	link   *mqtt.Device
 	shown  kiosk.Screen
 	health atomic.Value // mqtt.Health
+	live   *liveness
 }
 
 // Open opens the store and builds the kiosk; Run runs it. Close releases what Open took.
@@ -82,10 +88,16 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 	if opt.StatusEvery <= 0 {
 		opt.StatusEvery = 5 * time.Second
 	}
+	if opt.WatchdogEvery <= 0 {
+		opt.WatchdogEvery = defaultWatchdogEvery
+	}
+	if opt.StallAfter <= 0 {
+		opt.StallAfter = defaultStallAfter
+	}
 	if parts.Keypad == nil {
 		return nil, errors.New("appliance: no keypad")
 	}
-	a := &Kiosk{cfg: cfg, parts: parts, opt: opt, log: opt.Logger}
+	a := &Kiosk{cfg: cfg, parts: parts, opt: opt, log: opt.Logger, live: newLiveness()}
 	a.health.Store(mqtt.Health{Software: version.Version, Printer: "unknown"})
 	key, err := LoadKey(cfg.StateDir)
 	if err != nil {
@@ -102,7 +114,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 	}
 	var printer device.Printer // a nil interface, not a typed nil, when there is none
 	if a.parts.Printer != nil {
-		printer = a.parts.Printer
+		printer = watchedPrinter{Printer: a.parts.Printer, live: a.live}
 	}
 	prof, err := cfg.PrinterProfile()
 	if err != nil {
@@ -204,12 +216,25 @@ func (a *Kiosk) Run(ctx context.Context) error {
 	if a.link != nil {
 		a.link.Start()
 	}
+	a.live.alive()
+	// The watchdog is pinged until Run returns: through the sale that a stop lets finish
+	// and the drain.
+	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
+	var watching sync.WaitGroup
+	defer watching.Wait()
+	defer stopWatching()
+	watching.Add(1)
+	go func() {
+		defer watching.Done()
+		a.watch(watchCtx)
+	}()
 	for deadline := time.Now().Add(a.opt.WaitConfig); a.st.ConfigVersion() == 0 && time.Now().Before(deadline); {
 		select {
 		case <-ctx.Done():
 			a.drain()
 			return nil
 		case <-time.After(50 * time.Millisecond):
+			a.live.alive()
 		}
 	}
 	keys := make(chan keyResult, 16)
@@ -274,10 +299,8 @@ loop:
 		case now := <-tick.C:
 			scr, _ := a.flow.Tick(now)
 			a.show(scr)
-			if a.opt.Watchdog != nil {
-				a.opt.Watchdog()
-			}
 		}
+		a.live.alive()
 	}
 	stopReading()
 	wg.Wait()
