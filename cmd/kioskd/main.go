@@ -122,7 +122,7 @@ func doRun(cfg *appliance.Config, log *slog.Logger) int {
 		return 1
 	}
 	watchdog, watchdogEvery := watchdogPinger()
-	k, err := appliance.Open(cfg, hw.parts, appliance.Options{
+	d, err := appliance.Open(cfg, hw.parts, appliance.Options{
 		Logger:      log,
 		ClockSynced: clockSynced,
 		Ready: func() {
@@ -137,8 +137,8 @@ func doRun(cfg *appliance.Config, log *slog.Logger) int {
 		log.Error("start", "err", err)
 		return 1
 	}
-	defer k.Close()
-	err = k.Run(ctx)
+	defer d.Close()
+	err = d.Run(ctx)
 	daemon.SdNotify(false, daemon.SdNotifyStopping)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("stopped", "err", err)

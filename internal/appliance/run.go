@@ -61,8 +61,9 @@ type Options struct {
 	WaitConfig time.Duration
 }
 
-// Kiosk is a running appliance.
-type Kiosk struct {
+// Daemon is kioskd at work: the kiosk core and its screens on the opened hardware, the
+// link to the hub, the printer and link checks, and the watchdog's health check.
+type Daemon struct {
 	cfg    *Config
 	parts  Parts
 	opt    Options
@@ -77,8 +78,8 @@ type Kiosk struct {
 	live   *liveness
 }
 
-// Open opens the store and builds the kiosk; Run runs it. Close releases what Open took.
-func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
+// Open opens the store and builds the daemon; Run runs it. Close releases what Open took.
+func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -97,7 +98,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 	if parts.Keypad == nil {
 		return nil, errors.New("appliance: no keypad")
 	}
-	a := &Kiosk{cfg: cfg, parts: parts, opt: opt, log: opt.Logger, live: newLiveness()}
+	a := &Daemon{cfg: cfg, parts: parts, opt: opt, log: opt.Logger, live: newLiveness()}
 	a.health.Store(mqtt.Health{Software: version.Version, Printer: "unknown"})
 	key, err := LoadKey(cfg.StateDir)
 	if err != nil {
@@ -169,9 +170,9 @@ func Open(cfg *Config, parts Parts, opt Options) (*Kiosk, error) {
 }
 
 // Store returns the kiosk's store.
-func (a *Kiosk) Store() *store.Store { return a.st }
+func (a *Daemon) Store() *store.Store { return a.st }
 
-func (a *Kiosk) appended(e *journal.Entry) {
+func (a *Daemon) appended(e *journal.Entry) {
 	if a.link != nil {
 		a.link.Wake()
 	}
@@ -180,7 +181,7 @@ func (a *Kiosk) appended(e *journal.Entry) {
 	}
 }
 
-func (a *Kiosk) show(s kiosk.Screen) {
+func (a *Daemon) show(s kiosk.Screen) {
 	if a.shown != nil && a.shown.Equal(s) {
 		return
 	}
@@ -196,7 +197,7 @@ func (a *Kiosk) show(s kiosk.Screen) {
 
 // online reports whether the hub link is up: connected to the broker, and the hub's
 // retained state says online.
-func (a *Kiosk) online() bool {
+func (a *Daemon) online() bool {
 	if a.link == nil {
 		return false
 	}
@@ -212,7 +213,7 @@ type keyResult struct {
 // Run runs the kiosk until ctx is done or the keypad's input ends. A sale in progress when
 // ctx ends is finished first; then the journal is flushed to the hub for up to DrainOnExit
 // and the device says offline.
-func (a *Kiosk) Run(ctx context.Context) error {
+func (a *Daemon) Run(ctx context.Context) error {
 	if a.link != nil {
 		a.link.Start()
 	}
@@ -309,7 +310,7 @@ loop:
 }
 
 // pollStatus checks the printer and the link every StatusEvery and sends what it found.
-func (a *Kiosk) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
+func (a *Daemon) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
 	t := time.NewTicker(a.opt.StatusEvery)
 	defer t.Stop()
 	for {
@@ -329,7 +330,7 @@ func (a *Kiosk) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
 
 // checkStatus asks the printer for its state, looks at the link and the outbox, and
 // updates the health the device publishes.
-func (a *Kiosk) checkStatus(ctx context.Context) kiosk.Status {
+func (a *Daemon) checkStatus(ctx context.Context) kiosk.Status {
 	var s kiosk.Status
 	if a.parts.Printer != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -361,7 +362,7 @@ func printerWords(st escpos.Status, err error) string {
 }
 
 // drain waits up to DrainOnExit for the hub to acknowledge the journal, then stops the link.
-func (a *Kiosk) drain() {
+func (a *Daemon) drain() {
 	if a.link == nil {
 		return
 	}
@@ -379,7 +380,7 @@ func (a *Kiosk) drain() {
 }
 
 // Close closes the store.
-func (a *Kiosk) Close() error {
+func (a *Daemon) Close() error {
 	return a.st.Close()
 }
 

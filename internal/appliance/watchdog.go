@@ -85,7 +85,7 @@ func (l *liveness) healthy(now time.Time, stall time.Duration) bool {
 
 // watch pings the watchdog every WatchdogEvery while the main loop is healthy, until ctx
 // is done.
-func (a *Kiosk) watch(ctx context.Context) {
+func (a *Daemon) watch(ctx context.Context) {
 	if a.opt.Watchdog == nil {
 		return
 	}
