@@ -63,36 +63,60 @@ type Flow struct {
 	status Status
 	last   time.Time // the last key
 
-	// sell
+	// The sub-flows' fields: logout zeroes them all.
+	cred   credentials
+	sell   sellFlow
+	report reportFlow
+	sale   saleFlow
+	users  usersFlow
+
+	// message
+	note     string
+	noteNext state
+	noteEnd  time.Time // zero: stays until a key
+}
+
+// credentials are the fields of the credential prompt: the login's, and a supervisor's
+// approval of a reprint.
+type credentials struct {
+	id string // the email or kiosk code typed
+}
+
+// sellFlow are the fields of a sale.
+type sellFlow struct {
 	events []EventView
 	ev     int // index in events
 	ty     int // index in the event's types
 	qty    int
 	fresh  bool // the next digit replaces qty
 	buyer  string
-	sale   *Sale
-	// reports
-	scope    Scope
-	users    []catalog.User
-	repEvent string
-	period   journal.Period
-	perName  string
-	from     journal.Day
-	report   *journal.Report
-	// reprint, void
-	action   msg // mReprint or mVoid
-	saleSeq  uint64
-	voidSale SaleSummary
-	apprID   string
-	lastSale uint64
-	// login, new user, disable user
-	loginID string
-	nu      NewUser
-	target  catalog.User
-	// message
-	note     string
-	noteNext state
-	noteEnd  time.Time // zero: stays until a key
+	sale   *Sale  // the sale made, for the done screen
+	last   uint64 // the session's last sale, which the sale number field offers
+}
+
+// reportFlow are the fields of a report on the display.
+type reportFlow struct {
+	scope      Scope
+	users      []catalog.User // the users a supervisor may choose
+	event      string         // "" for all
+	period     journal.Period
+	periodName string
+	from       journal.Day // the first day of a range
+	result     *journal.Report
+}
+
+// saleFlow are the fields of a reprint or a void.
+type saleFlow struct {
+	action msg // mReprint or mVoid
+	seq    uint64
+	void   SaleSummary // the sale the void asks about
+}
+
+// usersFlow are the fields of creating and disabling users.
+type usersFlow struct {
+	nu     NewUser
+	list   []catalog.User // the users a supervisor may disable
+	target catalog.User   // the user to disable
 }
 
 // state is a screen of the flow.
@@ -241,26 +265,26 @@ func (f *Flow) to(st state) {
 	switch st {
 	case stLoginID:
 		f.ed = text(catalog.MaxEmailLen, false, true)
-		f.ed.Set(f.loginID)
+		f.ed.Set(f.cred.id)
 	case stLoginPass, stApprovePass, stNewPass, stNewPass2:
 		f.ed = text(72, true, false)
 	case stApproveID:
 		f.ed = text(catalog.MaxEmailLen, false, true)
 	case stBuyer:
 		f.ed = text(catalog.MaxEmailLen, false, false)
-		f.ed.Set(f.buyer)
+		f.ed.Set(f.sell.buyer)
 	case stNewEmail:
 		f.ed = text(catalog.MaxEmailLen, false, false)
-		f.ed.Set(f.nu.Email)
+		f.ed.Set(f.users.nu.Email)
 	case stNewCode:
 		f.ed = digits(catalog.MaxCodeLen)
-		f.ed.Set(f.nu.Code)
+		f.ed.Set(f.users.nu.Code)
 	case stFrom, stTo:
 		f.ed = digits(8)
 	case stSaleNo:
 		f.ed = digits(10)
-		sale := f.lastSale
-		if f.action == mReprint {
+		sale := f.sell.last
+		if f.sale.action == mReprint {
 			// A sale whose tickets did not print (a printer fault, a power cut mid-job) is
 			// what a reprint is most likely for: offer the newest.
 			if owed, err := f.k.Unprinted(); err == nil && len(owed) > 0 {
@@ -271,11 +295,11 @@ func (f *Flow) to(st state) {
 			f.ed.Set(strconv.FormatUint(sale, 10))
 		}
 	case stQty:
-		f.qty, f.fresh = 1, true
+		f.sell.qty, f.sell.fresh = 1, true
 	case stEvents:
-		f.sel = f.ev
+		f.sel = f.sell.ev
 	case stTypes:
-		f.sel = f.ty
+		f.sel = f.sell.ty
 	}
 }
 
@@ -313,7 +337,7 @@ func (f *Flow) refusal(err error) string {
 	case errors.As(err, &soldOut):
 		return l.tr(mSoldOut, soldOut.Left)
 	case errors.As(err, &perr) && errors.Is(perr.Err, ErrPrintFailed):
-		return l.tr(mPrintFailed, f.saleSeq, f.printerWords(perr))
+		return l.tr(mPrintFailed, f.sale.seq, f.printerWords(perr))
 	case errors.As(err, &perr):
 		return l.tr(mPrinterNotReady, f.printerWords(perr))
 	}
@@ -327,9 +351,9 @@ func (f *Flow) refusal(err error) string {
 			case mLocked:
 				return l.tr(s.msg, "--:--")
 			case mAlreadyVoided, mNoSuchSale:
-				return l.tr(s.msg, f.saleSeq)
+				return l.tr(s.msg, f.sale.seq)
 			case mPrintFailed:
-				return l.tr(s.msg, f.saleSeq, l.tr(mPrintError))
+				return l.tr(s.msg, f.sale.seq, l.tr(mPrintError))
 			case mPrinterNotReady:
 				return l.tr(s.msg, l.tr(mPrinterNoAnswer))
 			}
@@ -424,7 +448,7 @@ func (f *Flow) key(ctx context.Context, k device.Key, now time.Time) {
 		if _, err := f.k.Config(); err != nil || k.Kind == device.KeyCancel {
 			return
 		}
-		f.loginID = ""
+		f.cred.id = ""
 		f.to(stLoginID)
 		if k.Kind == device.KeyChar {
 			f.ed.Key(k, now)
@@ -505,25 +529,25 @@ func (f *Flow) qtyKey(k device.Key) {
 	case k.IsDigit():
 		d := int(k.Rune - '0')
 		switch {
-		case f.fresh:
-			f.qty = d
-		case f.qty*10+d <= 99:
-			f.qty = f.qty*10 + d
+		case f.sell.fresh:
+			f.sell.qty = d
+		case f.sell.qty*10+d <= 99:
+			f.sell.qty = f.sell.qty*10 + d
 		}
-		f.fresh = false
+		f.sell.fresh = false
 	case k.Kind == device.KeyBackspace:
-		f.qty /= 10
-		f.fresh = false
+		f.sell.qty /= 10
+		f.sell.fresh = false
 	case k.Kind == device.KeyUp:
-		f.qty = min(f.qty+1, MaxOrderTickets)
-		f.fresh = false
+		f.sell.qty = min(f.sell.qty+1, MaxOrderTickets)
+		f.sell.fresh = false
 	case k.Kind == device.KeyDown:
-		f.qty = max(f.qty-1, 1)
-		f.fresh = false
+		f.sell.qty = max(f.sell.qty-1, 1)
+		f.sell.fresh = false
 	case k.Kind == device.KeyCancel:
 		f.back()
 	case k.Kind == device.KeyOK:
-		if f.qty < 1 || f.qty > MaxOrderTickets {
+		if f.sell.qty < 1 || f.sell.qty > MaxOrderTickets {
 			f.say(stQty, false, f.tr(mBadQuantity, MaxOrderTickets))
 			return
 		}
@@ -650,17 +674,17 @@ func (f *Flow) items() []item {
 		return names(f.menu())
 	case stEvents:
 		loc := f.config().Outlet.Location()
-		out := make([]item, len(f.events))
-		for i, e := range f.events {
+		out := make([]item, len(f.sell.events))
+		for i, e := range f.sell.events {
 			out[i] = item{name: l.date(e.Event.Start.In(loc), false) + " " + e.Event.Title}
 		}
 		return out
 	case stTypes:
-		if f.ev >= len(f.events) {
+		if f.sell.ev >= len(f.sell.events) {
 			return nil
 		}
 		out := []item{}
-		for _, t := range f.events[f.ev].Types {
+		for _, t := range f.sell.events[f.sell.ev].Types {
 			right := f.money(t.Price)
 			// What is left shows on the quantity screen; in the list it would squeeze the
 			// names of a 20-column display into look-alikes ("Ст." and "Ст."), so a narrow
@@ -674,8 +698,8 @@ func (f *Flow) items() []item {
 	case stScope:
 		return names(scopes)
 	case stScopeUser:
-		out := make([]item, len(f.users))
-		for i, u := range f.users {
+		out := make([]item, len(f.report.users))
+		for i, u := range f.report.users {
 			out[i] = item{name: u.Email}
 		}
 		return out
@@ -688,8 +712,8 @@ func (f *Flow) items() []item {
 	case stPeriod:
 		return names(periods)
 	case stDisable:
-		out := make([]item, len(f.users))
-		for i, u := range f.users {
+		out := make([]item, len(f.users.list))
+		for i, u := range f.users.list {
 			out[i] = item{name: u.Email}
 		}
 		return out
@@ -709,15 +733,15 @@ func (f *Flow) choose(ctx context.Context, i int) {
 	case stMenu:
 		f.menuItem(ctx, f.menu()[i])
 	case stEvents:
-		f.ev, f.ty = i, 0
-		if !f.events[i].OnSale {
+		f.sell.ev, f.sell.ty = i, 0
+		if !f.sell.events[i].OnSale {
 			f.say(stEvents, false, f.tr(mNotOnSale))
 			return
 		}
 		f.to(stTypes)
 	case stTypes:
-		f.ty = i
-		if t := f.events[f.ev].Types[i]; t.Capped && t.Left <= 0 {
+		f.sell.ty = i
+		if t := f.sell.events[f.sell.ev].Types[i]; t.Capped && t.Left <= 0 {
 			f.say(stTypes, false, f.tr(mSoldOut, 0))
 			return
 		}
@@ -725,9 +749,9 @@ func (f *Flow) choose(ctx context.Context, i int) {
 	case stScope:
 		switch scopes[i] {
 		case mScopeMe:
-			f.scope = Scope{Kind: ScopeMe}
+			f.report.scope = Scope{Kind: ScopeMe}
 		case mScopeOutlet:
-			f.scope = Scope{Kind: ScopeOutlet}
+			f.report.scope = Scope{Kind: ScopeOutlet}
 		case mScopeUser:
 			users, err := f.k.Subtree(f.sess.User.Email)
 			if err != nil {
@@ -738,18 +762,18 @@ func (f *Flow) choose(ctx context.Context, i int) {
 				f.say(stScope, false, f.tr(mNoUsers))
 				return
 			}
-			f.users = users
+			f.report.users = users
 			f.to(stScopeUser)
 			return
 		}
 		f.to(stRepEvent)
 	case stScopeUser:
-		f.scope = Scope{Kind: ScopeUser, User: f.users[i].Email}
+		f.report.scope = Scope{Kind: ScopeUser, User: f.report.users[i].Email}
 		f.to(stRepEvent)
 	case stRepEvent:
-		f.repEvent = ""
+		f.report.event = ""
 		if evs := f.config().Events; i > 0 && i <= len(evs) {
-			f.repEvent = evs[i-1].ID
+			f.report.event = evs[i-1].ID
 		}
 		f.to(stPeriod)
 	case stPeriod:
@@ -770,13 +794,13 @@ func (f *Flow) choose(ctx context.Context, i int) {
 			f.to(stFrom)
 			return
 		}
-		f.perName = f.tr(periods[i])
+		f.report.periodName = f.tr(periods[i])
 		f.runReport(p)
 	case stRole:
-		f.nu.Role = roles[i].r
+		f.users.nu.Role = roles[i].r
 		f.to(stNewPass)
 	case stDisable:
-		f.target = f.users[i]
+		f.users.target = f.users.list[i]
 		f.to(stDisableAsk)
 	}
 }
@@ -793,30 +817,30 @@ func (f *Flow) menuItem(ctx context.Context, m msg) {
 			f.say(stMenu, false, f.tr(mNoEvents))
 			return
 		}
-		f.events, f.ev, f.ty = evs, 0, 0
+		f.sell.events, f.sell.ev, f.sell.ty = evs, 0, 0
 		f.to(stEvents)
 	case mReports:
 		if f.isSupervisor() {
 			f.to(stScope)
 			return
 		}
-		f.scope = Scope{Kind: ScopeMe}
+		f.report.scope = Scope{Kind: ScopeMe}
 		f.to(stRepEvent)
 	case mPrintReport:
-		f.scope, f.repEvent, f.perName = Scope{Kind: ScopeOutlet}, "", f.tr(mToday)
+		f.report.scope, f.report.event, f.report.periodName = Scope{Kind: ScopeOutlet}, "", f.tr(mToday)
 		p := journal.Today(f.k.Now(), f.config().Outlet.Location())
-		r, err := f.k.Report(f.sess, f.scope, "", p)
+		r, err := f.k.Report(f.sess, f.report.scope, "", p)
 		if err != nil {
 			f.refuse(stMenu, err)
 			return
 		}
-		f.report, f.period = r, p
+		f.report.result, f.report.period = r, p
 		f.printReport(ctx, stMenu)
 	case mReprint, mVoid:
-		f.action = m
+		f.sale.action = m
 		f.to(stSaleNo)
 	case mNewUser:
-		f.nu = NewUser{}
+		f.users.nu = NewUser{}
 		f.to(stNewEmail)
 	case mDisableUser:
 		users, err := f.k.Subtree(f.sess.User.Email)
@@ -824,13 +848,13 @@ func (f *Flow) menuItem(ctx context.Context, m msg) {
 			f.refuse(stMenu, err)
 			return
 		}
-		f.users = f.users[:0]
+		f.users.list = f.users.list[:0]
 		for _, u := range users {
 			if !u.Disabled {
-				f.users = append(f.users, u)
+				f.users.list = append(f.users.list, u)
 			}
 		}
-		if len(f.users) == 0 {
+		if len(f.users.list) == 0 {
 			f.say(stMenu, false, f.tr(mNoUsers))
 			return
 		}
@@ -847,19 +871,19 @@ func (f *Flow) submit(ctx context.Context, v string) {
 		if v == "" {
 			return
 		}
-		f.loginID = v
+		f.cred.id = v
 		f.to(stLoginPass)
 	case stLoginPass:
 		f.progress(mChecking)
-		s, err := f.k.Login(f.loginID, v)
+		s, err := f.k.Login(f.cred.id, v)
 		if err != nil {
 			f.refuse(stLoginID, err)
 			return
 		}
-		f.sess, f.lastSale = s, 0
+		f.sess, f.sell.last = s, 0
 		f.to(stMenu)
 	case stBuyer:
-		f.buyer = v
+		f.sell.buyer = v
 		if err := catalog.ValidEmail(v); err != nil {
 			f.say(stBuyer, false, f.tr(mBadEmail))
 			return
@@ -872,32 +896,32 @@ func (f *Flow) submit(ctx context.Context, v string) {
 			return
 		}
 		if f.st == stFrom {
-			f.from = d
+			f.report.from = d
 			f.to(stTo)
 			return
 		}
-		from, to := f.from, d
+		from, to := f.report.from, d
 		if to < from {
 			from, to = to, from
 		}
 		l := f.lang()
-		f.perName = l.date(from.Date(), false) + "-" + l.date(to.Date(), false)
+		f.report.periodName = l.date(from.Date(), false) + "-" + l.date(to.Date(), false)
 		f.runReport(journal.Period{From: from, To: to})
 	case stSaleNo:
 		n, err := strconv.ParseUint(v, 10, 64)
-		f.saleSeq = n
+		f.sale.seq = n
 		if err != nil || n == 0 {
 			f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
 			return
 		}
 		switch {
-		case f.action == mVoid:
+		case f.sale.action == mVoid:
 			sum, err := f.k.SaleSummary(f.sess, n)
 			if err != nil {
 				f.refuse(stSaleNo, err)
 				return
 			}
-			f.voidSale = sum
+			f.sale.void = sum
 			f.to(stVoidAsk)
 		case f.isSupervisor():
 			f.reprint(ctx, f.sess.User) // a supervisor approves its own reprint
@@ -908,25 +932,25 @@ func (f *Flow) submit(ctx context.Context, v string) {
 		if v == "" {
 			return
 		}
-		f.apprID = v
+		f.cred.id = v
 		f.to(stApprovePass)
 	case stApprovePass:
 		f.progress(mChecking)
-		u, err := f.k.Approve(f.apprID, v)
+		u, err := f.k.Approve(f.cred.id, v)
 		if err != nil {
 			f.refuse(stApproveID, err)
 			return
 		}
 		f.reprint(ctx, u)
 	case stNewEmail:
-		f.nu.Email = v
+		f.users.nu.Email = v
 		if err := catalog.ValidEmail(v); err != nil {
 			f.say(stNewEmail, false, f.tr(mBadEmail))
 			return
 		}
 		f.to(stNewCode)
 	case stNewCode:
-		f.nu.Code = v
+		f.users.nu.Code = v
 		if err := catalog.ValidCode(v); err != nil {
 			f.say(stNewCode, false, f.tr(mCodeBad, catalog.MinCodeLen, catalog.MaxCodeLen))
 			return
@@ -937,20 +961,20 @@ func (f *Flow) submit(ctx context.Context, v string) {
 			f.say(stNewPass, false, f.tr(mPassShort, catalog.MinPasswordLen))
 			return
 		}
-		f.nu.Password = v
+		f.users.nu.Password = v
 		f.to(stNewPass2)
 	case stNewPass2:
-		if v != f.nu.Password {
+		if v != f.users.nu.Password {
 			f.say(stNewPass, false, f.tr(mPassMismatch))
 			return
 		}
 		f.progress(mSaving)
-		u, err := f.k.CreateUser(f.sess, f.nu)
+		u, err := f.k.CreateUser(f.sess, f.users.nu)
 		if err != nil {
 			f.refuse(stNewEmail, err)
 			return
 		}
-		f.nu = NewUser{}
+		f.users.nu = NewUser{}
 		f.say(stMenu, true, f.tr(mUserCreated, u.Email))
 	}
 }
@@ -968,7 +992,7 @@ func parseDay(v string) (journal.Day, bool) {
 func (f *Flow) proceed(ctx context.Context) {
 	switch f.st {
 	case stConfirm:
-		f.sell(ctx)
+		f.confirmSale(ctx)
 	case stDone:
 		f.another()
 	case stReport:
@@ -977,27 +1001,27 @@ func (f *Flow) proceed(ctx context.Context) {
 		}
 	case stVoidAsk:
 		f.progress(mSaving)
-		if _, err := f.k.Void(f.sess, f.saleSeq, f.sess.User, "voided at the kiosk"); err != nil {
+		if _, err := f.k.Void(f.sess, f.sale.seq, f.sess.User, "voided at the kiosk"); err != nil {
 			f.refuse(stSaleNo, err)
 			return
 		}
-		f.say(stMenu, true, f.tr(mVoided, f.saleSeq))
+		f.say(stMenu, true, f.tr(mVoided, f.sale.seq))
 	case stDisableAsk:
-		if err := f.k.DisableUser(f.sess, f.target.Email); err != nil {
+		if err := f.k.DisableUser(f.sess, f.users.target.Email); err != nil {
 			f.refuse(stMenu, err)
 			return
 		}
-		f.say(stMenu, true, f.tr(mUserDisabled, f.target.Email))
+		f.say(stMenu, true, f.tr(mUserDisabled, f.users.target.Email))
 	}
 }
 
 // sell makes the order on the confirm screen.
-func (f *Flow) sell(ctx context.Context) {
-	ev := f.events[f.ev]
-	t := ev.Types[f.ty]
-	o := Order{Event: ev.Event.ID, Lines: []OrderLine{{Type: t.ID, Qty: f.qty}}}
+func (f *Flow) confirmSale(ctx context.Context) {
+	ev := f.sell.events[f.sell.ev]
+	t := ev.Types[f.sell.ty]
+	o := Order{Event: ev.Event.ID, Lines: []OrderLine{{Type: t.ID, Qty: f.sell.qty}}}
 	if !f.printed() {
-		o.Buyer = f.buyer
+		o.Buyer = f.sell.buyer
 		f.progress(mSaving)
 	} else {
 		f.progress(mPrinting)
@@ -1020,7 +1044,7 @@ func (f *Flow) sell(ctx context.Context) {
 		f.refuse(next, err)
 		return
 	}
-	f.sale, f.lastSale, f.saleSeq = sale, sale.Entry.Seq, sale.Entry.Seq
+	f.sell.sale, f.sell.last, f.sale.seq = sale, sale.Entry.Seq, sale.Entry.Seq
 	f.to(stDone)
 }
 
@@ -1029,25 +1053,25 @@ func (f *Flow) sell(ctx context.Context) {
 // both are still there.
 func (f *Flow) reload() bool {
 	var evID, typeID string
-	if f.ev < len(f.events) {
-		evID = f.events[f.ev].Event.ID
-		if f.ty < len(f.events[f.ev].Types) {
-			typeID = f.events[f.ev].Types[f.ty].ID
+	if f.sell.ev < len(f.sell.events) {
+		evID = f.sell.events[f.sell.ev].Event.ID
+		if f.sell.ty < len(f.sell.events[f.sell.ev].Types) {
+			typeID = f.sell.events[f.sell.ev].Types[f.sell.ty].ID
 		}
 	}
 	evs, err := f.k.Events()
 	if err != nil {
 		evs = nil
 	}
-	f.events, f.ev, f.ty = evs, 0, 0
+	f.sell.events, f.sell.ev, f.sell.ty = evs, 0, 0
 	for i, e := range evs {
 		if e.Event.ID != evID {
 			continue
 		}
-		f.ev = i
+		f.sell.ev = i
 		for j, t := range e.Types {
 			if t.ID == typeID {
-				f.ty = j
+				f.sell.ty = j
 				return true
 			}
 		}
@@ -1058,9 +1082,9 @@ func (f *Flow) reload() bool {
 // another starts a new order for the same event.
 func (f *Flow) another() {
 	found := f.reload()
-	f.buyer = ""
+	f.sell.buyer = ""
 	switch {
-	case len(f.events) == 0:
+	case len(f.sell.events) == 0:
 		f.to(stMenu)
 	case !found:
 		f.to(stEvents)
@@ -1071,7 +1095,7 @@ func (f *Flow) another() {
 
 func (f *Flow) reprint(ctx context.Context, approver catalog.User) {
 	f.progress(mPrinting)
-	e, err := f.k.Reprint(ctx, f.sess, f.saleSeq, approver)
+	e, err := f.k.Reprint(ctx, f.sess, f.sale.seq, approver)
 	if err != nil {
 		next := stSaleNo
 		if errors.Is(err, ErrPrintFailed) {
@@ -1080,23 +1104,23 @@ func (f *Flow) reprint(ctx context.Context, approver catalog.User) {
 		f.refuse(next, err)
 		return
 	}
-	f.say(stMenu, true, f.tr(mReprinted, f.saleSeq, e.Reprint.Copy))
+	f.say(stMenu, true, f.tr(mReprinted, f.sale.seq, e.Reprint.Copy))
 }
 
 func (f *Flow) runReport(p journal.Period) {
-	r, err := f.k.Report(f.sess, f.scope, f.repEvent, p)
+	r, err := f.k.Report(f.sess, f.report.scope, f.report.event, p)
 	if err != nil {
 		f.refuse(stPeriod, err)
 		return
 	}
-	f.report, f.period = r, p
+	f.report.result, f.report.period = r, p
 	f.to(stReport)
 }
 
 func (f *Flow) printReport(ctx context.Context, next state) {
 	f.progress(mPrinting)
-	title := f.tr(mReport) + " " + f.scopeName() + " " + f.perName
-	err := f.k.PrintReport(ctx, f.sess, title, f.report)
+	title := f.tr(mReport) + " " + f.scopeName() + " " + f.report.periodName
+	err := f.k.PrintReport(ctx, f.sess, title, f.report.result)
 	var perr *PrinterError
 	switch {
 	case errors.As(err, &perr) && errors.Is(err, ErrPrintFailed):
@@ -1109,11 +1133,11 @@ func (f *Flow) printReport(ctx context.Context, next state) {
 }
 
 func (f *Flow) scopeName() string {
-	switch f.scope.Kind {
+	switch f.report.scope.Kind {
 	case ScopeOutlet:
 		return f.config().Outlet.Name
 	case ScopeUser:
-		return f.scope.User
+		return f.report.scope.User
 	}
 	if f.sess != nil {
 		return f.sess.User.Email
@@ -1130,13 +1154,13 @@ func (f *Flow) text() (title string, lines []item, hint string) {
 	case stMessage:
 		return "", []item{txt(f.note)}, ""
 	case stQty:
-		t := f.events[f.ev].Types[f.ty]
+		t := f.sell.events[f.sell.ev].Types[f.sell.ty]
 		cursor := ""
-		if !f.fresh {
+		if !f.sell.fresh {
 			cursor = "_"
 		}
 		lines = []item{
-			{l.tr(mQty, f.qty) + cursor, f.money(int64(f.qty) * t.Price)},
+			{l.tr(mQty, f.sell.qty) + cursor, f.money(int64(f.sell.qty) * t.Price)},
 			txt("x " + f.money(t.Price)),
 		}
 		if t.Capped {
@@ -1144,20 +1168,20 @@ func (f *Flow) text() (title string, lines []item, hint string) {
 		}
 		return t.Name, lines, l.tr(mHintQty)
 	case stConfirm:
-		ev := f.events[f.ev]
-		t := ev.Types[f.ty]
+		ev := f.sell.events[f.sell.ev]
+		t := ev.Types[f.sell.ty]
 		lines = []item{
-			txt(fmt.Sprintf("%d x %s", f.qty, t.Name)),
-			{l.tr(mTotal), f.money(int64(f.qty) * t.Price)},
+			txt(fmt.Sprintf("%d x %s", f.sell.qty, t.Name)),
+			{l.tr(mTotal), f.money(int64(f.sell.qty) * t.Price)},
 		}
 		hint = l.tr(mHintPrint)
 		if !f.printed() {
-			lines = append(lines, txt(f.buyer))
+			lines = append(lines, txt(f.sell.buyer))
 			hint = l.tr(mHintSell)
 		}
 		return ev.Event.Title, lines, hint
 	case stDone:
-		s := f.sale.Entry.Sale
+		s := f.sell.sale.Entry.Sale
 		lines = []item{
 			txt(l.tr(mTickets, len(s.Tickets))),
 			{l.tr(mTotal), f.money(s.Total)},
@@ -1166,20 +1190,20 @@ func (f *Flow) text() (title string, lines []item, hint string) {
 			lines = append(lines, txt(l.tr(mEmailTo, s.Buyer)))
 		}
 		var perr *PrinterError
-		if errors.As(f.sale.PrintErr, &perr) {
+		if errors.As(f.sell.sale.PrintErr, &perr) {
 			lines = append(lines, txt(l.tr(mNotPrinted, f.printerWords(perr))))
 		}
-		return l.tr(mSaleNo, f.sale.Entry.Seq), lines, l.tr(mHintDone)
+		return l.tr(mSaleNo, f.sell.sale.Entry.Seq), lines, l.tr(mHintDone)
 	case stVoidAsk:
-		s := f.voidSale
+		s := f.sale.void
 		name := s.Event
 		if e, ok := f.config().Event(s.Event); ok {
 			name = e.Title
 		}
 		lines = []item{txt(name), txt(l.tr(mTickets, s.Tickets)), {l.tr(mTotal), l.money(s.Total, s.Currency)}}
-		return l.tr(mVoidAsk, f.saleSeq), lines, l.tr(mHintYesNo)
+		return l.tr(mVoidAsk, f.sale.seq), lines, l.tr(mHintYesNo)
 	case stDisableAsk:
-		u := f.target
+		u := f.users.target
 		lines = []item{txt(u.Email), txt(u.Code + " " + l.tr(roleName(u.Role)))}
 		return l.tr(mDisableAsk), lines, l.tr(mHintYesNo)
 	case stReport:
@@ -1197,7 +1221,7 @@ func (f *Flow) reportText() (string, []item, string) {
 		return strconv.FormatInt(t.Tickets, 10) + " " + l.money(t.Amount, cfg.Outlet.Currency)
 	}
 	lines := []item{{name: f.scopeName()}}
-	r := f.report
+	r := f.report.result
 	lastEvent := ""
 	for _, row := range r.Rows {
 		ev, ok := cfg.Event(row.Event)
@@ -1209,7 +1233,7 @@ func (f *Flow) reportText() (string, []item, string) {
 			}
 		}
 		indent := ""
-		if f.repEvent == "" {
+		if f.report.event == "" {
 			indent = " "
 			if row.Event != lastEvent {
 				lines = append(lines, item{name: evName})
@@ -1229,7 +1253,7 @@ func (f *Flow) reportText() (string, []item, string) {
 	if f.hasPrinter() {
 		hint = l.tr(mHintPrint)
 	}
-	return l.tr(mReport) + ": " + f.perName, lines, hint
+	return l.tr(mReport) + ": " + f.report.periodName, lines, hint
 }
 
 // fieldNote is the row under a field, on displays that have one.
@@ -1257,7 +1281,7 @@ func (f *Flow) title() string {
 	case stEvents:
 		return l.tr(mEvents)
 	case stTypes:
-		return f.events[f.ev].Event.Title
+		return f.sell.events[f.sell.ev].Event.Title
 	case stBuyer:
 		return l.tr(mBuyer)
 	case stScope:
@@ -1273,7 +1297,7 @@ func (f *Flow) title() string {
 	case stTo:
 		return l.tr(mTo)
 	case stSaleNo:
-		return l.tr(f.action)
+		return l.tr(f.sale.action)
 	case stApproveID:
 		return l.tr(mApproveID)
 	case stApprovePass:

@@ -65,9 +65,9 @@ func slowLogin(r *rig, fl *Flow) bool {
 	var id string
 	switch fl.st {
 	case stLoginPass:
-		id = fl.loginID
+		id = fl.cred.id
 	case stApprovePass:
-		id = fl.apprID
+		id = fl.cred.id
 	default:
 		return false
 	}

@@ -728,7 +728,7 @@ func TestRefusalMessages(t *testing.T) {
 		r := newRig(t, catalog.DeliveryPrint)
 		setLocale(t, r, loc)
 		f := NewFlow(r.k, FlowOptions{Rows: 4, Cols: 20})
-		f.saleSeq = 42
+		f.sale.seq = 42
 		seen := map[string]error{}
 		for _, s := range sentinels {
 			m := f.refusal(s.err)
