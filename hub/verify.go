@@ -80,7 +80,7 @@ func (h *Hub) Verify(code string, l *ledger.Ledger) (Verification, error) {
 		return Verification{Verdict: BadTicket, Facts: f, Reason: err.Error()}, nil
 	}
 	v := Verification{Facts: f}
-	st, err := l.SaleState(f.Device, f.Sale)
+	sale, st, err := l.Sale(f.Device, f.Sale)
 	switch {
 	case errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrNotASale):
 		v.Verdict, v.Reason = NotAtHub, fmt.Sprintf("the hub has no sale %d of device %s", f.Sale, f.Device)
@@ -88,8 +88,8 @@ func (h *Hub) Verify(code string, l *ledger.Ledger) (Verification, error) {
 	case err != nil:
 		return v, fmt.Errorf("hub: verify: %w", err)
 	}
-	v.Sale = st.Entry
-	if s := st.Entry.Sale; s == nil || !hasTicket(s, f) {
+	v.Sale = sale
+	if s := sale.Sale; s == nil || !hasTicket(s, f) {
 		v.Verdict, v.Reason = NotAtHub, "the sale the hub has does not hold this ticket"
 		return v, nil
 	}

@@ -356,7 +356,7 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 
 // liveSale returns the sale seq and its state for a reprint or a void: ErrNoSuchSale when
 // there is no such sale, ErrAlreadyVoided when it was voided.
-func liveSale(tx *store.Tx, seq uint64) (*journal.Entry, store.SaleState, error) {
+func liveSale(tx *store.Tx, seq uint64) (*journal.Entry, journal.SaleState, error) {
 	e, st, err := tx.Sale(seq)
 	if err != nil {
 		return nil, st, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)

@@ -104,8 +104,8 @@ func readBack(t *testing.T, l *Ledger) string {
 			b, _ := e.Encode()
 			p("entry %s %d: %s", d.ID, e.Seq, b)
 			if e.Kind == journal.KindSale {
-				st, err := l.SaleState(d.ID, e.Seq)
-				p("sale %s %d: voided %v by %d copies %d unprinted %v, entry %d, err %v", d.ID, e.Seq, st.Voided, st.VoidedBy, st.Copies, st.Unprinted, st.Entry.Seq, err)
+				sale, st, err := l.Sale(d.ID, e.Seq)
+				p("sale %s %d: voided %v by %d copies %d unprinted %v, entry %d, err %v", d.ID, e.Seq, st.Voided, st.VoidedBy, st.Copies, st.Unprinted, sale.Seq, err)
 			}
 			return true
 		})
@@ -126,7 +126,7 @@ func readBack(t *testing.T, l *Ledger) string {
 		return true
 	})
 	p("feed end %d, err %v", l.FeedEnd(), err)
-	_, err = l.SaleState("d1", 7)
+	_, _, err = l.Sale("d1", 7)
 	p("not a sale: %v", err)
 	_, err = l.Entry("d2", 9)
 	p("no entry: %v", err)

@@ -398,53 +398,37 @@ func (in *ingest) location(outlet string) *time.Location {
 	return loc
 }
 
-// effects updates the counters and sale states an entry changes.
+// effects updates the sale state (journal.SaleState.Next) and the counters
+// (journal.Deltas) an entry changes. What cannot be applied is an alarm.
 func (in *ingest) effects(res *Result, e *journal.Entry) error {
-	switch e.Kind {
-	case journal.KindSale:
-		if err := in.putSale(e.Seq, SaleState{}); err != nil {
-			return err
-		}
-		return in.addCounters(e.Sale.Outlet, journal.Deltas(e, nil, in.location(e.Sale.Outlet)))
-	case journal.KindVoid:
-		sale, st, ok := in.sale(res, e, e.Void.Sale)
-		if !ok {
+	ref := e.SaleRef()
+	if ref == 0 {
+		return nil
+	}
+	sale, st := e, journal.SaleState{}
+	if e.Kind != journal.KindSale {
+		var err error
+		if sale, st, err = readSale(in.ents, in.sales, ref); err != nil {
+			in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("%s of seq %d: %v", e.Kind, ref, err))
 			return nil
-		}
-		if st.Voided {
-			in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("void of sale %d, already voided by %d", e.Void.Sale, st.VoidedBy))
-			return nil
-		}
-		st.Voided, st.VoidedBy = true, e.Seq
-		if err := in.putSale(e.Void.Sale, st); err != nil {
-			return err
-		}
-		return in.addCounters(sale.Sale.Outlet, journal.Deltas(e, sale, in.location(sale.Sale.Outlet)))
-	case journal.KindReprint:
-		if _, st, ok := in.sale(res, e, e.Reprint.Sale); ok {
-			st.Copies, st.Unprinted = e.Reprint.Copy, false
-			return in.putSale(e.Reprint.Sale, st)
-		}
-	case journal.KindPrintFailed:
-		if _, st, ok := in.sale(res, e, e.Print.Sale); ok {
-			st.Unprinted = true
-			return in.putSale(e.Print.Sale, st)
 		}
 	}
-	return nil
-}
-
-// sale reads the sale entry an entry refers to; a missing one is an alarm.
-func (in *ingest) sale(res *Result, e *journal.Entry, seq uint64) (*journal.Entry, SaleState, bool) {
-	sale, st, err := readSale(in.ents, in.sales, seq)
+	next, err := st.Next(e)
+	if errors.Is(err, journal.ErrAlreadyVoided) {
+		in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("void of sale %d, already voided by %d", ref, st.VoidedBy))
+		return nil
+	}
 	if err != nil {
-		in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("%s of seq %d: %v", e.Kind, seq, err))
-		return nil, st, false
+		in.alarm(res, AlarmEffect, e.Seq, err.Error())
+		return nil
 	}
-	return sale, st, true
+	if err := in.putSale(ref, next); err != nil {
+		return err
+	}
+	return in.addCounters(sale.Sale.Outlet, journal.Deltas(e, sale, in.location(sale.Sale.Outlet)))
 }
 
-func (in *ingest) putSale(seq uint64, st SaleState) error {
+func (in *ingest) putSale(seq uint64, st journal.SaleState) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

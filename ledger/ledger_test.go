@@ -132,20 +132,20 @@ func TestIngestInOrderAndReordered(t *testing.T) {
 			t.Errorf("counter %s = %+v, want %+v", k, got[k], v)
 		}
 	}
-	st, err := l.SaleState("d1", 1)
-	if err != nil || !st.Voided || st.VoidedBy != 4 || st.Entry.Sale.Total != 2000 {
+	sale, st, err := l.Sale("d1", 1)
+	if err != nil || !st.Voided || st.VoidedBy != 4 || sale.Sale.Total != 2000 {
 		t.Fatalf("sale 1: %+v, %v", st, err)
 	}
-	if st, err := l.SaleState("d1", 3); err != nil || st.Voided {
+	if _, st, err := l.Sale("d1", 3); err != nil || st.Voided {
 		t.Fatalf("sale 3: %+v, %v", st, err)
 	}
-	if _, err := l.SaleState("d1", 2); !errors.Is(err, ErrNotASale) {
+	if _, _, err := l.Sale("d1", 2); !errors.Is(err, ErrNotASale) {
 		t.Fatalf("user entry as a sale: %v", err)
 	}
-	if _, err := l.SaleState("d1", 9); !errors.Is(err, ErrNotFound) {
+	if _, _, err := l.Sale("d1", 9); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown sale: %v", err)
 	}
-	if _, err := l.SaleState("d9", 1); !errors.Is(err, ErrNotFound) {
+	if _, _, err := l.Sale("d9", 1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown device: %v", err)
 	}
 	devs, err := l.Devices()

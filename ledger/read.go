@@ -14,16 +14,6 @@ import (
 	"ticketkiosk/journal"
 )
 
-// SaleState is what happened to a sale after it was made, as far as the hub has the
-// device's journal.
-type SaleState struct {
-	Entry     *journal.Entry `json:"-"`                   // the sale entry
-	Voided    bool           `json:"voided,omitempty"`    // a void entry cancelled it
-	VoidedBy  uint64         `json:"voided_by,omitempty"` // seq of that void entry
-	Copies    int            `json:"copies,omitempty"`    // reprints so far
-	Unprinted bool           `json:"unprinted,omitempty"` // its tickets failed to print and no copy printed since
-}
-
 // Device is the status of one device's journal at the hub.
 type Device struct {
 	ID       string       `json:"device"`
@@ -119,25 +109,27 @@ func (l *Ledger) FeedEnd() uint64 {
 	return n
 }
 
-// SaleState returns a device's sale seq and its state, or ErrNotFound (the hub does not
+// Sale returns a device's sale entry seq and its state, or ErrNotFound (the hub does not
 // have it yet) or ErrNotASale.
-func (l *Ledger) SaleState(device string, seq uint64) (SaleState, error) {
-	var st SaleState
+func (l *Ledger) Sale(device string, seq uint64) (*journal.Entry, journal.SaleState, error) {
+	var (
+		sale *journal.Entry
+		st   journal.SaleState
+	)
 	err := l.view(func(tx *bolt.Tx) error {
 		d := tx.Bucket(bDevices).Bucket([]byte(device))
 		if d == nil {
 			return fmt.Errorf("%w: device %s", ErrNotFound, device)
 		}
-		sale, s, err := readSale(d.Bucket(bEntries), d.Bucket(bSales), seq)
-		s.Entry = sale
-		st = s
+		var err error
+		sale, st, err = readSale(d.Bucket(bEntries), d.Bucket(bSales), seq)
 		return err
 	})
-	return st, err
+	return sale, st, err
 }
 
-func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, SaleState, error) {
-	var st SaleState
+func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, journal.SaleState, error) {
+	var st journal.SaleState
 	raw := ents.Get(boltutil.U64(seq))
 	if raw == nil {
 		return nil, st, fmt.Errorf("%w: entry %d", ErrNotFound, seq)

@@ -22,13 +22,6 @@ var (
 	ErrAckBeyondEnd  = errors.New("store: hub acknowledged entries this device never wrote")
 )
 
-// SaleState is what happened to a sale after it was made.
-type SaleState struct {
-	Voided    bool `json:"voided,omitempty"`
-	Copies    int  `json:"copies,omitempty"`    // reprints so far
-	Unprinted bool `json:"unprinted,omitempty"` // its tickets failed to print and no copy has printed since
-}
-
 // Tx is what an entry's builder sees inside the transaction that appends it.
 type Tx struct {
 	tx   *bolt.Tx
@@ -43,7 +36,7 @@ func (t *Tx) Sold(event, typ string) int64 {
 }
 
 // Sale returns a sale entry and its state.
-func (t *Tx) Sale(seq uint64) (*journal.Entry, SaleState, error) {
+func (t *Tx) Sale(seq uint64) (*journal.Entry, journal.SaleState, error) {
 	return getSale(t.tx, seq)
 }
 
@@ -64,8 +57,8 @@ func (t *Tx) Users() []catalog.User { return t.s.usersTx(t.tx) }
 
 func soldKey(event, typ string) []byte { return []byte(event + "\x00" + typ) }
 
-func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
-	var st SaleState
+func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, journal.SaleState, error) {
+	var st journal.SaleState
 	raw := tx.Bucket(bJournal).Get(boltutil.U64(seq))
 	if raw == nil {
 		return nil, st, fmt.Errorf("%w: seq %d", ErrNotASale, seq)
@@ -85,7 +78,8 @@ func getSale(tx *bolt.Tx, seq uint64) (*journal.Entry, SaleState, error) {
 	return e, st, nil
 }
 
-func putSaleState(tx *bolt.Tx, seq uint64, st SaleState) error {
+func putSaleState(tx *bolt.Tx, seq uint64, st journal.SaleState) error {
+	st.VoidedBy = 0 // the store's format keeps no VoidedBy
 	b, _ := json.Marshal(st)
 	return tx.Bucket(bSales).Put(boltutil.U64(seq), b)
 }
@@ -150,62 +144,10 @@ func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, 
 
 // applyEffects updates everything derived from an entry, in the entry's transaction.
 func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
+	if ref := e.SaleRef(); ref != 0 {
+		return applySale(tx, e, ref, loc)
+	}
 	switch e.Kind {
-	case journal.KindSale:
-		if err := addCounters(tx, journal.Deltas(e, nil, loc)); err != nil {
-			return err
-		}
-		for _, l := range e.Sale.Lines {
-			if err := addSold(tx, e.Sale.Event, l.Type, int64(l.Qty)); err != nil {
-				return err
-			}
-		}
-		return putSaleState(tx, e.Seq, SaleState{})
-	case journal.KindVoid:
-		sale, st, err := getSale(tx, e.Void.Sale)
-		if err != nil {
-			return err
-		}
-		if st.Voided {
-			return fmt.Errorf("%w: seq %d", ErrAlreadyVoided, e.Void.Sale)
-		}
-		if err := addCounters(tx, journal.Deltas(e, sale, loc)); err != nil {
-			return err
-		}
-		for _, l := range sale.Sale.Lines {
-			if err := addSold(tx, sale.Sale.Event, l.Type, -int64(l.Qty)); err != nil {
-				return err
-			}
-		}
-		st.Voided = true
-		if err := tx.Bucket(bUnprint).Delete(boltutil.U64(e.Void.Sale)); err != nil {
-			return err
-		}
-		return putSaleState(tx, e.Void.Sale, st)
-	case journal.KindReprint:
-		_, st, err := getSale(tx, e.Reprint.Sale)
-		if err != nil {
-			return err
-		}
-		st.Copies = e.Reprint.Copy
-		st.Unprinted = false
-		if err := tx.Bucket(bUnprint).Delete(boltutil.U64(e.Reprint.Sale)); err != nil {
-			return err
-		}
-		return putSaleState(tx, e.Reprint.Sale, st)
-	case journal.KindPrintFailed:
-		_, st, err := getSale(tx, e.Print.Sale)
-		if err != nil {
-			return err
-		}
-		st.Unprinted = true
-		if err := tx.Bucket(bPrinting).Delete(boltutil.U64(e.Print.Sale)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bUnprint).Put(boltutil.U64(e.Print.Sale), nil); err != nil {
-			return err
-		}
-		return putSaleState(tx, e.Print.Sale, st)
 	case journal.KindUserCreated:
 		u := catalog.User{Email: e.User.Email, Code: e.User.Code, Name: e.User.Name, Role: catalog.Role(e.User.Role),
 			Outlet: e.User.Outlet, PasswordHash: e.User.PasswordHash, CreatedBy: e.User.CreatedBy}
@@ -215,6 +157,47 @@ func applyEffects(tx *bolt.Tx, e *journal.Entry, loc *time.Location) error {
 		return tx.Bucket(bDisabled).Put(userKey(e.User.Email), boltutil.U64(e.Seq))
 	}
 	return nil
+}
+
+// applySale persists what an entry about sale ref changes: the sale's state
+// (journal.SaleState.Next), the counters and sold tickets (journal.Deltas), and the
+// printing and unprinted marks.
+func applySale(tx *bolt.Tx, e *journal.Entry, ref uint64, loc *time.Location) error {
+	sale, st := e, journal.SaleState{}
+	if e.Kind != journal.KindSale {
+		var err error
+		if sale, st, err = getSale(tx, ref); err != nil {
+			return err
+		}
+	}
+	next, err := st.Next(e)
+	if errors.Is(err, journal.ErrAlreadyVoided) {
+		return fmt.Errorf("%w: seq %d", ErrAlreadyVoided, ref)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	ds := journal.Deltas(e, sale, loc)
+	if err := addCounters(tx, ds); err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if err := addSold(tx, d.Event, d.Type, d.Tickets); err != nil {
+			return err
+		}
+	}
+	switch e.Kind {
+	case journal.KindVoid, journal.KindReprint:
+		err = tx.Bucket(bUnprint).Delete(boltutil.U64(ref))
+	case journal.KindPrintFailed:
+		if err = tx.Bucket(bPrinting).Delete(boltutil.U64(ref)); err == nil {
+			err = tx.Bucket(bUnprint).Put(boltutil.U64(ref), nil)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return putSaleState(tx, ref, next)
 }
 
 func addSold(tx *bolt.Tx, event, typ string, n int64) error {
@@ -338,10 +321,10 @@ func (s *Store) Entry(seq uint64) (*journal.Entry, error) {
 }
 
 // Sale returns a sale entry and its state.
-func (s *Store) Sale(seq uint64) (*journal.Entry, SaleState, error) {
+func (s *Store) Sale(seq uint64) (*journal.Entry, journal.SaleState, error) {
 	var (
 		e  *journal.Entry
-		st SaleState
+		st journal.SaleState
 	)
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
