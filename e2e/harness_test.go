@@ -57,8 +57,6 @@ func binaries(t testing.TB) (kioskd, kioskctl string) {
 	return filepath.Join(binDir, "kioskd"), filepath.Join(binDir, "kioskctl")
 }
 
-func freeAddr(t testing.TB) string { return mqtttest.FreeAddr(t) }
-
 // waitUntil polls cond until it holds or max passes (readiness, not a timing assertion).
 func waitUntil(max time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(max)
@@ -73,104 +71,11 @@ func waitUntil(max time.Duration, cond func() bool) bool {
 	}
 }
 
-// broker is a Mosquitto process on a loopback port with a generated config.
-type broker struct {
-	t      testing.TB
-	bin    string
-	conf   string
-	addr   string
-	scheme string
-	log    string
-	cmd    *exec.Cmd
-	done   chan struct{}
-}
-
-func mosquittoBinary(t testing.TB) string { return mqtttest.Mosquitto(t) }
-
-// startBroker starts Mosquitto with persistence (retained configs survive a restart, as
-// in production) and the extra config lines, {{dir}} replaced by its directory.
-func startBroker(t testing.TB, scheme string, extra ...string) *broker {
+// startBroker starts Mosquitto on a free loopback port with the extra config lines (see
+// mqtttest.StartMosquitto).
+func startBroker(t testing.TB, scheme string, extra ...string) *mqtttest.Broker {
 	t.Helper()
-	dir := t.TempDir()
-	b := &broker{t: t, bin: mosquittoBinary(t), addr: freeAddr(t), scheme: scheme, log: filepath.Join(dir, "mosquitto.log")}
-	_, port, _ := net.SplitHostPort(b.addr)
-	lines := []string{
-		"per_listener_settings false",
-		"listener " + port + " 127.0.0.1",
-		"persistence true",
-		"persistence_location " + dir + "/",
-		"log_dest stderr",
-		"max_queued_messages 100000",
-	}
-	if os.Geteuid() == 0 {
-		lines = append(lines, "user root")
-	}
-	if len(extra) == 0 {
-		lines = append(lines, "allow_anonymous true")
-	}
-	for _, l := range extra {
-		lines = append(lines, strings.ReplaceAll(l, "{{dir}}", dir))
-	}
-	b.conf = filepath.Join(dir, "mosquitto.conf")
-	if err := os.WriteFile(b.conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b.Start()
-	t.Cleanup(b.Stop)
-	return b
-}
-
-// URL is the broker's URL.
-func (b *broker) URL() string { return b.scheme + "://" + b.addr }
-
-// Start starts the broker and waits until it accepts connections.
-func (b *broker) Start() {
-	b.t.Helper()
-	logf, err := os.OpenFile(b.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.cmd = exec.Command(b.bin, "-c", b.conf)
-	b.cmd.Stdout, b.cmd.Stderr = logf, logf
-	if err := b.cmd.Start(); err != nil {
-		logf.Close()
-		b.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	b.done = done
-	cmd := b.cmd
-	go func() {
-		cmd.Wait()
-		logf.Close()
-		close(done)
-	}()
-	ok := waitUntil(15*time.Second, func() bool {
-		c, err := net.DialTimeout("tcp", b.addr, time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	if !ok {
-		b.Stop()
-		log, _ := os.ReadFile(b.log)
-		b.t.Fatalf("mosquitto did not start on %s:\n%s", b.addr, log)
-	}
-}
-
-// Stop stops the broker gracefully (it saves its retained messages).
-func (b *broker) Stop() {
-	if b.cmd == nil {
-		return
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.done:
-	case <-time.After(15 * time.Second):
-		_ = b.cmd.Process.Kill()
-		<-b.done
-	}
-	b.cmd = nil
+	return mqtttest.StartMosquitto(t, scheme, extra...)
 }
 
 // env is one organiser with a hub directory, a broker, and the built programs.
@@ -181,7 +86,7 @@ type env struct {
 	kioskctl string
 	hubDir   string
 	hubKey   string // base64
-	broker   *broker
+	broker   *mqtttest.Broker
 	conn     []string // kioskctl's broker flags
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -48,34 +47,6 @@ func benchServe(dir, broker string) int {
 	return 0
 }
 
-func startMosquitto(b *testing.B) string {
-	b.Helper()
-	bin := mqtttest.Mosquitto(b)
-	dir := b.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(b, err)
-	addr := l.Addr().String()
-	l.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(dir, "mosquitto.conf")
-	must(b, os.WriteFile(conf, []byte(strings.Join([]string{
-		"listener " + port + " 127.0.0.1", "allow_anonymous true", "persistence false",
-		"max_queued_messages 100000", "user root", "log_dest none",
-	}, "\n")+"\n"), 0o600))
-	cmd := exec.Command(bin, "-c", conf)
-	must(b, cmd.Start())
-	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for range 500 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "tcp://" + addr
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b.Fatal("mosquitto does not listen")
-	return ""
-}
-
 // procStatus reads a field (VmHWM, VmRSS) of a process, in kB.
 func procStatus(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -105,7 +76,7 @@ func (benchClock) Synced() bool   { return true }
 // device's journal is acknowledged. It reports entries/s and the hub process's peak RSS.
 func BenchmarkIngest(b *testing.B) {
 	const devices, perDevice = 200, 250
-	broker := startMosquitto(b)
+	broker := mqtttest.StartMosquitto(b, "tcp").URL()
 	var total time.Duration
 	var peak, last int64
 	for i := 0; i < b.N; i++ {

@@ -131,7 +131,7 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := tls.Dial("tcp", b.addr, tcfg)
+	raw, err := tls.Dial("tcp", b.Addr(), tcfg)
 	if err == nil {
 		raw.SetDeadline(time.Now().Add(20 * time.Second))
 		_, err = raw.Read(make([]byte, 1))

@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -12,12 +11,10 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -218,25 +215,27 @@ func freeAddr(t testing.TB) string { return mqtttest.FreeAddr(t) }
 // broker is a broker started by a test.
 type broker interface {
 	URL() string
-	Restart(t testing.TB) // stop, then start again on the same address
+	Restart() // stop, then start again on the same address
 	Stop()
 }
 
 // mochiBroker is the embedded broker on a loopback port.
 type mochiBroker struct {
+	t    testing.TB
 	addr string
 	srv  *mochi.Server
 }
 
 func startMochi(t testing.TB) *mochiBroker {
 	t.Helper()
-	b := &mochiBroker{addr: freeAddr(t)}
-	b.start(t)
+	b := &mochiBroker{t: t, addr: freeAddr(t)}
+	b.start()
 	t.Cleanup(b.Stop)
 	return b
 }
 
-func (b *mochiBroker) start(t testing.TB) {
+func (b *mochiBroker) start() {
+	t := b.t
 	t.Helper()
 	srv := mochi.New(&mochi.Options{Logger: testLogger(), InlineClient: false})
 	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
@@ -253,9 +252,9 @@ func (b *mochiBroker) start(t testing.TB) {
 
 func (b *mochiBroker) URL() string { return "tcp://" + b.addr }
 
-func (b *mochiBroker) Restart(t testing.TB) {
+func (b *mochiBroker) Restart() {
 	b.Stop()
-	b.start(t)
+	b.start()
 }
 
 func (b *mochiBroker) Stop() {
@@ -265,83 +264,11 @@ func (b *mochiBroker) Stop() {
 	}
 }
 
-// mosquittoBroker is a Mosquitto process on a loopback port with a generated config.
-type mosquittoBroker struct {
-	bin, conf, addr, scheme string
-	cmd                     *exec.Cmd
-	log                     *bytes.Buffer
-}
-
-func mosquittoBinary(t testing.TB) string { return mqtttest.Mosquitto(t) }
-
-// startMosquitto starts Mosquitto with a listener on a free port and the extra config lines
-// (with {{dir}} replaced by a private directory); persistence on, so retained messages
-// survive a restart as they do in production.
-func startMosquitto(t testing.TB, scheme string, extra ...string) *mosquittoBroker {
+// startMosquitto starts Mosquitto on a free loopback port with the extra config lines (see
+// mqtttest.StartMosquitto).
+func startMosquitto(t testing.TB, scheme string, extra ...string) *mqtttest.Broker {
 	t.Helper()
-	bin := mosquittoBinary(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
-	lines := []string{
-		"per_listener_settings false",
-		"listener " + port + " 127.0.0.1",
-		"persistence true",
-		"persistence_location " + dir + "/",
-		"log_dest stderr",
-		"user root",
-		"max_queued_messages 100000",
-	}
-	for _, l := range extra {
-		lines = append(lines, strings.ReplaceAll(l, "{{dir}}", dir))
-	}
-	conf := filepath.Join(dir, "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b := &mosquittoBroker{bin: bin, conf: conf, addr: addr, scheme: scheme}
-	b.start(t)
-	t.Cleanup(b.Stop)
-	return b
-}
-
-func (b *mosquittoBroker) start(t testing.TB) {
-	t.Helper()
-	b.log = new(bytes.Buffer)
-	b.cmd = exec.Command(b.bin, "-c", b.conf)
-	b.cmd.Stdout, b.cmd.Stderr = b.log, b.log
-	if err := b.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until it accepts connections (readiness, not a timing assertion).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", b.addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Stop()
-			t.Fatalf("mosquitto did not start: %v\n%s", err, b.log)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (b *mosquittoBroker) URL() string { return b.scheme + "://" + b.addr }
-
-func (b *mosquittoBroker) Restart(t testing.TB) {
-	b.Stop()
-	b.start(t)
-}
-
-func (b *mosquittoBroker) Stop() {
-	if b.cmd != nil && b.cmd.Process != nil {
-		_ = b.cmd.Process.Signal(syscall.SIGTERM)
-		_ = b.cmd.Wait()
-		b.cmd = nil
-	}
+	return mqtttest.StartMosquitto(t, scheme, extra...)
 }
 
 // killable records the connections a client opens so that a test can cut them as a crash

@@ -204,7 +204,7 @@ func drain(t *testing.T, b broker, n int, single bool) {
 	startDevice(t, conn, st)
 	eventually(t, limit, "a third acknowledged", func() bool { return st.Acked() >= uint64(n/3) })
 	t.Logf("%d acknowledged after %v; restarting the broker", st.Acked(), time.Since(t0))
-	b.Restart(t)
+	b.Restart()
 	eventually(t, limit, "two thirds acknowledged", func() bool { return st.Acked() >= uint64(2*n/3) })
 	t.Logf("%d acknowledged after %v; killing the hub", st.Acked(), time.Since(t0))
 	crashed := time.Now().UnixMilli()

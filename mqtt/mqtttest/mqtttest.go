@@ -1,5 +1,5 @@
 // Package mqtttest holds what the tests that run a real broker share: finding the Mosquitto
-// binary and picking a free loopback port.
+// binary, running it on a generated config (StartMosquitto) and picking a free loopback port.
 package mqtttest
 
 import (
