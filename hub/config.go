@@ -87,14 +87,11 @@ type grant struct {
 }
 
 func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []grant, error) {
-	d, ok, err := get[catalog.Device](tx.Bucket(bDevices), []byte(device))
+	d, err := devices.one(tx, device)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: device %s", ErrNotFound, device)
-	}
-	o, ok, err := get[catalog.Outlet](tx.Bucket(bOutlets), []byte(d.Outlet))
+	o, ok, err := outlets.get(tx, d.Outlet)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,32 +99,30 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 		return nil, nil, fmt.Errorf("%w: outlet %s of device %s", ErrNotFound, d.Outlet, device)
 	}
 	cfg := &catalog.DeviceConfig{
-		Version:  boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(device))),
+		Version:  version(tx, device),
 		DeviceID: device,
 		IssuedAt: catalog.Now(h.opt.Clock.Now()),
 		Outlet:   o,
 		Events:   []catalog.Event{},
 		Users:    []catalog.User{},
-		Hub:      catalog.HubSettings{TicketURL: string(tx.Bucket(bSettings).Get([]byte(SettingTicketURL)))},
+		Hub:      catalog.HubSettings{TicketURL: setting(tx, SettingTicketURL)},
 	}
-	devs, err := all[catalog.Device](tx.Bucket(bDevices), nil)
+	devs, err := outletDevices(tx, o.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	var ids []string
 	for _, x := range devs {
-		if x.Outlet == o.ID {
-			ids = append(ids, x.ID)
-		}
+		ids = append(ids, x.ID)
 	}
 	sort.Strings(ids)
-	links, err := all[catalog.Link](tx.Bucket(bLinks), []byte(o.ID+"\x00"))
+	linked, err := links.all(tx, o.ID+"\x00")
 	if err != nil {
 		return nil, nil, err
 	}
 	var grants []grant
-	for _, l := range links {
-		ev, ok, err := get[catalog.Event](tx.Bucket(bEvents), []byte(l.Event))
+	for _, l := range linked {
+		ev, ok, err := events.get(tx, l.Event)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,15 +146,11 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 			grants = append(grants, grant{l.Event, typ, n})
 		}
 	}
-	users, err := all[catalog.User](tx.Bucket(bUsers), nil)
+	us, err := outletUsers(tx, o.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, u := range users {
-		if u.Outlet == o.ID {
-			cfg.Users = append(cfg.Users, u)
-		}
-	}
+	cfg.Users = append(cfg.Users, us...)
 	if cfg.Version == 0 {
 		cfg.Version = 1
 	}
@@ -185,19 +176,15 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 	var out []Signed
 	err := h.update(func(tx *bolt.Tx) error {
 		out = out[:0]
-		devs, err := all[catalog.Device](tx.Bucket(bDevices), nil)
+		devs, err := outletDevices(tx, outlet)
 		if err != nil {
 			return err
 		}
-		if outlet != "" && tx.Bucket(bOutlets).Get([]byte(outlet)) == nil {
+		if outlet != "" && !outlets.has(tx, outlet) {
 			return fmt.Errorf("%w: outlet %s", ErrNotFound, outlet)
 		}
 		for _, d := range devs {
-			if outlet != "" && d.Outlet != outlet {
-				continue
-			}
-			v := boltutil.GetU64(tx.Bucket(bVersions).Get([]byte(d.ID)))
-			if changed && v <= boltutil.GetU64(tx.Bucket(bPushed).Get([]byte(d.ID))) {
+			if changed && version(tx, d.ID) <= signed(tx, d.ID) {
 				continue
 			}
 			cfg, grants, err := h.buildConfig(tx, d.ID)

@@ -42,8 +42,8 @@ type Mail struct {
 	Resends   int            `json:"resends,omitempty"`
 }
 
-func mailKey(device string, seq uint64) []byte {
-	return append([]byte(device+"\x00"), boltutil.U64(seq)...)
+func mailKey(device string, seq uint64) string {
+	return device + "\x00" + string(boltutil.U64(seq))
 }
 
 var kFeed = []byte("feed") // ledger feed position handled by Collect
@@ -123,17 +123,13 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: email sale without a valid buyer address: %v", where, err))
 			return nil
 		}
-		b := tx.Bucket(bOutbox)
-		k := mailKey(e.Device, e.Seq)
-		if b.Get(k) != nil {
+		if mails.has(tx, mailKey(e.Device, e.Seq)) {
 			return nil
 		}
 		res.Queued++
 		return putMail(tx, Mail{Device: e.Device, Seq: e.Seq, To: e.Sale.Buyer, Sale: e, State: MailPending, Next: now, Queued: now})
 	case journal.KindVoid:
-		b := tx.Bucket(bOutbox)
-		k := mailKey(e.Device, e.Void.Sale)
-		m, ok, err := get[Mail](b, k)
+		m, ok, err := mails.get(tx, mailKey(e.Device, e.Void.Sale))
 		if err != nil || !ok || m.State == MailSent {
 			return err
 		}
@@ -147,7 +143,7 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		if u.CreatedBy == "" {
 			u.CreatedBy = e.Actor
 		}
-		if old, ok, err := get[catalog.User](tx.Bucket(bUsers), userKey(u.Email)); err != nil {
+		if old, ok, err := users.get(tx, u.Email); err != nil {
 			return err
 		} else if ok {
 			if old.Outlet != u.Outlet {
@@ -155,7 +151,7 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 			}
 			return nil
 		}
-		if d, ok, err := get[catalog.Device](tx.Bucket(bDevices), []byte(e.Device)); err != nil {
+		if d, ok, err := devices.get(tx, e.Device); err != nil {
 			return err
 		} else if !ok || d.Outlet != u.Outlet {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s created on a device of another outlet", where, u.Email, u.Outlet))
@@ -174,23 +170,20 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		}
 		res.Users++
 	case journal.KindUserDisabled:
-		b := tx.Bucket(bUsers)
-		u, ok, err := get[catalog.User](b, userKey(e.User.Email))
+		u, ok, err := users.get(tx, e.User.Email)
 		if err != nil || !ok || u.Disabled {
 			return err
 		}
-		if d, ok, err := get[catalog.Device](tx.Bucket(bDevices), []byte(e.Device)); err != nil {
+		if d, ok, err := devices.get(tx, e.Device); err != nil {
 			return err
 		} else if !ok || d.Outlet != u.Outlet {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s disabled on a device of another outlet", where, u.Email, u.Outlet))
 			return nil
 		}
-		u.Disabled = true
-		if err := put(b, userKey(u.Email), u); err != nil {
+		if err := disableUser(tx, u); err != nil {
 			return err
 		}
 		res.Disabled++
-		return bumpOutlet(tx, u.Outlet)
 	}
 	return nil
 }
@@ -199,25 +192,25 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 // only those.
 func putMail(tx *bolt.Tx, m Mail) error {
 	k := mailKey(m.Device, m.Seq)
-	if err := put(tx.Bucket(bOutbox), k, m); err != nil {
+	if err := mails.put(tx, k, m); err != nil {
 		return err
 	}
 	if m.State == MailPending {
-		return tx.Bucket(bPending).Put(k, nil)
+		return tx.Bucket(bPending).Put([]byte(k), nil)
 	}
-	return tx.Bucket(bPending).Delete(k)
+	return tx.Bucket(bPending).Delete([]byte(k))
 }
 
 // pending returns the outbox's pending mails.
 func (h *Hub) pending() ([]Mail, error) {
 	var out []Mail
 	err := h.view(func(tx *bolt.Tx) error {
-		box, pb := tx.Bucket(bOutbox), tx.Bucket(bPending)
+		pb := tx.Bucket(bPending)
 		if pb == nil {
 			return nil // a store from before the index: nothing was queued with it
 		}
 		return pb.ForEach(func(k, _ []byte) error {
-			m, ok, err := get[Mail](box, k)
+			m, ok, err := mails.get(tx, string(k))
 			if ok {
 				out = append(out, m)
 			}
@@ -229,13 +222,7 @@ func (h *Hub) pending() ([]Mail, error) {
 
 // Outbox returns every email of the outbox, by device and seq.
 func (h *Hub) Outbox() ([]Mail, error) {
-	var out []Mail
-	err := h.view(func(tx *bolt.Tx) error {
-		var err error
-		out, err = all[Mail](tx.Bucket(bOutbox), nil)
-		return err
-	})
-	return out, err
+	return mails.list(h, "", nil)
 }
 
 // SaleRef names a sale: its device and seq.
@@ -283,11 +270,10 @@ func ParseSale(ref string) ([]SaleRef, error) {
 func (h *Hub) Resend(refs ...SaleRef) (Mail, error) {
 	var m Mail
 	err := h.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bOutbox)
 		var ok bool
 		var err error
 		for _, r := range refs {
-			if m, ok, err = get[Mail](b, mailKey(r.Device, r.Seq)); err != nil || ok {
+			if m, ok, err = mails.get(tx, mailKey(r.Device, r.Seq)); err != nil || ok {
 				break
 			}
 		}
@@ -355,8 +341,7 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 		}
 		sendErr := m.send(mail)
 		err := h.update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bOutbox)
-			cur, ok, err := get[Mail](b, mailKey(mail.Device, mail.Seq))
+			cur, ok, err := mails.get(tx, mailKey(mail.Device, mail.Seq))
 			if err != nil || !ok {
 				return err
 			}

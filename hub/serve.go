@@ -23,8 +23,6 @@ import (
 // which report, verify and status use while serve holds the ledger.
 const AddrFile = "serve.addr"
 
-var bStates = []byte("states") // device → last Presence received
-
 // ServeOptions configure Serve.
 type ServeOptions struct {
 	Conn     mqtt.Options
@@ -224,12 +222,11 @@ func (h *Hub) saveStates(states map[string]mqtt.Presence) error {
 		return nil
 	}
 	return h.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bStates)
-		if err != nil {
+		if _, err := tx.CreateBucketIfNotExists(bStates); err != nil {
 			return err
 		}
 		for d, p := range states {
-			if err := put(b, []byte(d), p); err != nil {
+			if err := presences.put(tx, d, p); err != nil {
 				return err
 			}
 		}
@@ -246,7 +243,7 @@ func (h *Hub) States() (map[string]mqtt.Presence, error) {
 			return nil
 		}
 		return b.ForEach(func(k, _ []byte) error {
-			p, _, err := get[mqtt.Presence](b, k)
+			p, _, err := presences.get(tx, string(k))
 			out[string(k)] = p
 			return err
 		})

@@ -27,21 +27,35 @@ type Options struct {
 	Timeout time.Duration // how long to wait for another process's lock
 	NoSync  bool          // skip fsync (tests and benchmarks only)
 	Buckets [][]byte      // created when missing
+	// ReadOnly opens the file with a shared lock (readers do not wait for each other) and
+	// creates nothing: neither the folder, nor the file, nor Buckets.
+	ReadOnly bool
+	// SyncFreelist keeps bbolt's list of free pages in the file. Files held open for long
+	// (the store, the ledger) leave it out and rebuild it once at open; a file opened for
+	// one transaction at a time (the hub's catalogue) keeps it, or every open would scan
+	// the whole file.
+	SyncFreelist bool
 }
 
 // Open opens (creating it and its folder if needed) the bbolt file at path and creates the
 // missing buckets. A lock another process still holds after the timeout is opt.Locked; other
 // errors start with opt.Prefix.
 func Open(path string, opt Options) (*bolt.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("%s: %w", opt.Prefix, err)
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("%s: %w", opt.Prefix, err)
+		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoSync: opt.NoSync, ReadOnly: opt.ReadOnly,
+		NoFreelistSync: !opt.SyncFreelist, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w: %s", opt.Locked, path)
 		}
 		return nil, fmt.Errorf("%s: open %s: %w", opt.Prefix, path, err)
+	}
+	if opt.ReadOnly || len(opt.Buckets) == 0 {
+		return db, nil // nothing to create (and no empty commit to sync)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range opt.Buckets {

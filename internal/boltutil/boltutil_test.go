@@ -3,6 +3,7 @@ package boltutil
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,5 +167,45 @@ bucket "top"/"in\x00ner" seq=0
 	}
 	if c := write("c.db", []string{"k1", "k22", "k333"}, "End"); c == a {
 		t.Error("a changed value dumps the same")
+	}
+}
+
+func TestOpenReadOnlySharesAndCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "none", "x.db")
+	if _, err := Open(missing, Options{Prefix: "test", Locked: errLocked, Timeout: time.Second, ReadOnly: true}); err == nil {
+		t.Fatal("read-only open of a missing file succeeded")
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("read-only open created the folder: %v", err)
+	}
+	path := filepath.Join(dir, "x.db")
+	db, err := Open(path, Options{Prefix: "test", Locked: errLocked, Timeout: time.Second, SyncFreelist: true, Buckets: [][]byte{[]byte("one")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ro := Options{Prefix: "test", Locked: errLocked, Timeout: time.Second, ReadOnly: true, Buckets: [][]byte{[]byte("two")}}
+	r1, err := Open(path, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r1.Close()
+	r2, err := Open(path, ro)
+	if err != nil {
+		t.Fatalf("second reader waits for the first: %v", err)
+	}
+	defer r2.Close()
+	err = View(r2, errClosed, func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("one")) == nil || tx.Bucket([]byte("two")) != nil {
+			t.Error("read-only open: want bucket one and no bucket two")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{Prefix: "test", Locked: errLocked, Timeout: 50 * time.Millisecond}); !errors.Is(err, errLocked) {
+		t.Fatalf("writer beside readers: %v, want errLocked", err)
 	}
 }
