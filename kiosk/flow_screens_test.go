@@ -1,6 +1,11 @@
 package kiosk
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+
+	"ticketkiosk/catalog"
+)
 
 // TestScreensComplete checks that every screen sets what its kind uses, so that no key on
 // any screen meets a missing function.
@@ -18,5 +23,30 @@ func TestScreensComplete(t *testing.T) {
 		if s.kind == kindText && s.render == nil && s.text == nil {
 			t.Errorf("text screen %d has no text", st)
 		}
+	}
+}
+
+// TestFlowVoidAfterSessionEnded: the void screen shows a sale only to a live session; a
+// supervisor disabled by a new config is logged out at the sale number, not shown the sale.
+func TestFlowVoidAfterSessionEnded(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Seq
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})
+	d.run("2000⏎sup-pass⏎5⏎")
+	d.shows("Анулиране")
+	reconfigure(t, r, func(c *catalog.DeviceConfig) {
+		c.Users = append([]catalog.User(nil), c.Users...)
+		for i := range c.Users {
+			if c.Users[i].Code == "2000" {
+				c.Users[i].Disabled = true
+			}
+		}
+	})
+	d.run(strconv.FormatUint(seq, 10) + "⏎")
+	d.shows("Сесията приключи")
+	d.lacks("Концерт")
+	if d.f.Session() != nil {
+		t.Fatal("session survived the user's disabling")
 	}
 }

@@ -161,13 +161,19 @@ func (d *flowDriver) jobs() []string {
 // setLocale applies a new config version in locale l.
 func setLocale(t testing.TB, r *rig, l catalog.Locale) {
 	t.Helper()
+	reconfigure(t, r, func(c *catalog.DeviceConfig) { c.Outlet.Locale = l })
+}
+
+// reconfigure applies the next config version: the current one as change leaves it.
+func reconfigure(t testing.TB, r *rig, change func(c *catalog.DeviceConfig)) {
+	t.Helper()
 	cfg, err := r.k.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := *cfg
 	c.Version++
-	c.Outlet.Locale = l
+	change(&c)
 	if _, err := r.st.ApplyConfig(&c, []byte("{}"), r.clock); err != nil {
 		t.Fatal(err)
 	}
@@ -806,18 +812,7 @@ func TestFlowConfigChangesMidSale(t *testing.T) {
 	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
 	d.run("3000⏎ann-pass⏎1⏎⏎⏎⏎")
 	d.shows("1 x Стандартен", "OK=печат")
-	apply := func(change func(c *catalog.DeviceConfig)) {
-		cfg, err := r.k.Config()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := *cfg
-		c.Version++
-		change(&c)
-		if _, err := r.st.ApplyConfig(&c, []byte("{}"), r.clock); err != nil {
-			t.Fatal(err)
-		}
-	}
+	apply := func(change func(c *catalog.DeviceConfig)) { reconfigure(t, r, change) }
 	apply(func(c *catalog.DeviceConfig) { c.Events = c.Events[1:] })
 	d.run("⏎")
 	d.shows("Събитието не се продава тук")
