@@ -440,9 +440,9 @@ func (in *ingest) addCounters(outlet string, ds []journal.Delta) error {
 	b := in.tx.Bucket(bCounters)
 	for _, d := range ds {
 		k := counterKey(outlet, d.Key)
-		t := boltutil.ParseTally(b.Get(k))
+		t := journal.ParseTally(b.Get(k))
 		t.Add(d.Tally)
-		if err := b.Put(k, boltutil.TallyBytes(t)); err != nil {
+		if err := b.Put(k, journal.AppendTally(nil, t)); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -224,40 +223,26 @@ func (l *Ledger) Counters(fn func(outlet string, k journal.Key, t journal.Tally)
 	return l.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
 			if outlet, key, ok := parseCounterKey(k); ok {
-				fn(outlet, key, boltutil.ParseTally(v))
+				fn(outlet, key, journal.ParseTally(v))
 			}
 			return nil
 		})
 	})
 }
 
-// counterKey lays out a counter key: outlet, NUL, 4 bytes of day offset so that it sorts as
-// unsigned, then user, event and type separated by NUL.
+// counterKey lays out a hub counter's key: the outlet, NUL, then the journal.Key, so that
+// counters sort by outlet, then day.
 func counterKey(outlet string, k journal.Key) []byte {
-	b := make([]byte, 0, len(outlet)+1+4+len(k.User)+len(k.Event)+len(k.Type)+2)
+	b := make([]byte, 0, len(outlet)+1+journal.KeyDayLen+len(k.User)+len(k.Event)+len(k.Type)+2)
 	b = append(b, outlet...)
-	b = append(b, 0)
-	b = binary.BigEndian.AppendUint32(b, uint32(int64(k.Day)-int64(journal.MinDay)))
-	b = append(b, k.User...)
-	b = append(b, 0)
-	b = append(b, k.Event...)
-	b = append(b, 0)
-	return append(b, k.Type...)
+	return journal.AppendKey(append(b, 0), k)
 }
 
 func parseCounterKey(b []byte) (string, journal.Key, bool) {
-	var k journal.Key
-	i := bytes.IndexByte(b, 0)
-	if i < 0 || len(b) < i+1+4+2 {
-		return "", k, false
+	outlet, key, ok := bytes.Cut(b, []byte{0})
+	if !ok {
+		return "", journal.Key{}, false
 	}
-	outlet := string(b[:i])
-	b = b[i+1:]
-	k.Day = journal.Day(int64(binary.BigEndian.Uint32(b)) + int64(journal.MinDay))
-	parts := bytes.SplitN(b[4:], []byte{0}, 3)
-	if len(parts) != 3 {
-		return "", k, false
-	}
-	k.User, k.Event, k.Type = string(parts[0]), string(parts[1]), string(parts[2])
-	return outlet, k, true
+	k, ok := journal.ParseKey(key)
+	return string(outlet), k, ok
 }

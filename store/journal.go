@@ -2,7 +2,6 @@ package store
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -207,49 +206,6 @@ func addSold(tx *bolt.Tx, event, typ string, n int64) error {
 	return b.Put(k, boltutil.U64(uint64(v)))
 }
 
-// counterKey lays out a counter key so that days sort first: 4 bytes of day (offset so
-// that it sorts as unsigned), then user, event and type separated by NUL.
-func counterKey(k journal.Key) []byte {
-	b := make([]byte, 4, 4+len(k.User)+len(k.Event)+len(k.Type)+2)
-	binary.BigEndian.PutUint32(b, uint32(int64(k.Day)-int64(journal.MinDay)))
-	b = append(b, k.User...)
-	b = append(b, 0)
-	b = append(b, k.Event...)
-	b = append(b, 0)
-	return append(b, k.Type...)
-}
-
-func dayPrefix(d journal.Day) []byte {
-	b := make([]byte, 4)
-	binary.BigEndian.PutUint32(b, uint32(int64(d)-int64(journal.MinDay)))
-	return b
-}
-
-func parseCounterKey(b []byte) (journal.Key, bool) {
-	var k journal.Key
-	if len(b) < 6 {
-		return k, false
-	}
-	k.Day = journal.Day(int64(binary.BigEndian.Uint32(b)) + int64(journal.MinDay))
-	rest := b[4:]
-	var parts [3][]byte
-	n := 0
-	start := 0
-	for i := 0; i < len(rest) && n < 2; i++ {
-		if rest[i] == 0 {
-			parts[n] = rest[start:i]
-			n++
-			start = i + 1
-		}
-	}
-	if n != 2 {
-		return k, false
-	}
-	parts[2] = rest[start:]
-	k.User, k.Event, k.Type = string(parts[0]), string(parts[1]), string(parts[2])
-	return k, true
-}
-
 // addCounters adds deltas to the day counters and to the whole-period totals (the same
 // key without its day, stored with day MinDay).
 func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
@@ -259,10 +215,10 @@ func addCounters(tx *bolt.Tx, ds []journal.Delta) error {
 			if bucket[0] == bTotals[0] {
 				d.Day = journal.MinDay
 			}
-			k := counterKey(d.Key)
-			t := boltutil.ParseTally(b.Get(k))
+			k := journal.AppendKey(nil, d.Key)
+			t := journal.ParseTally(b.Get(k))
 			t.Add(d.Tally)
-			if err := b.Put(k, boltutil.TallyBytes(t)); err != nil {
+			if err := b.Put(k, journal.AppendTally(nil, t)); err != nil {
 				return err
 			}
 		}

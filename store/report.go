@@ -5,7 +5,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 )
 
@@ -25,36 +24,38 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 		users = append(users, []byte(u))
 	}
 	event := []byte(f.Event)
-	sums := map[string]*journal.Tally{} // "event\x00type" → tally
+	sums := map[string]map[string]*journal.Tally{} // event → type → tally
 	err := s.view(func(tx *bolt.Tx) error {
 		bucket, from, to := bCounters, f.Period.From, f.Period.To
 		if f.Period.IsWhole() {
 			bucket, from, to = bTotals, journal.MinDay, journal.MinDay
 		}
 		c := tx.Bucket(bucket).Cursor()
-		end := dayPrefix(to)
-		for k, v := c.Seek(dayPrefix(from)); k != nil && bytes.Compare(k[:4], end) <= 0; k, v = c.Next() {
-			rest := k[4:]
-			i := bytes.IndexByte(rest, 0)
-			if i < 0 {
+		for k, v := c.Seek(journal.AppendDay(nil, from)); k != nil; k, v = c.Next() {
+			p, ok := journal.SplitKey(k)
+			if !ok {
 				continue
 			}
-			user, evType := rest[:i], rest[i+1:]
-			if users != nil && !anyEqualFold(users, user) {
+			if p.Day > to {
+				break
+			}
+			if users != nil && !anyEqualFold(users, p.User) {
 				continue
 			}
-			if f.Event != "" {
-				j := bytes.IndexByte(evType, 0)
-				if j < 0 || !bytes.Equal(evType[:j], event) {
-					continue
-				}
+			if f.Event != "" && !bytes.Equal(p.Event, event) {
+				continue
 			}
-			t := sums[string(evType)]
+			types := sums[string(p.Event)]
+			if types == nil {
+				types = map[string]*journal.Tally{}
+				sums[string(p.Event)] = types
+			}
+			t := types[string(p.Type)]
 			if t == nil {
 				t = new(journal.Tally)
-				sums[string(evType)] = t
+				types[string(p.Type)] = t
 			}
-			t.Add(boltutil.ParseTally(v))
+			t.Add(journal.ParseTally(v))
 		}
 		return nil
 	})
@@ -62,9 +63,10 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 		return nil, err
 	}
 	r := journal.NewReport(f.Period)
-	for k, t := range sums {
-		ev, typ, _ := bytes.Cut([]byte(k), []byte{0})
-		r.Add(journal.Key{Event: string(ev), Type: string(typ)}, *t)
+	for ev, types := range sums {
+		for typ, t := range types {
+			r.Add(journal.Key{Event: ev, Type: typ}, *t)
+		}
 	}
 	r.Sort()
 	return r, nil
@@ -83,8 +85,8 @@ func anyEqualFold(set [][]byte, b []byte) bool {
 func (s *Store) Counters(fn func(k journal.Key, t journal.Tally)) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCounters).ForEach(func(k, v []byte) error {
-			if key, ok := parseCounterKey(k); ok {
-				fn(key, boltutil.ParseTally(v))
+			if key, ok := journal.ParseKey(k); ok {
+				fn(key, journal.ParseTally(v))
 			}
 			return nil
 		})

@@ -239,19 +239,6 @@ func TestClosedStoreIsAnError(t *testing.T) {
 	}
 }
 
-func TestCounterKeyRoundTrip(t *testing.T) {
-	for _, k := range []journal.Key{
-		{Day: 20000, User: "a@b.c", Event: "e1", Type: "std"},
-		{Day: -5, User: "", Event: "", Type: ""},
-		{Day: journal.MaxDay, User: "x", Event: "y", Type: "z"},
-	} {
-		got, ok := parseCounterKey(counterKey(k))
-		if !ok || got != k {
-			t.Errorf("round trip of %+v gave %+v", k, got)
-		}
-	}
-}
-
 // Full disk: a child process whose file size limit (RLIMIT_FSIZE) stops the store from
 // growing sells until the kernel refuses; every refusal must be a clean error, and the store
 // must reopen consistent.

@@ -1,7 +1,8 @@
-// Package boltutil holds what the bbolt files of the kiosk's store and the hub's ledger do
-// alike: opening with a lock timeout and their buckets, transactions that tell a closed file
-// by the owner's own error, and the value encodings they share (big-endian numbers, report
-// tallies).
+// Package boltutil holds what the bbolt files of the kiosk's store, the hub's ledger and the
+// hub's catalogue do alike: opening with a lock timeout and their buckets, transactions that
+// tell a closed file by the owner's own error, big-endian numbers as keys and values, and a
+// dump of a file's data for tests of its format. What the values mean (journal entries,
+// sale states, counters) is package journal's.
 package boltutil
 
 import (
@@ -16,8 +17,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
-
-	"ticketkiosk/journal"
 )
 
 // Options say how Open opens a file and how its errors read.
@@ -107,32 +106,6 @@ func GetU64(b []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(b)
-}
-
-// TallySize is the length of an encoded tally.
-const TallySize = 24
-
-// TallyBytes encodes a report tally as a counter's value: tickets, amount and voided, each in
-// 8 big-endian bytes.
-func TallyBytes(t journal.Tally) []byte {
-	b := make([]byte, TallySize)
-	binary.BigEndian.PutUint64(b, uint64(t.Tickets))
-	binary.BigEndian.PutUint64(b[8:], uint64(t.Amount))
-	binary.BigEndian.PutUint64(b[16:], uint64(t.Voided))
-	return b
-}
-
-// ParseTally reads TallyBytes' value; anything but TallySize bytes (a missing value
-// included) is the zero tally.
-func ParseTally(b []byte) journal.Tally {
-	if len(b) != TallySize {
-		return journal.Tally{}
-	}
-	return journal.Tally{
-		Tickets: int64(binary.BigEndian.Uint64(b)),
-		Amount:  int64(binary.BigEndian.Uint64(b[8:])),
-		Voided:  int64(binary.BigEndian.Uint64(b[16:])),
-	}
 }
 
 // Dump writes every bucket of db (nested ones included) with its sequence, and every key

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"ticketkiosk/journal"
 )
 
 var (
@@ -88,21 +86,6 @@ func TestU64(t *testing.T) {
 	}
 	if got := GetU64([]byte{1, 2, 3}); got != 0 {
 		t.Errorf("GetU64 of 3 bytes = %d", got)
-	}
-}
-
-func TestTally(t *testing.T) {
-	for _, tl := range []journal.Tally{{}, {Tickets: 3, Amount: 3750, Voided: 1}, {Tickets: -2, Amount: -2500, Voided: 0}} {
-		b := TallyBytes(tl)
-		if len(b) != TallySize {
-			t.Fatalf("%d bytes", len(b))
-		}
-		if got := ParseTally(b); got != tl {
-			t.Errorf("ParseTally(TallyBytes(%+v)) = %+v", tl, got)
-		}
-	}
-	if got := ParseTally([]byte{1}); got != (journal.Tally{}) {
-		t.Errorf("ParseTally of 1 byte = %+v", got)
 	}
 }
 
