@@ -32,37 +32,37 @@ func AppendKey(b []byte, k Key) []byte {
 	return append(b, k.Type...)
 }
 
-// KeyParts are the fields of an encoded Key, sharing its bytes (for reading many keys
-// without a copy).
+// KeyParts are the fields of an encoded Key, sharing its bytes: for reading many keys
+// without a copy.
 type KeyParts struct {
 	Day               Day
 	User, Event, Type []byte
 }
 
-// SplitKey reads an encoded Key without copying; ok is false when b is not one.
-func SplitKey(b []byte) (p KeyParts, ok bool) {
+// Split sets p to the fields of the encoded key b and reports whether b is one. It copies
+// nothing, and a KeyParts reused over a scan allocates nothing.
+func (p *KeyParts) Split(b []byte) bool {
 	if len(b) < KeyDayLen+2 {
-		return p, false
+		return false
 	}
-	p.Day = Day(int64(binary.BigEndian.Uint32(b)) + int64(MinDay))
 	rest := b[KeyDayLen:]
 	i := bytes.IndexByte(rest, 0)
 	if i < 0 {
-		return p, false
+		return false
 	}
-	p.User, rest = rest[:i], rest[i+1:]
-	j := bytes.IndexByte(rest, 0)
+	j := bytes.IndexByte(rest[i+1:], 0)
 	if j < 0 {
-		return p, false
+		return false
 	}
-	p.Event, p.Type = rest[:j], rest[j+1:]
-	return p, true
+	p.Day = Day(int64(binary.BigEndian.Uint32(b)) + int64(MinDay))
+	p.User, p.Event, p.Type = rest[:i], rest[i+1:i+1+j], rest[i+2+j:]
+	return true
 }
 
 // ParseKey reads an encoded Key; ok is false when b is not one.
 func ParseKey(b []byte) (Key, bool) {
-	p, ok := SplitKey(b)
-	if !ok {
+	var p KeyParts
+	if !p.Split(b) {
 		return Key{}, false
 	}
 	return Key{Day: p.Day, User: string(p.User), Event: string(p.Event), Type: string(p.Type)}, true

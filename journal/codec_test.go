@@ -47,9 +47,9 @@ func TestKeyRoundTripAndOrder(t *testing.T) {
 		if got, ok := ParseKey(b); !ok || got != k {
 			t.Errorf("ParseKey(AppendKey(%+v)) = %+v, %v", k, got, ok)
 		}
-		p, ok := SplitKey(b)
-		if !ok || p.Day != k.Day || string(p.User) != k.User || string(p.Event) != k.Event || string(p.Type) != k.Type {
-			t.Errorf("SplitKey(AppendKey(%+v)) = %+v, %v", k, p, ok)
+		var p KeyParts
+		if ok := p.Split(b); !ok || p.Day != k.Day || string(p.User) != k.User || string(p.Event) != k.Event || string(p.Type) != k.Type {
+			t.Errorf("KeyParts.Split(AppendKey(%+v)) = %+v, %v", k, p, ok)
 		}
 		if i > 0 && counterKeys[i-1].Day < k.Day && bytes.Compare(AppendKey(nil, counterKeys[i-1]), b) >= 0 {
 			t.Errorf("a key of day %d does not sort before one of day %d", counterKeys[i-1].Day, k.Day)
@@ -69,8 +69,8 @@ func TestParseKeyRefuses(t *testing.T) {
 		if k, ok := ParseKey([]byte(b)); ok {
 			t.Errorf("ParseKey(%q) = %+v, want refused", b, k)
 		}
-		if _, ok := SplitKey([]byte(b)); ok {
-			t.Errorf("SplitKey(%q) accepted", b)
+		if new(KeyParts).Split([]byte(b)) {
+			t.Errorf("KeyParts.Split(%q) accepted", b)
 		}
 	}
 }
@@ -96,7 +96,7 @@ func TestTallyEncoding(t *testing.T) {
 	}
 }
 
-// FuzzParseKey: whatever bytes a file holds, ParseKey does not panic, SplitKey agrees with
+// FuzzParseKey: whatever bytes a file holds, ParseKey does not panic, KeyParts.Split agrees with
 // it, and a key it accepts encodes back to the same bytes (one key, one encoding).
 func FuzzParseKey(f *testing.F) {
 	for _, k := range counterKeys {
@@ -104,15 +104,15 @@ func FuzzParseKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k, ok := ParseKey(b)
-		p, pok := SplitKey(b)
-		if ok != pok {
-			t.Fatalf("ParseKey ok %v, SplitKey ok %v", ok, pok)
+		var p KeyParts
+		if pok := p.Split(b); ok != pok {
+			t.Fatalf("ParseKey ok %v, KeyParts.Split ok %v", ok, pok)
 		}
 		if !ok {
 			return
 		}
 		if p.Day != k.Day || string(p.User) != k.User || string(p.Event) != k.Event || string(p.Type) != k.Type {
-			t.Fatalf("SplitKey %+v, ParseKey %+v", p, k)
+			t.Fatalf("KeyParts.Split %+v, ParseKey %+v", p, k)
 		}
 		if again := AppendKey(nil, k); !bytes.Equal(again, b) {
 			t.Fatalf("%q parses as %+v, which encodes as %q", b, k, again)

@@ -13,6 +13,7 @@ import (
 
 	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 // The file format is a contract: a hub updated in place opens the ledger the previous
@@ -147,18 +148,12 @@ func dump(t *testing.T, path string) string {
 func TestFormatWritesTheSameBytes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	formatScenario(t, path)
-	got := dump(t, path)
-	if *update {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(formatDB, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := dump(t, formatDB); got != want {
-		t.Errorf("the ledger writes another format than %s (-update and diff the dumps):\n%s", formatDB, got)
+	if _, compare := testkit.Golden(t, formatDB, data, *update); compare && dump(t, path) != dump(t, formatDB) {
+		t.Errorf("the ledger writes another format than %s (-update and diff the dumps):\n%s", formatDB, dump(t, path))
 	}
 }
 
@@ -173,14 +168,9 @@ func TestFormatReadsTheOldFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readBack(t, open(t, path, Options{NoSync: true}))
-	if *update {
-		if err := os.WriteFile(formatGolden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(formatGolden)
-	if err != nil {
-		t.Fatal(err)
+	want, compare := testkit.Golden(t, formatGolden, []byte(got), *update)
+	if !compare {
+		return
 	}
 	if got != string(want) {
 		t.Errorf("%s reads otherwise than %s (-update and git diff it):\n%s", formatDB, formatGolden, got)

@@ -15,6 +15,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 // The file format is a contract: a kiosk updated in the field opens the store the previous
@@ -191,18 +192,12 @@ func TestFormatWritesTheSameBytes(t *testing.T) {
 	}
 	formatScenario(t, s)
 	s.Close()
-	got := dump(t, path)
-	if *update {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(formatDB, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := dump(t, formatDB); got != want {
-		t.Errorf("the store writes another format than %s (-update and diff the dumps):\n%s", formatDB, got)
+	if _, compare := testkit.Golden(t, formatDB, data, *update); compare && dump(t, path) != dump(t, formatDB) {
+		t.Errorf("the store writes another format than %s (-update and diff the dumps):\n%s", formatDB, dump(t, path))
 	}
 }
 
@@ -222,14 +217,9 @@ func TestFormatReadsTheOldFile(t *testing.T) {
 	}
 	defer s.Close()
 	got := readBack(t, s)
-	if *update {
-		if err := os.WriteFile(formatGolden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(formatGolden)
-	if err != nil {
-		t.Fatal(err)
+	want, compare := testkit.Golden(t, formatGolden, []byte(got), *update)
+	if !compare {
+		return
 	}
 	if got != string(want) {
 		t.Errorf("%s reads otherwise than %s (-update and git diff it):\n%s", formatDB, formatGolden, got)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -24,16 +25,16 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 		users = append(users, []byte(u))
 	}
 	event := []byte(f.Event)
-	sums := map[string]map[string]*journal.Tally{} // event → type → tally
+	sums := map[string]*journal.Tally{} // "event\x00type" → tally
 	err := s.view(func(tx *bolt.Tx) error {
 		bucket, from, to := bCounters, f.Period.From, f.Period.To
 		if f.Period.IsWhole() {
 			bucket, from, to = bTotals, journal.MinDay, journal.MinDay
 		}
 		c := tx.Bucket(bucket).Cursor()
+		var p journal.KeyParts
 		for k, v := c.Seek(journal.AppendDay(nil, from)); k != nil; k, v = c.Next() {
-			p, ok := journal.SplitKey(k)
-			if !ok {
+			if !p.Split(k) {
 				continue
 			}
 			if p.Day > to {
@@ -45,15 +46,11 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 			if f.Event != "" && !bytes.Equal(p.Event, event) {
 				continue
 			}
-			types := sums[string(p.Event)]
-			if types == nil {
-				types = map[string]*journal.Tally{}
-				sums[string(p.Event)] = types
-			}
-			t := types[string(p.Type)]
+			evType := k[journal.KeyDayLen+len(p.User)+1:] // event, NUL, type: one map lookup
+			t := sums[string(evType)]
 			if t == nil {
 				t = new(journal.Tally)
-				types[string(p.Type)] = t
+				sums[string(evType)] = t
 			}
 			t.Add(journal.ParseTally(v))
 		}
@@ -63,10 +60,9 @@ func (s *Store) Report(f Filter) (*journal.Report, error) {
 		return nil, err
 	}
 	r := journal.NewReport(f.Period)
-	for ev, types := range sums {
-		for typ, t := range types {
-			r.Add(journal.Key{Event: ev, Type: typ}, *t)
-		}
+	for k, t := range sums {
+		ev, typ, _ := strings.Cut(k, "\x00")
+		r.Add(journal.Key{Event: ev, Type: typ}, *t)
 	}
 	r.Sort()
 	return r, nil
