@@ -50,7 +50,7 @@ func (st SaleState) Next(e *Entry) (SaleState, error) {
 		return SaleState{}, nil
 	case KindVoid:
 		if st.Voided {
-			return st, fmt.Errorf("%w: sale %d, by seq %d", ErrAlreadyVoided, e.Void.Sale, st.VoidedBy)
+			return st, fmt.Errorf("%w: sale %d", ErrAlreadyVoided, e.Void.Sale)
 		}
 		st.Voided, st.VoidedBy = true, e.Seq
 	case KindReprint:

@@ -16,9 +16,8 @@ import (
 
 // Errors of appending.
 var (
-	ErrNotASale      = errors.New("store: no such sale")
-	ErrAlreadyVoided = errors.New("store: sale already voided")
-	ErrAckBeyondEnd  = errors.New("store: hub acknowledged entries this device never wrote")
+	ErrNotASale     = errors.New("store: no such sale")
+	ErrAckBeyondEnd = errors.New("store: hub acknowledged entries this device never wrote")
 )
 
 // Tx is what an entry's builder sees inside the transaction that appends it.
@@ -86,7 +85,9 @@ func putSaleState(tx *bolt.Tx, seq uint64, st journal.SaleState) error {
 // Append writes one journal entry. fill sets the entry's kind and fact; it may read the
 // store through the Tx and refuse by returning an error, and then nothing is written. The
 // store sets the device, seq, time, clock flag, actor and prev hash, and applies the entry's
-// effects (counters, allotment use, sale state, users) in the same transaction.
+// effects (counters, allotment use, sale state, users) in the same transaction. An entry
+// whose effect cannot be applied is refused too: a void, reprint or print_failed of no sale
+// is ErrNotASale, a second void of a sale journal.ErrAlreadyVoided.
 func (s *Store) Append(at Clock, actor string, fill func(tx *Tx, e *journal.Entry) error) (*journal.Entry, error) {
 	var out *journal.Entry
 	err := s.update(func(tx *bolt.Tx) error {
@@ -169,10 +170,7 @@ func applySale(tx *bolt.Tx, e *journal.Entry, ref uint64, loc *time.Location) er
 			return err
 		}
 	}
-	next, err := st.Next(e)
-	if errors.Is(err, journal.ErrAlreadyVoided) {
-		return fmt.Errorf("%w: seq %d", ErrAlreadyVoided, ref)
-	}
+	next, err := st.Next(e) // a second void is journal.ErrAlreadyVoided
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}

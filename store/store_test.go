@@ -210,7 +210,7 @@ func TestVoidEffects(t *testing.T) {
 	if err := void(); err != nil {
 		t.Fatal(err)
 	}
-	if err := void(); !errors.Is(err, ErrAlreadyVoided) {
+	if err := void(); !errors.Is(err, journal.ErrAlreadyVoided) {
 		t.Fatalf("second void: %v", err)
 	}
 	if s.Sold("e1", "std") != 0 {
