@@ -234,23 +234,17 @@ func (s *Store) PrintDone(sale uint64) error {
 
 // Interrupted returns the sales still marked as printing: their jobs were cut short by a
 // crash or power cut, so their tickets may not have printed.
-func (s *Store) Interrupted() ([]uint64, error) {
-	var out []uint64
-	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bPrinting).ForEach(func(k, _ []byte) error {
-			out = append(out, boltutil.GetU64(k))
-			return nil
-		})
-	})
-	return out, err
-}
+func (s *Store) Interrupted() ([]uint64, error) { return s.marked(bPrinting) }
 
 // Unprinted returns the sales whose tickets did not print and that are neither reprinted
 // nor voided since, oldest first.
-func (s *Store) Unprinted() ([]uint64, error) {
+func (s *Store) Unprinted() ([]uint64, error) { return s.marked(bUnprint) }
+
+// marked returns the sale seqs a mark bucket holds, in order.
+func (s *Store) marked(bucket []byte) ([]uint64, error) {
 	var out []uint64
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bUnprint).ForEach(func(k, _ []byte) error {
+		return tx.Bucket(bucket).ForEach(func(k, _ []byte) error {
 			out = append(out, boltutil.GetU64(k))
 			return nil
 		})
