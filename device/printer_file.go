@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 )
 
 // FilePrinter writes each job to a folder as a numbered file, 000001.escpos,
@@ -113,7 +114,7 @@ func (p *FilePrinter) Print(ctx context.Context, job []byte) error {
 		p.next++
 		break
 	}
-	paper, rerr := escpos.Render(job, escpos.RenderOptions{Profile: p.cfg.Profile})
+	paper, rerr := virtual.Render(job, virtual.RenderOptions{Profile: p.cfg.Profile})
 	if rerr != nil {
 		p.cfg.Logger.Warn("job does not render completely", "file", base+".escpos", "err", rerr)
 	}

@@ -20,7 +20,8 @@ import (
 	"golang.org/x/term"
 
 	"ticketkiosk/escpos"
-	"ticketkiosk/internal/printertest"
+	"ticketkiosk/escpos/escpostest"
+	"ticketkiosk/escpos/virtual"
 )
 
 // testTimeout is the status timeout in these tests: an offline printer costs this long,
@@ -29,13 +30,13 @@ const testTimeout = time.Second
 
 // states are the scripted printer conditions and whether each may print.
 var states = []struct {
-	state escpos.State
+	state virtual.State
 	ready bool
 }{
-	{escpos.StateReady, true},
-	{escpos.StatePaperNearEnd, true},
-	{escpos.StatePaperOut, false},
-	{escpos.StateCoverOpen, false},
+	{virtual.StateReady, true},
+	{virtual.StatePaperNearEnd, true},
+	{virtual.StatePaperOut, false},
+	{virtual.StateCoverOpen, false},
 }
 
 // sampleJob is a two-ticket job with text, a QR code, a raster image holding every byte
@@ -77,16 +78,16 @@ func openSerial(t *testing.T, path string, baud int) *SerialPrinter {
 // printerUnderTest is one connection kind, opened against a fresh VirtualPrinter.
 type printerUnderTest struct {
 	name string
-	open func(t *testing.T) (Printer, *escpos.VirtualPrinter)
+	open func(t *testing.T) (Printer, *virtual.Printer)
 }
 
 var connections = []printerUnderTest{
-	{"serial", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := printertest.PTY(t)
+	{"serial", func(t *testing.T) (Printer, *virtual.Printer) {
+		vp, path := escpostest.PTY(t)
 		return openSerial(t, path, 921600), vp
 	}},
-	{"usb deadline", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := printertest.PTY(t)
+	{"usb deadline", func(t *testing.T) (Printer, *virtual.Printer) {
+		vp, path := escpostest.PTY(t)
 		p, err := openUSB(PrinterConfig{Path: path, StatusTimeout: testTimeout}, false)
 		if err != nil {
 			t.Fatal(err)
@@ -97,8 +98,8 @@ var connections = []printerUnderTest{
 		t.Cleanup(func() { p.Halt() })
 		return p, vp
 	}},
-	{"usb goroutine", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
-		vp, path := printertest.PTY(t)
+	{"usb goroutine", func(t *testing.T) (Printer, *virtual.Printer) {
+		vp, path := escpostest.PTY(t)
 		p, err := openUSB(PrinterConfig{Path: path, StatusTimeout: testTimeout}, true)
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +107,7 @@ var connections = []printerUnderTest{
 		t.Cleanup(func() { p.Halt() })
 		return p, vp
 	}},
-	{"tcp", func(t *testing.T) (Printer, *escpos.VirtualPrinter) {
+	{"tcp", func(t *testing.T) (Printer, *virtual.Printer) {
 		vp, addr := tcpPrinter(t)
 		p, err := NewTCPPrinter(PrinterConfig{Address: addr, StatusTimeout: testTimeout})
 		if err != nil {
@@ -118,13 +119,13 @@ var connections = []printerUnderTest{
 }
 
 // tcpPrinter serves a VirtualPrinter on a loopback listener, one connection at a time.
-func tcpPrinter(t *testing.T) (*escpos.VirtualPrinter, string) {
+func tcpPrinter(t *testing.T) (*virtual.Printer, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -163,7 +164,7 @@ func TestPrinterStatus(t *testing.T) {
 				}
 			}
 			// Switched off: no answer is offline after the timeout, never a hang.
-			vp.SetState(escpos.StateOffline)
+			vp.SetState(virtual.StateOffline)
 			if _, err := p.Status(context.Background()); !errors.Is(err, ErrOffline) {
 				t.Fatalf("offline printer: %v, want ErrOffline", err)
 			}
@@ -175,9 +176,9 @@ func TestPrinterStatus(t *testing.T) {
 				t.Fatalf("offline printer, short deadline: %v, want ErrOffline", err)
 			}
 			// Switched on again, it answers, and no late byte is taken for a reply.
-			vp.SetState(escpos.StatePaperNearEnd)
+			vp.SetState(virtual.StatePaperNearEnd)
 			st, err := p.Status(context.Background())
-			if err != nil || st != escpos.StatePaperNearEnd.Status() {
+			if err != nil || st != virtual.StatePaperNearEnd.Status() {
 				t.Fatalf("back online: %+v, %v", st, err)
 			}
 		})
@@ -200,7 +201,7 @@ func TestPrinterPrint(t *testing.T) {
 			if q := vp.Queries(); q != 8 {
 				t.Errorf("%d status queries for a %d-byte job", q, len(job))
 			}
-			paper, err := vp.Render(escpos.RenderOptions{})
+			paper, err := vp.Render(virtual.RenderOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,12 +225,12 @@ func TestPrinterFailsMidJob(t *testing.T) {
 	job := sampleJob(t, 12000)
 	for _, pc := range connections {
 		for _, fail := range []struct {
-			to   escpos.State
+			to   virtual.State
 			want error
 		}{
-			{escpos.StateOffline, ErrOffline},   // cable pulled, switched off
-			{escpos.StatePaperOut, ErrNotReady}, // roll ran out
-			{escpos.StateCoverOpen, ErrNotReady},
+			{virtual.StateOffline, ErrOffline},   // cable pulled, switched off
+			{virtual.StatePaperOut, ErrNotReady}, // roll ran out
+			{virtual.StateCoverOpen, ErrNotReady},
 		} {
 			t.Run(pc.name+"/"+fail.to.String(), func(t *testing.T) {
 				p, vp := pc.open(t)
@@ -247,7 +248,7 @@ func TestPrinterFailsMidJob(t *testing.T) {
 					t.Errorf("printed %d of %d bytes; want a proper prefix of the job", len(got), len(job))
 				}
 				// Fixed and reset, the printer prints the whole job again.
-				vp.SetState(escpos.StateReady)
+				vp.SetState(virtual.StateReady)
 				vp.Reset()
 				if err := p.Print(context.Background(), job); err != nil {
 					t.Fatalf("after recovery: %v", err)
@@ -261,7 +262,7 @@ func TestPrinterFailsMidJob(t *testing.T) {
 }
 
 func TestPrintCancelled(t *testing.T) {
-	vp, path := printertest.PTY(t)
+	vp, path := escpostest.PTY(t)
 	p := openSerial(t, path, 9600) // 12 kB at 9600 baud: about 16 s of pacing
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -278,7 +279,7 @@ func TestPrintCancelled(t *testing.T) {
 
 // vpLink is a link straight to a VirtualPrinter in memory, recording writes and pauses.
 type vpLink struct {
-	vp     *escpos.VirtualPrinter
+	vp     *virtual.Printer
 	writes []int
 	r      []byte
 }
@@ -306,7 +307,7 @@ func (l *vpLink) late(time.Duration) bool {
 
 func TestPacing(t *testing.T) {
 	job := sampleJob(t, 6000)
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	l := &vpLink{vp: vp}
 	var pauses []time.Duration
 	s := &sender{l: l, timeout: time.Second, chunk: 64, baud: 9600, pace: 1.25, cutPause: 400 * time.Millisecond,
@@ -518,7 +519,7 @@ func hasBlack(img image.Image) bool {
 }
 
 func TestOpenPrinter(t *testing.T) {
-	_, path := printertest.PTY(t)
+	_, path := escpostest.PTY(t)
 	for _, c := range []struct {
 		cfg  PrinterConfig
 		want string
@@ -574,7 +575,7 @@ func (l *scriptLink) readByte(context.Context, time.Time) (byte, error) {
 // the fixed bits of a reply, each found within maxNoise bytes; anything else is offline.
 func FuzzPrinterStatusReplies(f *testing.F) {
 	ready := escpos.Status{Online: true}
-	paper := escpos.StateCoverOpen.Status()
+	paper := virtual.StateCoverOpen.Status()
 	asb := ready.ASB()
 	f.Add([]byte{ready.StatusByte(1), ready.StatusByte(2), ready.StatusByte(3), ready.StatusByte(4)})
 	f.Add([]byte{paper.StatusByte(1), paper.StatusByte(2), paper.StatusByte(3), paper.StatusByte(4)})
@@ -621,7 +622,7 @@ func TestSerialPrinterReplugged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	go vp.Serve(master) //nolint:errcheck
 	if err := os.Symlink(tty.Name(), link); err != nil {
 		t.Fatal(err)
@@ -638,8 +639,8 @@ func TestSerialPrinterReplugged(t *testing.T) {
 	if err := p.Print(context.Background(), []byte("lost\n")); !errors.Is(err, ErrOffline) {
 		t.Fatalf("print unplugged: %v, want ErrOffline", err)
 	}
-	vp2, path2 := printertest.PTY(t)
-	vp2.SetState(escpos.StatePaperNearEnd)
+	vp2, path2 := escpostest.PTY(t)
+	vp2.SetState(virtual.StatePaperNearEnd)
 	if err := os.Remove(link); err != nil {
 		t.Fatal(err)
 	}
@@ -647,7 +648,7 @@ func TestSerialPrinterReplugged(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := p.Status(context.Background())
-	if err != nil || st != escpos.StatePaperNearEnd.Status() {
+	if err != nil || st != virtual.StatePaperNearEnd.Status() {
 		t.Fatalf("plugged in again: %+v, %v", st, err)
 	}
 	if err := p.Print(context.Background(), []byte("found\n")); err != nil || string(vp2.Job()) != "found\n" {
@@ -677,7 +678,7 @@ func (l *lateReply) Write(p []byte) (int, error) {
 }
 
 func TestStatusRepliesOutOfStep(t *testing.T) {
-	stale := escpos.StateCoverOpen.Status().StatusByte(1) // "offline" in reply to DLE EOT 1
+	stale := virtual.StateCoverOpen.Status().StatusByte(1) // "offline" in reply to DLE EOT 1
 	t.Run("serial", func(t *testing.T) {
 		master, tty, err := pty.Open()
 		if err != nil {
@@ -685,11 +686,11 @@ func TestStatusRepliesOutOfStep(t *testing.T) {
 		}
 		defer master.Close()
 		defer tty.Close()
-		vp := escpos.NewVirtualPrinter()
+		vp := virtual.NewPrinter()
 		go vp.Serve(&lateReply{ReadWriter: master, extra: stale}) //nolint:errcheck
 		p := openSerial(t, tty.Name(), 115200)
 		st, err := p.Status(context.Background())
-		if err != nil || st != escpos.StateReady.Status() {
+		if err != nil || st != virtual.StateReady.Status() {
 			t.Fatalf("status %+v (%s), %v; want ready", st, st, err)
 		}
 	})
@@ -699,8 +700,8 @@ func TestStatusRepliesOutOfStep(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ln.Close()
-		vp := escpos.NewVirtualPrinter()
-		vp.SetState(escpos.StatePaperNearEnd)
+		vp := virtual.NewPrinter()
+		vp.SetState(virtual.StatePaperNearEnd)
 		go func() {
 			c, err := ln.Accept()
 			if err != nil {
@@ -715,7 +716,7 @@ func TestStatusRepliesOutOfStep(t *testing.T) {
 		}
 		defer p.Halt()
 		st, err := p.Status(context.Background())
-		if err != nil || st != escpos.StatePaperNearEnd.Status() {
+		if err != nil || st != virtual.StatePaperNearEnd.Status() {
 			t.Fatalf("status %+v (%s), %v; want paper near end", st, st, err)
 		}
 	})

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
@@ -292,7 +293,7 @@ func TestChaos(t *testing.T) {
 		disk = &fsizeDisk{k: k1}
 	}
 	t.Logf("disk full: %s", disk)
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -384,11 +385,11 @@ func TestChaos(t *testing.T) {
 				t.Fatalf("free disk: %v", err)
 			}
 		case n < 89: // the TCP printer dies part-way through its next job, then comes back
-			vp.FailAfter(200+rng.IntN(3000), escpos.StateOffline)
+			vp.FailAfter(200+rng.IntN(3000), virtual.StateOffline)
 			c.printerMidJob++
 			pause(2*time.Second, 5*time.Second)
-			vp.SetState(escpos.StateReady)
-			vp.FailAfter(-1<<40, escpos.StateReady) // a negative count: cancel a failure no job reached
+			vp.SetState(virtual.StateReady)
+			vp.FailAfter(-1<<40, virtual.StateReady) // a negative count: cancel a failure no job reached
 		default: // the file printer's folder goes away, then comes back
 			dir := k3.printerDir
 			if err := os.Rename(dir, dir+".away"); err != nil {

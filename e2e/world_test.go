@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
 	"ticketkiosk/internal/appliance"
 	"ticketkiosk/journal"
@@ -245,7 +245,7 @@ func printouts(t testing.TB, dir string) []printout {
 		if err != nil {
 			t.Fatal(err)
 		}
-		paper, _ := escpos.Render(b, escpos.RenderOptions{})
+		paper, _ := virtual.Render(b, virtual.RenderOptions{})
 		if paper == nil {
 			continue
 		}

@@ -239,3 +239,13 @@ func code128Modules(symbols []int) []bool {
 	}
 	return m
 }
+
+// Code128Modules decodes a GS k 73 argument (code set selectors and data) into the bars
+// a printer draws, one bool per module (true = bar), and the human-readable text.
+func Code128Modules(arg []byte) (modules []bool, text string, err error) {
+	symbols, text, err := code128Symbols(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	return code128Modules(symbols), text, nil
+}

@@ -1,9 +1,9 @@
 // Package escpos speaks ESC/POS, the command language of receipt printers: a Builder
 // encodes text (transcoded to the printer's code page), styles, QR codes, CODE128
 // barcodes, raster images and cuts; the status functions read DLE EOT and ASB replies;
-// Parse and Render decode a byte stream back into commands and into a picture of the paper
-// (the virtual printer); VirtualPrinter plays a scripted printer at the far end of a
-// serial line or socket.
+// Parse decodes a byte stream back into commands. The virtual printer, which draws a
+// stream as a picture of the paper and plays a scripted printer, is package
+// escpos/virtual.
 package escpos
 
 import (

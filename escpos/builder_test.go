@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"strings"
 	"testing"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -429,84 +430,9 @@ func TestLookupProfile(t *testing.T) {
 	}
 }
 
-func TestPrintableAndColumns(t *testing.T) {
-	var buf bytes.Buffer
-	b := NewBuilder(&buf, Epson.WithDots(240)) // 20 columns
-	if got := b.Printable("Цена 20 €"); got != "Tsena 20 EUR" {
-		t.Errorf("PC437 Printable = %q", got)
-	}
-	b.CodePage("PC866")
-	if got := b.Printable("Цена 20 €\x1b\nред 2"); got != "Цена 20 EUR\nред 2" {
-		t.Errorf("PC866 Printable = %q", got)
-	}
-	buf.Reset()
-	b.Columns("Вход", "20,00 €").Size(2, 1).Wrapped("много дълго заглавие на събитие")
-	if err := b.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := Render(buf.Bytes(), RenderOptions{Profile: Epson, Width: 240})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "Вход       20,00 EUR\nмного\nдълго\nзаглавие\nна събитие\n"
-	if p.Text != want {
-		t.Errorf("transcript %q, want %q", p.Text, want)
-	}
-}
-
-func TestFontBColumns(t *testing.T) {
-	for _, tc := range []struct {
-		prof Profile
-		cols int
-	}{{Epson, 64}, {Clone, 42}} {
-		var buf bytes.Buffer
-		b := NewBuilder(&buf, tc.prof)
-		b.Font(FontB).Columns("a", "b")
-		if err := b.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		line := bytes.TrimSuffix(buf.Bytes()[3:], []byte("\n"))
-		if len(line) != tc.cols {
-			t.Errorf("%s font B line of %d columns, want %d", tc.prof.Name, len(line), tc.cols)
-		}
-		p, err := Render(buf.Bytes(), RenderOptions{Profile: tc.prof})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The line fills the paper without wrapping: 17-dot font B, 30-dot line spacing.
-		if p.Image.Rect.Dy() != 30 || p.Text != string(line)+"\n" {
-			t.Errorf("%s: %d dots tall, text %q", tc.prof.Name, p.Image.Rect.Dy(), p.Text)
-		}
-		if box := blackBox(p.Image, 0, 30); box.Max.X < tc.prof.Dots-9 || box.Max.Y > 17 {
-			t.Errorf("%s: font B line drawn in %v", tc.prof.Name, box)
-		}
-	}
-}
-
-func TestProfileWithCodePage(t *testing.T) {
-	p, err := Clone.WithCodePage("PC866", 59)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if Clone.CodePages["PC866"] != 17 {
-		t.Fatal("WithCodePage changed the original profile")
-	}
-	got := build(t, p, func(b *Builder) { b.CodePage("PC866").Text("Ж") })
-	if !bytes.Equal(got, []byte{0x1b, 't', 59, 0x86}) {
-		t.Errorf("got % x", got)
-	}
-	paper, err := Render(got, RenderOptions{Profile: p})
-	if err != nil || paper.Text != "Ж\n" {
-		t.Errorf("rendered %q, %v", paper.Text, err)
-	}
-	if _, err := Clone.WithCodePage("KOI8-R", 8); !errors.Is(err, ErrUnknownCodePage) {
-		t.Errorf("unknown page: %v", err)
-	}
-}
-
 func TestQRVersionSize(t *testing.T) {
 	// Builder.QR checks the width from the version number; it must match the symbol.
-	for _, data := range []string{"1", "TK1:0001", ticketCode, string(bytes.Repeat([]byte("Ж"), 200))} {
+	for _, data := range []string{"1", "TK1:0001", strings.Repeat("TK1:SOF01:D7:000123:", 8), string(bytes.Repeat([]byte("Ж"), 200))} {
 		for level := QRLevelL; level <= QRLevelH; level++ {
 			q, err := qrcode.New(data, level.recovery())
 			if err != nil {
@@ -543,6 +469,43 @@ func TestBuilderRaster(t *testing.T) {
 		b := NewBuilder(&buf, Epson)
 		if err := b.Raster(bad).Flush(); !errors.Is(err, ErrImage) {
 			t.Errorf("Raster(%v): %v", bad, err)
+		}
+	}
+}
+
+// TestCode128OtherSets: code set A (with a control character), a shift to set C and
+// back, FNC3, as other software may send them, decode to the right symbols (the virtual
+// printer's test reads their bars back).
+func TestCode128OtherSets(t *testing.T) {
+	tests := []struct {
+		arg     string
+		symbols []int // without check and stop
+		text    string
+	}{
+		{"{AAB\tC", []int{103, 33, 34, 73, 35}, "AB\tC"},
+		{"{AX{C\x0c\x22{Bz", []int{103, 56, 99, 12, 34, 100, 90}, "X1234z"},
+		{"{Bab{{", []int{104, 65, 66, 91}, "ab{"},
+		{"{B{3ok", []int{104, 96, 79, 75}, "ok"},
+	}
+	for _, tt := range tests {
+		sym, text, err := code128Symbols([]byte(tt.arg))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.arg, err)
+		}
+		if text != tt.text || len(sym) != len(tt.symbols)+2 || sym[len(sym)-1] != 106 {
+			t.Errorf("%q: %v %q", tt.arg, sym, text)
+			continue
+		}
+		for i, v := range tt.symbols {
+			if sym[i] != v {
+				t.Errorf("%q: symbols %v, want %v...", tt.arg, sym, tt.symbols)
+				break
+			}
+		}
+	}
+	for _, bad := range []string{"AB", "{B", "{Q12", "{C\x64", "{A\x7f", "{B\x80"} {
+		if _, _, err := code128Symbols([]byte(bad)); !errors.Is(err, ErrBarcode) {
+			t.Errorf("%q: %v, want ErrBarcode", bad, err)
 		}
 	}
 }

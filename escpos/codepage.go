@@ -202,3 +202,13 @@ func (cp *codePage) decode(b byte) rune {
 	}
 	return cp.dec[b-0x80]
 }
+
+// CodePageDecoder returns the function that turns a byte of the named code page into
+// its character (U+FFFD where the page has none), and whether the page is known.
+func CodePageDecoder(name string) (func(byte) rune, bool) {
+	cp, ok := lookupCodePage(name)
+	if !ok {
+		return nil, false
+	}
+	return cp.decode, true
+}

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"log"
-	"net"
 
 	"ticketkiosk/escpos"
 )
@@ -32,28 +31,6 @@ func ExampleBuilder_Text() {
 	}
 	fmt.Printf("%q\n", buf.String())
 	// Output: "Tsena: 20 EUR"
-}
-
-func ExampleRender() {
-	var buf bytes.Buffer
-	b := escpos.NewBuilder(&buf, escpos.Clone)
-	b.Init().CodePage("PC866").Justify(escpos.Center).Line("Щурците").
-		QR("TK1:0001", escpos.QROptions{Level: escpos.QRLevelM}).
-		Code128("TK-0001", escpos.BarcodeOptions{})
-	if err := b.Flush(); err != nil {
-		log.Fatal(err)
-	}
-	paper, err := escpos.Render(buf.Bytes(), escpos.RenderOptions{Profile: escpos.Clone})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Print(paper.Text)
-	fmt.Println(paper.QRCodes, paper.Barcodes, paper.Image.Bounds().Dx())
-	// Output:
-	// Щурците
-	// [QR: TK1:0001]
-	// [CODE128: TK-0001]
-	// [TK1:0001] [TK-0001] 384
 }
 
 func ExampleParse() {
@@ -86,15 +63,6 @@ func ExampleParseStatus() {
 	// escpos: DLE EOT 1 reply 0xff: malformed status byte
 }
 
-func ExampleVirtualPrinter() {
-	v := escpos.NewVirtualPrinter()
-	v.SetState(escpos.StatePaperNearEnd)
-	v.Write([]byte("Hello\n"))
-	v.Write(escpos.StatusQuery(4))
-	fmt.Printf("% x %q\n", v.ReadReplies(), v.Job())
-	// Output: 1e "Hello\n"
-}
-
 func ExampleWrap() {
 	for _, l := range escpos.Wrap("Концерт на Щурците в зала 1 на НДК", 16) {
 		fmt.Printf("|%-16s|\n", l)
@@ -105,23 +73,6 @@ func ExampleWrap() {
 	// |Щурците в зала 1|
 	// |на НДК          |
 	// Правостоящ       20,00 €
-}
-
-func ExampleQueryStatus() {
-	// The driver's end of a connection to a printer; here a virtual one with the
-	// cover open.
-	host, printer := net.Pipe()
-	defer host.Close()
-	v := escpos.NewVirtualPrinter()
-	v.SetState(escpos.StateCoverOpen)
-	go v.Serve(printer)
-
-	s, err := escpos.QueryStatus(host)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(s, s.Ready())
-	// Output: cover open false
 }
 
 func ExampleBuilder_Image() {

@@ -4,29 +4,28 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
-	"unicode/utf8"
 )
 
-func addStreamSeeds(f *testing.F) {
-	f.Add(encodeTicket(f, Epson, "bg", false))
-	f.Add(encodeTicket(f, Clone, "en", false))
+func FuzzParse(f *testing.F) {
+	// The virtual printer's golden tickets, every command the parser skips, and
+	// barcodes, QR settings, rasters and truncated commands.
+	golden, _ := filepath.Glob("virtual/testdata/*.bin")
+	for _, name := range golden {
+		if stream, err := os.ReadFile(name); err == nil {
+			f.Add(stream)
+		}
+	}
 	for _, tc := range skipped {
 		f.Add(append([]byte("Y"), tc.cmd...))
 	}
 	f.Add([]byte("\x1d(k\x03\x001C\x10\x1d(k\x03\x001E3\x1d(k\x05\x001P0ab\x1d(k\x03\x001Q0"))
 	f.Add([]byte("\x1dkI\x05{C\x0c\"8\x1dk\x02123456789012\x00"))
 	f.Add([]byte("\x1dv0\x03\x02\x00\x02\x00\xff\x00\xaa\x55"))
-	f.Add([]byte("\x1b!\xb8Big\n\x1d!\x77X\n\x1ba\x02R\n\x1bJ\xff\x1bd\xff\x1dVB\x10"))
-	f.Add([]byte("\x1d(L\x0e\x000p0\x02\x011\x0c\x00\x02\x00\xff\xff\x80\x10\x1d(L\x02\x0002"))
-	f.Add([]byte("\x1b3\x18\x1b*!\x02\x00\xff\x00\xff\x00\xff\x00\nA\x1b*\x00\x01\x00\x81\n"))
 	f.Add([]byte{0x1b})
 	f.Add([]byte{0x1d, 'v', '0', 0, 0xff, 0xff, 0xff, 0xff})
-}
-
-func FuzzParse(f *testing.F) {
-	addStreamSeeds(f)
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		cmds, err := Parse(stream)
 		if err != nil && !errors.Is(err, ErrTruncated) {
@@ -48,30 +47,6 @@ func FuzzParse(f *testing.F) {
 		}
 		if (err == nil) != (off == len(stream)) {
 			t.Fatalf("parsed %d of %d bytes, err %v", off, len(stream), err)
-		}
-	})
-}
-
-func FuzzRender(f *testing.F) {
-	addStreamSeeds(f)
-	warmGlyphs() // a glyph drawn for the first time would look like new coverage
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		width := 384
-		if len(stream)%2 == 1 {
-			width = 576
-		}
-		p, err := Render(stream, RenderOptions{Width: width, Profile: Clone, MaxHeight: 4096})
-		if err != nil && !errors.Is(err, ErrTruncated) {
-			t.Fatalf("error %v does not wrap ErrTruncated", err)
-		}
-		if p == nil || p.Image == nil {
-			t.Fatal("no paper")
-		}
-		if b := p.Image.Bounds(); b.Dx() != width || b.Dy() < 1 || b.Dy() > 4096 {
-			t.Fatalf("paper %v", b)
-		}
-		if !utf8.ValidString(p.Text) {
-			t.Fatalf("transcript not UTF-8: %q", p.Text)
 		}
 	})
 }
@@ -120,77 +95,8 @@ func FuzzParseStatus(f *testing.F) {
 
 // FuzzText checks the encoder's promise for any text: only printable bytes and LF reach
 // the printer, and the virtual printer reads back exactly what Printable says.
-func FuzzText(f *testing.F) {
-	f.Add("Концерт на Щурците — 20,00 €", uint8(0))
-	f.Add("a\x1b@b\x1dV\x00\x10\x04\x01", uint8(1))
-	f.Add("日本 ★ \xff\xfe", uint8(2))
-	f.Add("ЩАСТИЕ", uint8(3))
-	pages := []string{"PC437", "PC866", "WPC1251", "PC858", "MIK"}
-	warmGlyphs()
-	f.Fuzz(func(t *testing.T, s string, page uint8) {
-		name := pages[int(page)%len(pages)]
-		s = strings.ReplaceAll(s, "\n", " ")
-		var buf bytes.Buffer
-		b := NewBuilder(&buf, Rongta)
-		b.CodePage(name).Text(s).LF()
-		want := b.Printable(s) + "\n"
-		if err := b.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range buf.Bytes()[3:] {
-			if c < 0x20 && c != '\n' || c == 0x7f {
-				t.Fatalf("control byte %#x from %q", c, s)
-			}
-		}
-		// The printer wraps long lines on paper; the transcript keeps the text's lines.
-		p, err := Render(buf.Bytes(), RenderOptions{Profile: Rongta, MaxHeight: 1024})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Text != want {
-			t.Fatalf("%s: %q printed as %q, want %q", name, s, p.Text, want)
-		}
-	})
-}
-
 // FuzzVirtualPrinter feeds host bytes in random chunks: the printer never panics, answers
 // at most one byte per query, and keeps exactly the stream minus its queries.
-func FuzzVirtualPrinter(f *testing.F) {
-	f.Add(encodeTicket(f, Epson, "bg", false), uint8(7))
-	f.Add(append(queries(), "\x1dv0\x00\x01\x00\x03\x00\x10\x04\x01\x1da\x0f\x10\x04\x04"...), uint8(1))
-	f.Add([]byte("\x10\x04\x05\x10\x04\x00\x10\x14\x08\x10"), uint8(3))
-	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
-		v := NewVirtualPrinter()
-		size := int(chunk%32) + 1
-		for p := stream; len(p) > 0; {
-			n := min(size, len(p))
-			if _, err := v.Write(p[:n]); err != nil {
-				t.Fatal(err)
-			}
-			p = p[n:]
-		}
-		replies := v.ReadReplies()
-		cmds, _ := Parse(stream)
-		var want []byte
-		asb := false
-		for _, c := range cmds {
-			if c.Op == OpStatusQuery {
-				continue
-			}
-			if c.Op == OpASB && c.N != 0 {
-				asb = true
-			}
-			want = append(want, c.Raw...)
-		}
-		if !asb && len(replies) > v.Queries() {
-			t.Fatalf("%d replies to %d queries", len(replies), v.Queries())
-		}
-		if !bytes.Equal(v.Job(), want) {
-			t.Fatalf("job % x, want % x", v.Job(), want)
-		}
-	})
-}
-
 // rw replays fuzz bytes as a printer's replies and swallows what is written.
 type rw struct{ r *bytes.Reader }
 

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-
-	"golang.org/x/image/draw"
+	"image/draw"
 )
 
 // Dither selects how grey levels become black and white dots.
@@ -127,13 +126,12 @@ func Rasterize(img image.Image, o ImageOptions) (*Raster, error) {
 	if o.Threshold == 0 {
 		o.Threshold = 128
 	}
-	// Flatten onto white and scale in one go.
-	grey := image.NewGray(image.Rect(0, 0, w, h))
+	// Flatten onto white, then scale down.
+	grey := image.NewGray(image.Rect(0, 0, bounds.Dx(), bounds.Dy()))
 	draw.Draw(grey, grey.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	if w == bounds.Dx() && h == bounds.Dy() {
-		draw.Draw(grey, grey.Bounds(), img, bounds.Min, draw.Over)
-	} else {
-		draw.CatmullRom.Scale(grey, grey.Bounds(), img, bounds, draw.Over, nil)
+	draw.Draw(grey, grey.Bounds(), img, bounds.Min, draw.Over)
+	if w != bounds.Dx() || h != bounds.Dy() {
+		grey = shrink(grey, w, h)
 	}
 	r := newRaster(w, h)
 	switch o.Dither {
@@ -151,6 +149,28 @@ func Rasterize(img image.Image, o ImageOptions) (*Raster, error) {
 		return nil, fmt.Errorf("escpos: dither %d: %w", o.Dither, ErrArgument)
 	}
 	return r, nil
+}
+
+// shrink scales g down to w×h dots by averaging the area of g each dot covers (a box
+// filter: what a smaller picture of the same paper would show, without ringing).
+func shrink(g *image.Gray, w, h int) *image.Gray {
+	sw, sh := g.Rect.Dx(), g.Rect.Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		y0, y1 := y*sh/h, max((y+1)*sh/h, y*sh/h+1)
+		for x := range w {
+			x0, x1 := x*sw/w, max((x+1)*sw/w, x*sw/w+1)
+			sum := 0
+			for yy := y0; yy < y1; yy++ {
+				for _, v := range g.Pix[yy*g.Stride+x0 : yy*g.Stride+x1] {
+					sum += int(v)
+				}
+			}
+			n := (y1 - y0) * (x1 - x0)
+			out.Pix[y*out.Stride+x] = uint8((sum + n/2) / n)
+		}
+	}
+	return out
 }
 
 // floydSteinberg diffuses each dot's quantisation error to its right and lower

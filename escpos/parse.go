@@ -604,3 +604,13 @@ func qrCommand(c Command) Command {
 	}
 	return c
 }
+
+// ParseOne decodes the command at the start of b, for readers that receive a stream in
+// pieces: an error wrapping ErrTruncated means the command is not complete yet. Offset
+// is 0.
+func ParseOne(b []byte) (Command, error) {
+	if len(b) == 0 {
+		return Command{}, fmt.Errorf("escpos: empty input: %w", ErrTruncated)
+	}
+	return next(b)
+}

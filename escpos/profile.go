@@ -130,14 +130,3 @@ func (p Profile) WithCodePage(name string, n byte) (Profile, error) {
 func (p Profile) String() string {
 	return fmt.Sprintf("%s %d dots", p.Name, p.Dots)
 }
-
-// pageNames returns the code page names the profile numbers, sorted, so that lookups
-// by number are deterministic when two names share a number.
-func (p Profile) pageNames() []string {
-	names := make([]string, 0, len(p.CodePages))
-	for name := range p.CodePages {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}

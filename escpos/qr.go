@@ -129,3 +129,8 @@ func qrBitmap(data []byte, level QRLevel) ([][]bool, error) {
 	q.DisableBorder = true
 	return q.Bitmap(), nil
 }
+
+// QRModules returns the QR symbol for data at the given level as rows of modules (true =
+// dark), without quiet zone: the symbol a printer's own encoder draws for GS ( k, for
+// decoders and virtual printers.
+func QRModules(data []byte, level QRLevel) ([][]bool, error) { return qrBitmap(data, level) }

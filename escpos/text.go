@@ -89,7 +89,7 @@ func (b *Builder) Wrapped(s string) *Builder {
 func (b *Builder) columns() int {
 	cols := b.prof.Columns
 	if b.font == FontB {
-		w, _ := FontB.cellSize()
+		w, _ := FontB.Cell()
 		cols = b.prof.Dots / w
 	}
 	return max(cols/max(b.width, 1), 1)

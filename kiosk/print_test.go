@@ -14,7 +14,8 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
-	"ticketkiosk/internal/printertest"
+	"ticketkiosk/escpos/escpostest"
+	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/journal"
 	"ticketkiosk/layout"
 	"ticketkiosk/store"
@@ -30,13 +31,13 @@ const printTimeout = time.Second
 type printRig struct {
 	k  *Kiosk
 	st *store.Store
-	vp *escpos.VirtualPrinter
+	vp *virtual.Printer
 }
 
 // serialVirtualPrinter serves a VirtualPrinter on the master side of a raw pseudo-terminal
 // and opens the terminal side with the serial printer driver.
-func serialVirtualPrinter(t *testing.T) (device.Printer, *escpos.VirtualPrinter) {
-	vp, tty := printertest.PTY(t)
+func serialVirtualPrinter(t *testing.T) (device.Printer, *virtual.Printer) {
+	vp, tty := escpostest.PTY(t)
 	p, err := device.OpenSerialPrinter(device.PrinterConfig{Path: tty, Baud: 115200,
 		StatusTimeout: printTimeout, CutPause: time.Millisecond})
 	if err != nil {
@@ -47,12 +48,12 @@ func serialVirtualPrinter(t *testing.T) (device.Printer, *escpos.VirtualPrinter)
 }
 
 // tcpVirtualPrinter serves a VirtualPrinter on a loopback port and dials it.
-func tcpVirtualPrinter(t *testing.T) (device.Printer, *escpos.VirtualPrinter) {
+func tcpVirtualPrinter(t *testing.T) (device.Printer, *virtual.Printer) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -76,7 +77,7 @@ func tcpVirtualPrinter(t *testing.T) (device.Printer, *escpos.VirtualPrinter) {
 	return p, vp
 }
 
-func newPrintRig(t *testing.T, open func(*testing.T) (device.Printer, *escpos.VirtualPrinter)) *printRig {
+func newPrintRig(t *testing.T, open func(*testing.T) (device.Printer, *virtual.Printer)) *printRig {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "kiosk.db"), store.Options{Device: "k1", NoSync: true})
 	if err != nil {
@@ -108,7 +109,7 @@ type printedTicket struct {
 // printedTickets cuts the printer's whole output into tickets.
 func printedTickets(t *testing.T, job []byte) []printedTicket {
 	t.Helper()
-	paper, err := escpos.Render(job, escpos.RenderOptions{Profile: escpos.Epson})
+	paper, err := virtual.Render(job, virtual.RenderOptions{Profile: escpos.Epson})
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -128,7 +129,7 @@ func printedTickets(t *testing.T, job []byte) []printedTicket {
 
 func decodeAll(t *testing.T, job []byte) []string {
 	t.Helper()
-	paper, err := escpos.Render(job, escpos.RenderOptions{Profile: escpos.Epson})
+	paper, err := virtual.Render(job, virtual.RenderOptions{Profile: escpos.Epson})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func ticketCodes(e *journal.Entry) []string {
 func TestPrintThroughRealPrinter(t *testing.T) {
 	for _, conn := range []struct {
 		name string
-		open func(*testing.T) (device.Printer, *escpos.VirtualPrinter)
+		open func(*testing.T) (device.Printer, *virtual.Printer)
 	}{{"serial", serialVirtualPrinter}, {"tcp", tcpVirtualPrinter}} {
 		t.Run(conn.name, func(t *testing.T) {
 			r := newPrintRig(t, conn.open)
@@ -195,20 +196,20 @@ func TestPrintThroughRealPrinter(t *testing.T) {
 			}
 
 			// Paper near end still sells.
-			r.vp.SetState(escpos.StatePaperNearEnd)
+			r.vp.SetState(virtual.StatePaperNearEnd)
 			if s, err := r.k.Sell(ctx, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}); err != nil || s.PrintErr != nil {
 				t.Fatalf("sell with paper near end: %v", err)
 			}
 
 			// Paper out, cover open, switched off: refused, nothing journaled or printed.
-			for _, s := range []escpos.State{escpos.StatePaperOut, escpos.StateCoverOpen, escpos.StateOffline} {
+			for _, s := range []virtual.State{virtual.StatePaperOut, virtual.StateCoverOpen, virtual.StateOffline} {
 				r.vp.SetState(s)
 				before, printed := r.st.LastSeq(), len(r.vp.Job())
 				_, err := r.k.Sell(ctx, ann, order)
 				if !errors.Is(err, ErrPrinterNotReady) {
 					t.Fatalf("%s: sell = %v, want ErrPrinterNotReady", s, err)
 				}
-				if s == escpos.StateOffline && !errors.Is(err, device.ErrOffline) {
+				if s == virtual.StateOffline && !errors.Is(err, device.ErrOffline) {
 					t.Errorf("offline: %v, want the driver's ErrOffline inside", err)
 				}
 				if r.st.LastSeq() != before || len(r.vp.Job()) != printed {
@@ -217,9 +218,9 @@ func TestPrintThroughRealPrinter(t *testing.T) {
 			}
 
 			// Fails mid-job: the paper runs out after the first ticket and a half.
-			r.vp.SetState(escpos.StateReady)
+			r.vp.SetState(virtual.StateReady)
 			beforeFail := len(r.vp.Job())
-			r.vp.FailAfter(12+len(first)/2, escpos.StatePaperOut) // 12: the status queries before the sale
+			r.vp.FailAfter(12+len(first)/2, virtual.StatePaperOut) // 12: the status queries before the sale
 			failed, err := r.k.Sell(ctx, ann, order)
 			if err != nil {
 				t.Fatalf("sell failing mid-job: %v (the sale must be kept)", err)
@@ -254,7 +255,7 @@ func TestPrintThroughRealPrinter(t *testing.T) {
 			}
 
 			// Paper in again: a supervisor approves a reprint, which prints КОПИЕ 1.
-			r.vp.SetState(escpos.StateReady)
+			r.vp.SetState(virtual.StateReady)
 			boss, err := r.k.Approve("1000", "boss-pass")
 			if err != nil {
 				t.Fatal(err)

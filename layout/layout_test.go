@@ -18,6 +18,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/journal"
 	"ticketkiosk/testkit"
 )
@@ -98,9 +99,9 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func render(t *testing.T, job []byte, p escpos.Profile) *escpos.Paper {
+func render(t *testing.T, job []byte, p escpos.Profile) *virtual.Paper {
 	t.Helper()
-	paper, err := escpos.Render(job, escpos.RenderOptions{Profile: p})
+	paper, err := virtual.Render(job, virtual.RenderOptions{Profile: p})
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -125,7 +126,7 @@ func checkWidth(t *testing.T, text string, cols int) {
 
 // checkCuts checks that the job cuts n times, or feeds to the tear bar n times on a
 // printer without cutter.
-func checkCuts(t *testing.T, job []byte, paper *escpos.Paper, p escpos.Profile, n int) {
+func checkCuts(t *testing.T, job []byte, paper *virtual.Paper, p escpos.Profile, n int) {
 	t.Helper()
 	if p.Cutter {
 		if paper.Cuts != n {
@@ -573,7 +574,7 @@ func ExampleLayout_Tickets() {
 		fmt.Println(err)
 		return
 	}
-	paper, _ := escpos.Render(job, escpos.RenderOptions{Profile: escpos.Clone})
+	paper, _ := virtual.Render(job, virtual.RenderOptions{Profile: escpos.Clone})
 	for _, line := range strings.Split(strings.TrimRight(paper.Text, "\n"), "\n") {
 		if strings.HasPrefix(line, "[QR: ") {
 			line = "[QR: the signed code]"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt/broker"
@@ -225,7 +225,7 @@ standard output) with QR codes, barcodes and cuts as markers.`,
 			if err != nil {
 				return err
 			}
-			p, rerr := escpos.Render(data, escpos.RenderOptions{Width: width})
+			p, rerr := virtual.Render(data, virtual.RenderOptions{Width: width})
 			if p == nil {
 				return fmt.Errorf("render %s: %w", args[0], rerr)
 			}

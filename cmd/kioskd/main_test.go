@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 )
 
 func kioskd(t *testing.T, args ...string) (int, string, string) {
@@ -79,7 +79,7 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	go vp.ServeListener(ln)
 	defer ln.Close()
 	path, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"tcp\"\naddress = %q\n", ln.Addr().String()))
@@ -97,13 +97,13 @@ func TestCheck(t *testing.T) {
 	if code != 1 {
 		t.Errorf("check with no config applied exited %d, want 1", code)
 	}
-	vp.SetState(escpos.StatePaperOut)
+	vp.SetState(virtual.StatePaperOut)
 	_, out, _ = kioskd(t, "check", "--config", path)
 	if !strings.Contains(out, "FAULT printer") || !strings.Contains(out, "paper") {
 		t.Errorf("paper out not reported:\n%s", out)
 	}
 	ln.Close()
-	vp.SetState(escpos.StateOffline)
+	vp.SetState(virtual.StateOffline)
 	_, out, _ = kioskd(t, "check", "--config", path)
 	if !strings.Contains(out, "FAULT printer") {
 		t.Errorf("offline printer not reported:\n%s", out)

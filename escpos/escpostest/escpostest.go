@@ -1,6 +1,6 @@
-// Package printertest serves virtual ESC/POS printers to tests on real pseudo-terminals,
+// Package escpostest serves virtual ESC/POS printers to tests on real pseudo-terminals,
 // where the serial and USB printer drivers open them as they open a real port.
-package printertest
+package escpostest
 
 import (
 	"testing"
@@ -8,13 +8,13 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/term"
 
-	"ticketkiosk/escpos"
+	"ticketkiosk/escpos/virtual"
 )
 
-// PTY opens a pseudo-terminal in raw mode with a VirtualPrinter serving its master side,
+// PTY opens a pseudo-terminal in raw mode with a virtual printer serving its master side,
 // and returns the printer and the name of the terminal side. Both sides close when the
 // test ends.
-func PTY(t testing.TB) (*escpos.VirtualPrinter, string) {
+func PTY(t testing.TB) (*virtual.Printer, string) {
 	t.Helper()
 	master, tty, err := pty.Open()
 	if err != nil {
@@ -30,7 +30,7 @@ func PTY(t testing.TB) (*escpos.VirtualPrinter, string) {
 	if _, err := term.MakeRaw(int(tty.Fd())); err != nil {
 		t.Fatalf("raw mode: %v", err)
 	}
-	vp := escpos.NewVirtualPrinter()
+	vp := virtual.NewPrinter()
 	go vp.Serve(master) //nolint:errcheck // ends with an error when the pty closes
 	return vp, tty.Name()
 }

@@ -1,4 +1,4 @@
-package printertest
+package escpostest
 
 import (
 	"bytes"

@@ -1,20 +1,28 @@
-package escpos
+// Package virtual is a virtual ESC/POS printer: Render draws a byte stream as the paper
+// would come out (a picture with a real font, real QR codes and barcodes, and a UTF-8
+// transcript), and Printer plays a printer with scripted states at the far end of a
+// serial line, pseudo-terminal or socket, answering DLE EOT and ASB as a real one does.
+package virtual
 
 import (
 	"fmt"
 	"image"
 	"image/png"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"ticketkiosk/escpos"
 )
 
 // RenderOptions configure the virtual printer.
 type RenderOptions struct {
-	Width     int     // paper width in dots; 0 takes Profile.Dots
-	Profile   Profile // code page numbering and width; the zero value means Epson
-	MaxHeight int     // the paper is cut off below this many dots (0: 32768)
+	Width     int            // paper width in dots; 0 takes Profile.Dots
+	Profile   escpos.Profile // code page numbering and width; the zero value means Epson
+	MaxHeight int            // the paper is cut off below this many dots (0: 32768)
 }
 
 // Paper is what the virtual printer printed.
@@ -51,11 +59,11 @@ const (
 // printer's modes (code page, bold, underline, size, justification, line spacing, QR and
 // barcode settings) and draws text with a real font, QR codes with a real QR encoder,
 // barcodes as bars, raster images and cuts. A stream cut short renders up to the cut and
-// returns the Paper with an error wrapping ErrTruncated.
+// returns the Paper with an error wrapping escpos.ErrTruncated.
 func Render(stream []byte, o RenderOptions) (*Paper, error) {
-	cmds, perr := Parse(stream)
+	cmds, perr := escpos.Parse(stream)
 	if o.Profile.CodePages == nil {
-		o.Profile = Epson
+		o.Profile = escpos.Epson
 	}
 	if o.Width <= 0 {
 		o.Width = o.Profile.Dots
@@ -79,8 +87,8 @@ func Render(stream []byte, o RenderOptions) (*Paper, error) {
 
 type item struct {
 	r         rune
-	img       *Command // an ESC * bit image instead of a character
-	font      Font
+	img       *escpos.Command // an ESC * bit image instead of a character
+	font      escpos.Font
 	w, h      int // magnification
 	bold      bool
 	underline int
@@ -93,9 +101,9 @@ type renderer struct {
 	pix   []byte // rows of o.Width grey dots, grown as the paper feeds
 	y     int    // top of the next line, dots
 
-	pages     [256]*codePage // by ESC t number
-	page      *codePage
-	font      Font
+	pages     [256]func(byte) rune // decoders by ESC t number
+	page      func(byte) rune
+	font      escpos.Font
 	bold      bool
 	underline int
 	w, h      int
@@ -105,7 +113,7 @@ type renderer struct {
 	line      []item
 	lineWidth int
 
-	graphics        *Command // GS ( L fn 112 data waiting for fn 50
+	graphics        *escpos.Command // GS ( L fn 112 data waiting for fn 50
 	qrSize, qrLevel int
 	qrData          []byte
 	bcHeight, bcMod int
@@ -116,11 +124,12 @@ func newRenderer(o RenderOptions) *renderer {
 	r := &renderer{o: o, paper: &Paper{}}
 	// The profile's numbers first; a number it lacks is read as the first built-in
 	// profile that has it, so a stream from another printer still decodes.
-	for k, p := range []Profile{o.Profile, Epson, Clone, Rongta} {
-		names := p.pageNames()
-		for i := len(names) - 1; i >= 0; i-- { // the first name wins a shared number
+	for k, p := range []escpos.Profile{o.Profile, escpos.Epson, escpos.Clone, escpos.Rongta} {
+		// Sorted, so that the first name wins a number two names share.
+		names := slices.Sorted(maps.Keys(p.CodePages))
+		for i := len(names) - 1; i >= 0; i-- {
 			n := p.CodePages[names[i]]
-			if cp, ok := lookupCodePage(names[i]); ok && (k == 0 || r.pages[n] == nil) {
+			if cp, ok := escpos.CodePageDecoder(names[i]); ok && (k == 0 || r.pages[n] == nil) {
 				r.pages[n] = cp
 			}
 		}
@@ -135,60 +144,60 @@ func (r *renderer) reset() {
 	if name == "" {
 		name = "PC437"
 	}
-	r.page, _ = lookupCodePage(name)
+	r.page, _ = escpos.CodePageDecoder(name)
 	if r.page == nil {
-		r.page, _ = lookupCodePage("PC437")
+		r.page, _ = escpos.CodePageDecoder("PC437")
 	}
-	r.font, r.bold, r.underline, r.w, r.h, r.align = FontA, false, 0, 1, 1, 0
+	r.font, r.bold, r.underline, r.w, r.h, r.align = escpos.FontA, false, 0, 1, 1, 0
 	r.spacing = defaultLineSpacing
 	r.qrSize, r.qrLevel, r.qrData, r.graphics = 3, 0, nil, nil
 	r.bcHeight, r.bcMod, r.hri = 162, 3, 0
 }
 
-func (r *renderer) do(c Command) {
+func (r *renderer) do(c escpos.Command) {
 	switch c.Op {
-	case OpText:
+	case escpos.OpText:
 		for _, b := range c.Data {
-			r.add(r.page.decode(b))
+			r.add(r.page(b))
 		}
-	case OpHT:
-		cw, _ := r.font.cellSize()
+	case escpos.OpHT:
+		cw, _ := r.font.Cell()
 		cols := r.lineWidth / cw
 		for range 8 - cols%8 {
 			r.add(' ')
 		}
-	case OpLF:
+	case escpos.OpLF:
 		r.flushLine(true)
-	case OpInit:
+	case escpos.OpInit:
 		r.reset()
-	case OpCodePage:
+	case escpos.OpCodePage:
 		if cp := r.pages[byte(c.N)]; cp != nil {
 			r.page = cp
 		}
-	case OpBold:
+	case escpos.OpBold:
 		r.bold = c.N == 1
-	case OpUnderline:
+	case escpos.OpUnderline:
 		r.underline = c.N
-	case OpFont:
-		r.font = Font(c.N & 1)
-	case OpPrintMode:
-		r.font = Font(c.N & 1)
+	case escpos.OpFont:
+		r.font = escpos.Font(c.N & 1)
+	case escpos.OpPrintMode:
+		r.font = escpos.Font(c.N & 1)
 		r.bold = c.N&0x08 != 0
 		r.h = 1 + c.N>>4&1
 		r.w = 1 + c.N>>5&1
 		r.underline = c.N >> 7
-	case OpSize:
+	case escpos.OpSize:
 		r.w = min(1+c.N>>4&7, 8)
 		r.h = min(1+c.N&7, 8)
-	case OpJustify:
+	case escpos.OpJustify:
 		if len(r.line) == 0 { // justification takes effect at the start of a line
 			r.align = c.N
 		}
-	case OpLineSpacing:
+	case escpos.OpLineSpacing:
 		r.spacing = c.N
-	case OpDefaultLineSpacing:
+	case escpos.OpDefaultLineSpacing:
 		r.spacing = defaultLineSpacing
-	case OpFeed:
+	case escpos.OpFeed:
 		n := c.N
 		if n == 0 && len(r.line) > 0 {
 			n = 1
@@ -196,54 +205,54 @@ func (r *renderer) do(c Command) {
 		for range n {
 			r.flushLine(true)
 		}
-	case OpFeedDots:
+	case escpos.OpFeedDots:
 		if len(r.line) > 0 {
 			r.printLine(c.N)
 			r.write("\n")
 		} else {
 			r.y += c.N
 		}
-	case OpQRSize:
+	case escpos.OpQRSize:
 		if c.N >= 1 && c.N <= 16 {
 			r.qrSize = c.N
 		}
-	case OpQRLevel:
+	case escpos.OpQRLevel:
 		r.qrLevel = c.N
-	case OpQRStore:
+	case escpos.OpQRStore:
 		r.qrData = c.Data
-	case OpQRPrint:
+	case escpos.OpQRPrint:
 		r.qr()
-	case OpBarcodeHeight:
+	case escpos.OpBarcodeHeight:
 		if c.N >= 1 {
 			r.bcHeight = c.N
 		}
-	case OpBarcodeWidth:
+	case escpos.OpBarcodeWidth:
 		if c.N >= 1 && c.N <= 6 {
 			r.bcMod = c.N
 		}
-	case OpHRI:
+	case escpos.OpHRI:
 		r.hri = c.N
-	case OpBarcode:
+	case escpos.OpBarcode:
 		r.barcode(c)
-	case OpRaster:
+	case escpos.OpRaster:
 		r.raster(c)
-	case OpBitImage:
+	case escpos.OpBitImage:
 		r.bitImage(c)
-	case OpGraphicsStore:
+	case escpos.OpGraphicsStore:
 		r.graphics = &c
-	case OpGraphicsPrint:
+	case escpos.OpGraphicsPrint:
 		if g := r.graphics; g != nil {
 			r.graphics = nil
 			r.flushLine(false)
 			r.drawRaster(g.W, g.H, (g.W+7)/8, g.Data, g.N, g.M)
 		}
-	case OpCut:
+	case escpos.OpCut:
 		r.flushLine(false)
 		if c.N >= 65 {
 			r.y += c.M
 		}
 		r.cut()
-	case OpUnknown:
+	case escpos.OpUnknown:
 		r.paper.Skipped++
 	}
 }
@@ -251,7 +260,7 @@ func (r *renderer) do(c Command) {
 // add puts a character into the line buffer, printing the line first when it is full.
 func (r *renderer) add(ch rune) {
 	it := item{r: ch, font: r.font, w: r.w, h: r.h, bold: r.bold, underline: r.underline}
-	cw, _ := it.font.cellSize()
+	cw, _ := it.font.Cell()
 	if r.lineWidth+it.w*cw > r.o.Width && len(r.line) > 0 {
 		r.printLine(r.spacing) // the printer wraps a full line by itself
 	}
@@ -281,7 +290,7 @@ func (r *renderer) printLine(feed int) {
 			height = max(height, h)
 			continue
 		}
-		_, ch := it.font.cellSize()
+		_, ch := it.font.Cell()
 		height = max(height, it.h*ch)
 	}
 	x := r.alignX(r.lineWidth)
@@ -292,7 +301,7 @@ func (r *renderer) printLine(feed int) {
 			x += w
 			continue
 		}
-		cw, ch := it.font.cellSize()
+		cw, ch := it.font.Cell()
 		top := r.y + height - it.h*ch // characters stand on a common baseline
 		r.drawChar(x, top, it)
 		x += it.w * cw
@@ -314,7 +323,7 @@ func (r *renderer) alignX(w int) int {
 
 func (r *renderer) drawChar(x0, y0 int, it item) {
 	g := cell(it.r, it.font)
-	cw, ch := it.font.cellSize()
+	cw, ch := it.font.Cell()
 	const left = 1 << (fontAWidth - 1)
 	if it.w == 1 && it.h == 1 && x0 >= 0 && x0+cw <= r.o.Width && y0 >= 0 && y0+ch <= r.o.MaxHeight {
 		// The common case, wholly on the paper: set the dots directly.
@@ -433,7 +442,7 @@ func (r *renderer) marker(s string) {
 
 func (r *renderer) qr() {
 	r.flushLine(false)
-	bm, err := qrBitmap(r.qrData, QRLevel(r.qrLevel))
+	bm, err := escpos.QRModules(r.qrData, escpos.QRLevel(r.qrLevel))
 	if err != nil {
 		r.marker("[QR: unprintable]")
 		return
@@ -457,7 +466,7 @@ func (r *renderer) qr() {
 	r.y += size
 }
 
-func (r *renderer) barcode(c Command) {
+func (r *renderer) barcode(c escpos.Command) {
 	r.flushLine(false)
 	if c.N != 73 {
 		// Another symbology: a labelled box where its bars would be.
@@ -476,12 +485,11 @@ func (r *renderer) barcode(c Command) {
 		r.y = y + r.bcHeight
 		return
 	}
-	symbols, text, err := code128Symbols(c.Data)
+	mods, text, err := escpos.Code128Modules(c.Data)
 	if err != nil {
 		r.marker("[CODE128: unprintable]")
 		return
 	}
-	mods := code128Modules(symbols)
 	w := len(mods) * r.bcMod
 	if w > r.o.Width {
 		// A printer does not print a barcode wider than its paper.
@@ -514,7 +522,7 @@ func (r *renderer) hriText(s string) {
 	r.y += fontAHeight
 }
 
-func (r *renderer) raster(c Command) {
+func (r *renderer) raster(c escpos.Command) {
 	r.flushLine(false)
 	// Modes 1 and 3 double the width, 2 and 3 the height.
 	r.drawRaster(c.W*8, c.H, c.W, c.Data, 1+c.N&1, 1+c.N>>1&1)
@@ -544,7 +552,7 @@ func (r *renderer) drawRaster(w, h, stride int, data []byte, hs, vs int) {
 
 // bitImage puts an ESC * column image into the line buffer, where it prints with the
 // line like a (large) character.
-func (r *renderer) bitImage(c Command) {
+func (r *renderer) bitImage(c escpos.Command) {
 	w, h, _, _ := bitImageSize(&c)
 	if r.lineWidth+w > r.o.Width && len(r.line) > 0 {
 		r.printLine(r.spacing)
@@ -558,7 +566,7 @@ func (r *renderer) bitImage(c Command) {
 // bitImageSize returns the printed size of an ESC * image and its dot scale: 8-dot
 // modes print each bit three dots tall, single-density modes two dots wide (Epson's
 // densities at 180 dpi).
-func bitImageSize(c *Command) (w, h, hs, vs int) {
+func bitImageSize(c *escpos.Command) (w, h, hs, vs int) {
 	hs, vs = 1, 1
 	rows := 8
 	if c.N == 0 || c.N == 32 {
@@ -572,7 +580,7 @@ func bitImageSize(c *Command) (w, h, hs, vs int) {
 	return c.W * hs, rows * vs, hs, vs
 }
 
-func (r *renderer) drawBitImage(x0, y0 int, c *Command, hs, vs int) {
+func (r *renderer) drawBitImage(x0, y0 int, c *escpos.Command, hs, vs int) {
 	per := 1
 	if c.N >= 32 {
 		per = 3

@@ -1,4 +1,4 @@
-package escpos
+package virtual
 
 import (
 	"errors"
@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"ticketkiosk/escpos"
 )
 
-// State is a scripted printer condition for VirtualPrinter.
+// State is a scripted printer condition for Printer.
 type State int
 
 // Scripted states.
@@ -31,32 +33,32 @@ func (s State) String() string {
 }
 
 // Status returns the status a printer in state s reports.
-func (s State) Status() Status {
+func (s State) Status() escpos.Status {
 	switch s {
 	case StatePaperNearEnd:
-		return Status{Online: true, PaperNearEnd: true}
+		return escpos.Status{Online: true, PaperNearEnd: true}
 	case StatePaperOut:
-		return Status{PaperEnd: true, PaperNearEnd: true}
+		return escpos.Status{PaperEnd: true, PaperNearEnd: true}
 	case StateCoverOpen:
-		return Status{CoverOpen: true}
+		return escpos.Status{CoverOpen: true}
 	case StateOffline:
-		return Status{}
+		return escpos.Status{}
 	}
-	return Status{Online: true}
+	return escpos.Status{Online: true}
 }
 
-// VirtualPrinter is a scripted ESC/POS printer for tests of printer drivers. Feed it what
+// Printer is a scripted ESC/POS printer for tests of printer drivers. Feed it what
 // a host writes (Write, or Serve at the far end of a pseudo-terminal or a connection): it
 // answers real-time DLE EOT n queries with the status of its scripted state, collects the
 // job bytes for Render, and can be told to fail part-way through a job. A printer that
 // is offline, or not printing (paper out, cover open), keeps no job bytes. It follows the
 // command stream, so it answers only queries that start a command, never 10 04 n bytes
 // inside image or QR data. It is safe for concurrent use.
-type VirtualPrinter struct {
+type Printer struct {
 	mu        sync.Mutex
 	state     State
-	status    *Status // overrides state when set
-	failAfter int     // received bytes before failing; < 0: never
+	status    *escpos.Status // overrides state when set
+	failAfter int            // received bytes before failing; < 0: never
 	failTo    State
 	received  int
 	pending   []byte // bytes not yet parsed into a whole command
@@ -67,13 +69,13 @@ type VirtualPrinter struct {
 	notify    chan struct{} // replies are waiting (for Serve)
 }
 
-// NewVirtualPrinter returns a ready printer.
-func NewVirtualPrinter() *VirtualPrinter {
-	return &VirtualPrinter{failAfter: -1, notify: make(chan struct{}, 1)}
+// NewPrinter returns a ready printer.
+func NewPrinter() *Printer {
+	return &Printer{failAfter: -1, notify: make(chan struct{}, 1)}
 }
 
 // String describes the printer, e.g. "virtual printer (ready)".
-func (v *VirtualPrinter) String() string {
+func (v *Printer) String() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.silent() {
@@ -85,7 +87,7 @@ func (v *VirtualPrinter) String() string {
 // SetState scripts the printer's condition from now on.
 // With automatic status back enabled (GS a) the printer sends an ASB block when its status
 // changes.
-func (v *VirtualPrinter) SetState(s State) {
+func (v *Printer) SetState(s State) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.change(func() { v.state, v.status = s, nil })
@@ -93,14 +95,14 @@ func (v *VirtualPrinter) SetState(s State) {
 
 // SetStatus scripts an exact status (for combinations the States do not name); the
 // printer answers queries with it until SetState.
-func (v *VirtualPrinter) SetStatus(s Status) {
+func (v *Printer) SetStatus(s escpos.Status) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.change(func() { v.status = &s })
 }
 
 // change applies f and sends an ASB block if that changed what the printer reports.
-func (v *VirtualPrinter) change(f func()) {
+func (v *Printer) change(f func()) {
 	before, silent := v.current(), v.silent()
 	f()
 	if v.asb != 0 && !v.silent() && (v.current() != before || silent) {
@@ -108,14 +110,14 @@ func (v *VirtualPrinter) change(f func()) {
 	}
 }
 
-func (v *VirtualPrinter) silent() bool { return v.status == nil && v.state == StateOffline }
+func (v *Printer) silent() bool { return v.status == nil && v.state == StateOffline }
 
-func (v *VirtualPrinter) sendASB() {
+func (v *Printer) sendASB() {
 	block := v.current().ASB()
 	v.reply(block[:]...)
 }
 
-func (v *VirtualPrinter) reply(p ...byte) {
+func (v *Printer) reply(p ...byte) {
 	v.replies = append(v.replies, p...)
 	select {
 	case v.notify <- struct{}{}:
@@ -126,7 +128,7 @@ func (v *VirtualPrinter) reply(p ...byte) {
 // FailAfter makes the printer switch to state s once it has received n more bytes:
 // StateOffline stops all answers (a pulled cable), StatePaperOut or StateCoverOpen answer
 // with that fault. Bytes after the failure point are not printed.
-func (v *VirtualPrinter) FailAfter(n int, s State) {
+func (v *Printer) FailAfter(n int, s State) {
 	v.mu.Lock()
 	v.failAfter, v.failTo = v.received+n, s
 	v.mu.Unlock()
@@ -134,7 +136,7 @@ func (v *VirtualPrinter) FailAfter(n int, s State) {
 
 // Write feeds bytes sent by the host. Replies to status queries are queued for
 // ReadReplies (and sent by Serve). It never fails.
-func (v *VirtualPrinter) Write(p []byte) (int, error) {
+func (v *Printer) Write(p []byte) (int, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	total := len(p)
@@ -157,17 +159,17 @@ func (v *VirtualPrinter) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-func (v *VirtualPrinter) fail() {
+func (v *Printer) fail() {
 	v.failAfter = -1
 	v.change(func() { v.state, v.status = v.failTo, nil })
 }
 
 // consume parses whole commands, answering queries and keeping job bytes.
-func (v *VirtualPrinter) consume(p []byte) {
+func (v *Printer) consume(p []byte) {
 	v.pending = append(v.pending, p...)
 	off := 0
 	for off < len(v.pending) {
-		c, err := next(v.pending[off:])
+		c, err := escpos.ParseOne(v.pending[off:])
 		if err != nil { // the command is not complete yet
 			if len(v.pending)-off > 1<<24 {
 				off = len(v.pending) // an absurd command: drop it rather than hoard it
@@ -175,12 +177,12 @@ func (v *VirtualPrinter) consume(p []byte) {
 			break
 		}
 		n := len(c.Raw)
-		if c.Op == OpStatusQuery {
+		if c.Op == escpos.OpStatusQuery {
 			v.answer(c.N)
 			off += n
 			continue
 		}
-		if c.Op == OpASB && !v.silent() {
+		if c.Op == escpos.OpASB && !v.silent() {
 			v.asb = byte(c.N)
 			if v.asb != 0 {
 				v.sendASB() // enabling ASB sends the status at once
@@ -194,21 +196,21 @@ func (v *VirtualPrinter) consume(p []byte) {
 	v.pending = append(v.pending[:0], v.pending[off:]...)
 }
 
-func (v *VirtualPrinter) current() Status {
+func (v *Printer) current() escpos.Status {
 	if v.status != nil {
 		return *v.status
 	}
 	return v.state.Status()
 }
 
-func (v *VirtualPrinter) printing() bool {
+func (v *Printer) printing() bool {
 	if v.state == StateOffline && v.status == nil {
 		return false
 	}
 	return v.current().Ready()
 }
 
-func (v *VirtualPrinter) answer(n int) {
+func (v *Printer) answer(n int) {
 	v.queries++
 	if n < 1 || n > 4 || v.silent() {
 		return
@@ -217,7 +219,7 @@ func (v *VirtualPrinter) answer(n int) {
 }
 
 // ReadReplies returns and forgets the reply bytes queued so far.
-func (v *VirtualPrinter) ReadReplies() []byte {
+func (v *Printer) ReadReplies() []byte {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	r := v.replies
@@ -226,28 +228,28 @@ func (v *VirtualPrinter) ReadReplies() []byte {
 }
 
 // Job returns a copy of the job bytes printed so far (status queries left out).
-func (v *VirtualPrinter) Job() []byte {
+func (v *Printer) Job() []byte {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return append([]byte(nil), v.job...)
 }
 
 // Queries returns how many DLE EOT queries the printer has seen.
-func (v *VirtualPrinter) Queries() int {
+func (v *Printer) Queries() int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.queries
 }
 
 // Reset forgets the job, pending bytes and queued replies; the state stays.
-func (v *VirtualPrinter) Reset() {
+func (v *Printer) Reset() {
 	v.mu.Lock()
 	v.job, v.pending, v.replies = nil, nil, nil
 	v.mu.Unlock()
 }
 
 // Render prints the job so far on the virtual paper.
-func (v *VirtualPrinter) Render(o RenderOptions) (*Paper, error) {
+func (v *Printer) Render(o RenderOptions) (*Paper, error) {
 	return Render(v.Job(), o)
 }
 
@@ -256,7 +258,7 @@ func (v *VirtualPrinter) Render(o RenderOptions) (*Paper, error) {
 // the ASB blocks that a state change sends on its own, until reading fails. It returns
 // nil at io.EOF and the error otherwise (reading a pseudo-terminal's master fails with
 // EIO once the terminal side is closed). Serve one connection at a time.
-func (v *VirtualPrinter) Serve(rw io.ReadWriter) error {
+func (v *Printer) Serve(rw io.ReadWriter) error {
 	stop := make(chan struct{})
 	werr := make(chan error, 1)
 	go func() {
@@ -300,7 +302,7 @@ func (v *VirtualPrinter) Serve(rw io.ReadWriter) error {
 // ServeListener plays a network printer (raw TCP, port 9100 style) on ln: it serves one
 // connection at a time, as such printers do, until ln is closed (then it returns nil).
 // The job accumulates across connections.
-func (v *VirtualPrinter) ServeListener(ln net.Listener) error {
+func (v *Printer) ServeListener(ln net.Listener) error {
 	for {
 		c, err := ln.Accept()
 		if errors.Is(err, net.ErrClosed) {

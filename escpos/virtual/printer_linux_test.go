@@ -1,4 +1,4 @@
-package escpos
+package virtual
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"ticketkiosk/escpos"
 	"ticketkiosk/testkit"
 )
 
@@ -56,12 +57,12 @@ func ioctl(fd, req, arg uintptr) error {
 
 func TestVirtualPrinterServePTY(t *testing.T) {
 	master, tty := openPTY(t)
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	done := make(chan error, 1)
 	go func() { done <- v.Serve(master) }()
 
-	job := encodeTicket(t, Clone, "bg", false)
-	if s := host(t, tty, job); s != (Status{Online: true}) {
+	job := encodeTicket(t, escpos.Clone, "bg", false)
+	if s := host(t, tty, job); s != (escpos.Status{Online: true}) {
 		t.Errorf("status %v", s)
 	}
 	v.SetState(StateCoverOpen)
@@ -74,7 +75,7 @@ func TestVirtualPrinterServePTY(t *testing.T) {
 		t.Errorf("Serve after hang-up: %v", err)
 	}
 	master.Close()
-	p, err := v.Render(RenderOptions{Profile: Clone})
+	p, err := v.Render(RenderOptions{Profile: escpos.Clone})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package escpos
+package virtual
 
 import (
 	"bytes"
@@ -9,22 +9,23 @@ import (
 	"testing"
 	"time"
 
+	"ticketkiosk/escpos"
 	"ticketkiosk/testkit"
 )
 
 func queries() []byte {
 	var q []byte
 	for n := 1; n <= 4; n++ {
-		q = append(q, StatusQuery(n)...)
+		q = append(q, escpos.StatusQuery(n)...)
 	}
 	return q
 }
 
 func TestVirtualPrinterStates(t *testing.T) {
 	for _, s := range []State{StateReady, StatePaperNearEnd, StatePaperOut, StateCoverOpen} {
-		v := NewVirtualPrinter()
+		v := NewPrinter()
 		v.SetState(s)
-		job := encodeTicket(t, Epson, "en", false)
+		job := encodeTicket(t, escpos.Epson, "en", false)
 		if _, err := v.Write(append(queries(), job...)); err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +33,7 @@ func TestVirtualPrinterStates(t *testing.T) {
 		if len(replies) != 4 {
 			t.Fatalf("%v: %d reply bytes, want 4", s, len(replies))
 		}
-		got, err := ParseStatus([4]byte(replies))
+		got, err := escpos.ParseStatus([4]byte(replies))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +48,7 @@ func TestVirtualPrinterStates(t *testing.T) {
 			t.Errorf("%v: a faulty printer printed %d bytes", s, len(printed))
 		}
 	}
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	v.SetState(StateOffline)
 	v.Write(append(queries(), "lost"...))
 	if r := v.ReadReplies(); len(r) != 0 || len(v.Job()) != 0 || v.Queries() != 4 {
@@ -56,11 +57,11 @@ func TestVirtualPrinterStates(t *testing.T) {
 	if v.String() != "virtual printer (offline, silent)" {
 		t.Errorf("String() = %q", v)
 	}
-	v.SetStatus(Status{Online: true, DrawerOpen: true})
+	v.SetStatus(escpos.Status{Online: true, DrawerOpen: true})
 	if v.String() != "virtual printer (ready, drawer open)" {
 		t.Errorf("String() = %q", v)
 	}
-	v.Write(StatusQuery(1))
+	v.Write(escpos.StatusQuery(1))
 	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x16}) {
 		t.Errorf("scripted status replied % x", r)
 	}
@@ -69,7 +70,7 @@ func TestVirtualPrinterStates(t *testing.T) {
 func TestVirtualPrinterSplitWrites(t *testing.T) {
 	// A query split across writes is answered once; DLE EOT bytes inside raster data and
 	// a QR payload are data, not queries.
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	stream := []byte("Hello\n")
 	stream = append(stream, 0x1d, 'v', '0', 0, 1, 0, 3, 0, 0x10, 0x04, 0x01) // image rows 10 04 01
 	stream = append(stream, 0x1d, '(', 'k', 6, 0, 49, 80, 48, 0x10, 0x04, 0x02)
@@ -89,11 +90,11 @@ func TestVirtualPrinterSplitWrites(t *testing.T) {
 }
 
 func TestVirtualPrinterFailAfter(t *testing.T) {
-	job := encodeTicket(t, Epson, "bg", false)
-	v := NewVirtualPrinter()
+	job := encodeTicket(t, escpos.Epson, "bg", false)
+	v := NewPrinter()
 	v.FailAfter(100, StateOffline)
 	v.Write(job)
-	v.Write(StatusQuery(1))
+	v.Write(escpos.StatusQuery(1))
 	if r := v.ReadReplies(); len(r) != 0 {
 		t.Errorf("a printer gone offline replied % x", r)
 	}
@@ -102,12 +103,12 @@ func TestVirtualPrinterFailAfter(t *testing.T) {
 		t.Errorf("job of %d bytes kept %d", len(job), len(got))
 	}
 
-	v = NewVirtualPrinter()
-	v.Write(StatusQuery(2))
+	v = NewPrinter()
+	v.Write(escpos.StatusQuery(2))
 	v.FailAfter(10, StatePaperOut)
 	v.Write(job)
-	v.Write(StatusQuery(2))
-	v.Write(StatusQuery(4))
+	v.Write(escpos.StatusQuery(2))
+	v.Write(escpos.StatusQuery(4))
 	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x12, 0x32, 0x7e}) {
 		t.Errorf("replies % x, want ready then paper out", r)
 	}
@@ -121,7 +122,7 @@ func TestVirtualPrinterFailAfter(t *testing.T) {
 }
 
 // host is the printer driver's side in these tests: write a job, ask the status.
-func host(t *testing.T, conn io.ReadWriter, job []byte) Status {
+func host(t *testing.T, conn io.ReadWriter, job []byte) escpos.Status {
 	t.Helper()
 	if _, err := conn.Write(job); err != nil {
 		t.Fatal(err)
@@ -133,7 +134,7 @@ func host(t *testing.T, conn io.ReadWriter, job []byte) Status {
 	if _, err := io.ReadFull(conn, r[:]); err != nil {
 		t.Fatal(err)
 	}
-	s, err := ParseStatus(r)
+	s, err := escpos.ParseStatus(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	v.SetState(StatePaperNearEnd)
 	done := make(chan error, 1)
 	go func() {
@@ -162,7 +163,7 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	job := encodeTicket(t, Epson, "bg", true)
+	job := encodeTicket(t, escpos.Epson, "bg", true)
 	s := host(t, conn, job)
 	if !s.Ready() || !s.PaperNearEnd || s.String() != "ready, paper near end" {
 		t.Errorf("status %v", s)
@@ -170,7 +171,7 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 	// The printer goes offline: the next query gets no answer, and the host sees EOF
 	// when it stops sending (no reply byte ever arrives).
 	v.SetState(StateOffline)
-	conn.Write(StatusQuery(1))
+	conn.Write(escpos.StatusQuery(1))
 	conn.(*net.TCPConn).CloseWrite()
 	rest, err := io.ReadAll(conn)
 	if err != nil || len(rest) != 0 {
@@ -193,8 +194,8 @@ func TestVirtualPrinterServeTCP(t *testing.T) {
 }
 
 func TestVirtualPrinterASB(t *testing.T) {
-	v := NewVirtualPrinter()
-	v.Write(EnableASB(0x0f))
+	v := NewPrinter()
+	v.Write(escpos.EnableASB(0x0f))
 	if r := v.ReadReplies(); !bytes.Equal(r, []byte{0x10, 0, 0, 0}) {
 		t.Fatalf("enabling ASB sent % x, want the ready block", r)
 	}
@@ -207,17 +208,17 @@ func TestVirtualPrinterASB(t *testing.T) {
 	if r := v.ReadReplies(); !bytes.Equal(r, want) {
 		t.Fatalf("ASB blocks % x, want % x", r, want)
 	}
-	v.Write(EnableASB(0))
+	v.Write(escpos.EnableASB(0))
 	v.SetState(StatePaperOut)
 	if r := v.ReadReplies(); len(r) != 0 {
 		t.Errorf("ASB off but sent % x", r)
 	}
 	v.SetState(StateReady)
-	v.Write(EnableASB(0x0f))
+	v.Write(escpos.EnableASB(0x0f))
 	v.ReadReplies()
 	v.FailAfter(5, StatePaperOut)
 	v.Write([]byte("0123456789"))
-	s, err := ParseASB(v.ReadReplies())
+	s, err := escpos.ParseASB(v.ReadReplies())
 	if err != nil || !s.PaperEnd || s.Ready() {
 		t.Errorf("failing mid-job sent %+v, %v", s, err)
 	}
@@ -225,11 +226,11 @@ func TestVirtualPrinterASB(t *testing.T) {
 
 func TestVirtualPrinterServeSendsASB(t *testing.T) {
 	host, printer := net.Pipe()
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	done := make(chan error, 1)
 	go func() { done <- v.Serve(printer) }()
 	var block [4]byte
-	if _, err := host.Write(EnableASB(0x0f)); err != nil {
+	if _, err := host.Write(escpos.EnableASB(0x0f)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := io.ReadFull(host, block[:]); err != nil || block != [4]byte{0x10, 0, 0, 0} {
@@ -240,7 +241,7 @@ func TestVirtualPrinterServeSendsASB(t *testing.T) {
 	if _, err := io.ReadFull(host, block[:]); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := ParseASB(block[:]); err != nil || s.String() != "cover open" {
+	if s, err := escpos.ParseASB(block[:]); err != nil || s.String() != "cover open" {
 		t.Errorf("block % x: %v, %v", block, s, err)
 	}
 	host.Close()
@@ -252,21 +253,21 @@ func TestVirtualPrinterServeSendsASB(t *testing.T) {
 func TestQueryStatus(t *testing.T) {
 	host, printer := net.Pipe()
 	defer host.Close()
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	go v.Serve(printer)
 
-	s, err := QueryStatus(host)
-	if err != nil || s != (Status{Online: true}) {
+	s, err := escpos.QueryStatus(host)
+	if err != nil || s != (escpos.Status{Online: true}) {
 		t.Fatalf("ready printer: %+v, %v", s, err)
 	}
 	v.SetState(StatePaperNearEnd)
-	if s, err := QueryStatus(host); err != nil || s.String() != "ready, paper near end" {
+	if s, err := escpos.QueryStatus(host); err != nil || s.String() != "ready, paper near end" {
 		t.Errorf("near end: %v, %v", s, err)
 	}
 	// With ASB on, blocks arrive among the replies and are passed over.
-	host.Write(EnableASB(0x0f))
+	host.Write(escpos.EnableASB(0x0f))
 	v.SetState(StateCoverOpen)
-	if s, err := QueryStatus(host); err != nil || s.String() != "cover open" {
+	if s, err := escpos.QueryStatus(host); err != nil || s.String() != "cover open" {
 		t.Errorf("cover open with ASB: %v, %v", s, err)
 	}
 }
@@ -279,7 +280,7 @@ func TestQueryStatusErrors(t *testing.T) {
 		io.ReadFull(far, q)
 		far.Write([]byte{0xff})
 	}()
-	if _, err := QueryStatus(host); !errors.Is(err, ErrStatus) {
+	if _, err := escpos.QueryStatus(host); !errors.Is(err, escpos.ErrStatus) {
 		t.Errorf("noise: %v", err)
 	}
 	host.Close()
@@ -287,12 +288,12 @@ func TestQueryStatusErrors(t *testing.T) {
 	// A printer that is off: the caller's deadline ends the wait.
 	host, printer := net.Pipe()
 	defer host.Close()
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	v.SetState(StateOffline)
 	go v.Serve(printer)
 	host.SetDeadline(time.Now().Add(50 * time.Millisecond))
 	var ne net.Error
-	if _, err := QueryStatus(host); !errors.As(err, &ne) || !ne.Timeout() {
+	if _, err := escpos.QueryStatus(host); !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("offline printer: %v, want a timeout", err)
 	}
 }
@@ -302,7 +303,7 @@ func TestVirtualPrinterServeListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := NewVirtualPrinter()
+	v := NewPrinter()
 	done := make(chan error, 1)
 	go func() { done <- v.ServeListener(ln) }()
 	// Two jobs on two connections, one after the other, as a kiosk prints two tickets.
@@ -311,7 +312,7 @@ func TestVirtualPrinterServeListener(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := host(t, conn, encodeTicket(t, Epson, lang, false)); !s.Ready() {
+		if s := host(t, conn, encodeTicket(t, escpos.Epson, lang, false)); !s.Ready() {
 			t.Errorf("status %v", s)
 		}
 		conn.Close()

@@ -1,9 +1,11 @@
-package escpos
+package virtual
 
 import (
 	"bytes"
 	"io"
 	"testing"
+
+	"ticketkiosk/escpos"
 )
 
 // BenchmarkEncodeTicket encodes a typical 80 mm ticket: header, six lines of text, a QR
@@ -18,7 +20,7 @@ func BenchmarkEncodeTicket(b *testing.B) {
 			var n int
 			for b.Loop() {
 				cw := &countWriter{}
-				bl := NewBuilder(cw, Epson)
+				bl := escpos.NewBuilder(cw, escpos.Epson)
 				sampleTicket(bl, "bg", "", tc.raster)
 				if err := bl.Flush(); err != nil {
 					b.Fatal(err)
@@ -39,11 +41,11 @@ func BenchmarkRenderTicket(b *testing.B) {
 		raster bool
 	}{{"nativeQR", false}, {"rasterQR", true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			stream := encodeTicket(b, Epson, "bg", tc.raster)
+			stream := encodeTicket(b, escpos.Epson, "bg", tc.raster)
 			warmGlyphs()
 			b.SetBytes(int64(len(stream)))
 			for b.Loop() {
-				p, err := Render(stream, RenderOptions{Profile: Epson})
+				p, err := Render(stream, RenderOptions{Profile: escpos.Epson})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -56,7 +58,7 @@ func BenchmarkRenderTicket(b *testing.B) {
 }
 
 func BenchmarkRenderPNG(b *testing.B) {
-	p, err := Render(encodeTicket(b, Epson, "bg", false), RenderOptions{Profile: Epson})
+	p, err := Render(encodeTicket(b, escpos.Epson, "bg", false), RenderOptions{Profile: escpos.Epson})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,20 +70,20 @@ func BenchmarkRenderPNG(b *testing.B) {
 }
 
 func BenchmarkParseTicket(b *testing.B) {
-	stream := encodeTicket(b, Epson, "bg", true)
+	stream := encodeTicket(b, escpos.Epson, "bg", true)
 	b.SetBytes(int64(len(stream)))
 	for b.Loop() {
-		if _, err := Parse(stream); err != nil {
+		if _, err := escpos.Parse(stream); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkVirtualPrinter(b *testing.B) {
-	stream := encodeTicket(b, Epson, "bg", true)
+	stream := encodeTicket(b, escpos.Epson, "bg", true)
 	b.SetBytes(int64(len(stream)))
 	for b.Loop() {
-		v := NewVirtualPrinter()
+		v := NewPrinter()
 		for p := stream; len(p) > 0; {
 			n := min(len(p), 64) // a serial driver's write size
 			v.Write(p[:n])
