@@ -1,16 +1,9 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +16,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
+	"ticketkiosk/testkit"
 )
 
 // client is a plain MQTT client playing another party: an attacker on an ACL-free broker,
@@ -172,71 +166,6 @@ func TestConfigRefusals(t *testing.T) {
 	}
 }
 
-// pki is a CA writing PEM files.
-type pki struct {
-	dir    string
-	cert   *x509.Certificate
-	key    *ecdsa.PrivateKey
-	serial int64
-}
-
-func newPKI(t testing.TB) *pki {
-	t.Helper()
-	p := &pki{dir: t.TempDir(), serial: 1}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cert, _ = x509.ParseCertificate(der)
-	p.key = key
-	p.write(t, "ca.pem", "CERTIFICATE", der)
-	return p
-}
-
-func (p *pki) ca() string { return filepath.Join(p.dir, "ca.pem") }
-
-func (p *pki) write(t testing.TB, name, typ string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// issue makes a client certificate for cn, or the broker's for 127.0.0.1.
-func (p *pki) issue(t testing.TB, cn string, server bool) (cert, key string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.serial++
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(p.serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.cert, &k.PublicKey, p.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.write(t, cn+".pem", "CERTIFICATE", der), p.write(t, cn+".key", "EC PRIVATE KEY", kb)
-}
-
 // TestTLSAndACLThroughKioskd runs Mosquitto with TLS, client certificates, a password per
 // device and the shipped per-device ACL (scripts/mosquitto.acl), and kioskd and kioskctl
 // with their own credentials. A kiosk started as k2 but holding k1's credentials never
@@ -244,8 +173,8 @@ func (p *pki) issue(t testing.TB, cn string, server bool) (cert, key string) {
 // k2's own credentials gets it at once.
 func TestTLSAndACLThroughKioskd(t *testing.T) {
 	t.Parallel()
-	p := newPKI(t)
-	srvCert, srvKey := p.issue(t, "broker", true)
+	ca := testkit.NewCA(t)
+	srvCert, srvKey := ca.Issue(t, "broker", true)
 	acl, err := filepath.Abs(filepath.Join("..", "scripts", "mosquitto.acl"))
 	if err != nil {
 		t.Fatal(err)
@@ -268,25 +197,25 @@ func TestTLSAndACLThroughKioskd(t *testing.T) {
 		}
 	}
 	b := startBroker(t, "ssl",
-		"cafile "+p.ca(), "certfile "+srvCert, "keyfile "+srvKey,
+		"cafile "+ca.File(), "certfile "+srvCert, "keyfile "+srvKey,
 		"require_certificate true", "use_identity_as_username false",
 		"allow_anonymous false", "password_file "+pwFile, "acl_file "+acl)
 
 	e := &env{t: t, dir: t.TempDir(), broker: b}
 	e.kioskd, e.kioskctl = binaries(t)
 	e.hubDir = filepath.Join(e.dir, "hub")
-	hubCert, hubKey := p.issue(t, "hub", false)
+	hubCert, hubKey := ca.Issue(t, "hub", false)
 	e.conn = []string{"--broker", b.URL(), "--username", "hub", "--password-file", secret["hub"],
-		"--ca-file", p.ca(), "--cert-file", hubCert, "--key-file", hubKey}
+		"--ca-file", ca.File(), "--cert-file", hubCert, "--key-file", hubKey}
 	out := e.mustCtl("", "init")
 	_, key, _ := strings.Cut(out, "public key: ")
 	e.hubKey = strings.TrimSpace(key)
 	e.catalogue()
 
 	mqttConf := func(user string) []string {
-		cert, key := p.issue(t, user, false)
+		cert, key := ca.Issue(t, user, false)
 		return []string{fmt.Sprintf("url = %q", b.URL()), fmt.Sprintf("username = %q", user),
-			fmt.Sprintf("password_file = %q", secret[user]), fmt.Sprintf("ca_file = %q", p.ca()),
+			fmt.Sprintf("password_file = %q", secret[user]), fmt.Sprintf("ca_file = %q", ca.File()),
 			fmt.Sprintf("cert_file = %q", cert), fmt.Sprintf("key_file = %q", key)}
 	}
 	k1Creds := mqttConf("k1")

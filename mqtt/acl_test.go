@@ -2,17 +2,9 @@ package mqtt
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -21,98 +13,23 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"ticketkiosk/ledger"
+	"ticketkiosk/testkit"
 )
-
-// pki is a CA with certificates issued by it, written as PEM files.
-type pki struct {
-	dir    string
-	caCert *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-	serial int64
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	p := &pki{dir: t.TempDir()}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.caCert, _ = x509.ParseCertificate(der)
-	p.caKey = key
-	p.serial = 1
-	p.write(t, "ca.pem", "CERTIFICATE", der)
-	return p
-}
-
-func (p *pki) write(t *testing.T, name, typ string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// issue makes a certificate for cn (a server one for 127.0.0.1 when server is set) and
-// returns the certificate and key files.
-func (p *pki) issue(t *testing.T, cn string, server bool) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.serial++
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(p.serial),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	if server {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.caCert, &key.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.write(t, cn+".pem", "CERTIFICATE", der), p.write(t, cn+".key", "EC PRIVATE KEY", kb)
-}
 
 // TestMosquittoTLSAndDeviceACL runs the hub and a device through Mosquitto over TLS with
 // client certificates (the certificate's name is the MQTT user) and the per-device ACL
 // patterns of scripts/mosquitto.acl, and shows that a device can neither read another device's
 // config nor write into another device's journal.
 func TestMosquittoTLSAndDeviceACL(t *testing.T) {
-	p := newPKI(t)
-	srvCert, srvKey := p.issue(t, "broker", true)
+	ca := testkit.NewCA(t)
+	srvCert, srvKey := ca.Issue(t, "broker", true)
 	// The ACL shipped for production.
 	acl, err := filepath.Abs(filepath.Join("..", "scripts", "mosquitto.acl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := startMosquitto(t, "ssl",
-		"cafile "+filepath.Join(p.dir, "ca.pem"),
+		"cafile "+ca.File(),
 		"certfile "+srvCert,
 		"keyfile "+srvKey,
 		"require_certificate true",
@@ -120,13 +37,13 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 		"acl_file "+acl,
 	)
 	conn := func(cn string) Options {
-		cert, key := p.issue(t, cn, false)
-		return Options{URL: b.URL(), CAFile: filepath.Join(p.dir, "ca.pem"), CertFile: cert, KeyFile: key, ReconnectMax: time.Second}
+		cert, key := ca.Issue(t, cn, false)
+		return Options{URL: b.URL(), CAFile: ca.File(), CertFile: cert, KeyFile: key, ReconnectMax: time.Second}
 	}
 	hubConn, k1Conn, k2Conn := conn("hub"), conn("k1"), conn("k2")
 
 	// Without a client certificate the broker ends the TLS session.
-	noCert := Options{CAFile: filepath.Join(p.dir, "ca.pem")}
+	noCert := Options{CAFile: ca.File()}
 	tcfg, err := noCert.tlsConfig()
 	if err != nil {
 		t.Fatal(err)
