@@ -38,8 +38,8 @@ func benchServe(dir, broker string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = h.Serve(ctx, ServeOptions{Conn: mqtt.Options{URL: broker, AllowInsecure: true},
-		Ready: func(string) { fmt.Println("ready") }})
+	err = NewServer(h, ServeOptions{Conn: mqtt.Options{URL: broker, AllowInsecure: true},
+		Ready: func(string) { fmt.Println("ready") }}).Run(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

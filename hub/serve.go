@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
@@ -23,7 +23,7 @@ import (
 // which report, verify and status use while serve holds the ledger.
 const AddrFile = "serve.addr"
 
-// ServeOptions configure Serve.
+// ServeOptions configure a Server.
 type ServeOptions struct {
 	Conn     mqtt.Options
 	Software string
@@ -41,38 +41,63 @@ type ServeOptions struct {
 	Ready func(addr string)
 }
 
-// Serve runs the hub service until ctx ends: the MQTT collector stores every device's
-// journal in the ledger and acknowledges it; Collect acts on new entries (email outbox,
-// users created on devices, voids); the Mailer sends emails; device states are kept for
-// status; a loopback HTTP API answers report, verify and status. On the end of ctx it stops
-// collecting, finishes what it stored and closes the ledger.
-func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
-	log := h.opt.Logger.With("component", "serve")
+// Server is the hub service of `kioskctl serve`: the MQTT collector stores every device's
+// journal in the ledger and acknowledges it; the effects loop acts on new entries (email
+// outbox, users created on devices, voids) and saves device states; the Mailer sends
+// emails; the pusher publishes configs that users created on devices changed; a loopback
+// HTTP API answers report, verify and status. Run owns every goroutine of these (one
+// errgroup) and waits for them all before it returns.
+type Server struct {
+	h   *Hub
+	o   ServeOptions
+	log *slog.Logger
+
+	wakeCollect chan struct{} // an ingest stored entries
+	wakeMail    chan struct{} // emails were queued
+	wakePush    chan struct{} // users changed on devices: push the changed configs
+
+	mu     sync.Mutex
+	states map[string]mqtt.Presence // device states received since the last save
+}
+
+// NewServer returns h's service configured by o; Run runs it.
+func NewServer(h *Hub, o ServeOptions) *Server {
 	if o.Collect <= 0 {
 		o.Collect = 2 * time.Second
 	}
-	wakeCollect := make(chan struct{}, 1)
-	wakeMail := make(chan struct{}, 1)
-	poke := func(c chan struct{}) {
-		select {
-		case c <- struct{}{}:
-		default:
-		}
+	return &Server{
+		h: h, o: o, log: h.opt.Logger.With("component", "serve"),
+		wakeCollect: make(chan struct{}, 1),
+		wakeMail:    make(chan struct{}, 1),
+		wakePush:    make(chan struct{}, 1),
+		states:      map[string]mqtt.Presence{},
 	}
-	l, err := h.OpenLedger(ledger.Options{OnStored: func(string, []*journal.Entry) { poke(wakeCollect) }})
+}
+
+// poke wakes the loop that waits on c, or leaves it woken.
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs the service until ctx ends. On the end of ctx it stops collecting, stops the
+// API and the loops, acts on what it stored, saves the device states and closes the ledger.
+func (s *Server) Run(ctx context.Context) error {
+	h, o, log := s.h, s.o, s.log
+	l, err := h.OpenLedger(ledger.Options{OnStored: func(string, []*journal.Entry) { poke(s.wakeCollect) }})
 	if err != nil {
 		return err
 	}
 	defer l.Close()
 
-	var smu sync.Mutex
-	states := map[string]mqtt.Presence{}
-	mh, err := mqtt.NewCollector(mqtt.CollectorOptions{
+	col, err := mqtt.NewCollector(mqtt.CollectorOptions{
 		Conn: o.Conn, Sink: l, Software: o.Software, Now: h.opt.Clock.Now, Logger: h.opt.Logger,
 		OnState: func(device string, p mqtt.Presence) {
-			smu.Lock()
-			states[device] = p
-			smu.Unlock()
+			s.mu.Lock()
+			s.states[device] = p
+			s.mu.Unlock()
 		},
 	})
 	if err != nil {
@@ -83,7 +108,7 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("hub: serve: api: %w", err)
 	}
-	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: mh.States}), ReadHeaderTimeout: 10 * time.Second}
+	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: col.States}), ReadHeaderTimeout: 10 * time.Second}
 	addrFile := filepath.Join(h.dir, AddrFile)
 	if err := os.WriteFile(addrFile, []byte(lis.Addr().String()+"\n"), 0o600); err != nil {
 		lis.Close()
@@ -91,61 +116,24 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 	}
 	defer os.Remove(addrFile)
 
-	var wg sync.WaitGroup
 	loops, stop := context.WithCancel(context.Background())
 	defer stop()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	var g errgroup.Group
+	g.Go(func() error {
 		if err := api.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("query api", "err", err)
 		}
-	}()
-	mh.Start()
+		return nil
+	})
+	col.Start()
 	log.Info("hub serving", "broker", o.Conn.URL, "api", lis.Addr().String(), "email", o.SMTP != nil)
-
-	// The collector acts on stored entries; it also saves device states.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(o.Collect)
-		defer t.Stop()
-		for {
-			if h.collectAll(l, log, poke, wakeMail) && o.AutoPush {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					h.autoPush(loops, o.Conn, log)
-				}()
-			}
-			smu.Lock()
-			snap := states
-			states = map[string]mqtt.Presence{}
-			smu.Unlock()
-			if err := h.saveStates(snap); err != nil {
-				log.Error("device states not saved", "err", err)
-			}
-			select {
-			case <-loops.Done():
-				return
-			case <-wakeCollect:
-				// Let a round of ingests from many devices gather: one catalogue
-				// transaction (one fsync) for all of them.
-				select {
-				case <-loops.Done():
-				case <-time.After(100 * time.Millisecond):
-				}
-			case <-t.C:
-			}
-		}
-	}()
+	g.Go(func() error { s.effects(loops, l); return nil })
+	if o.AutoPush {
+		g.Go(func() error { s.pusher(loops); return nil })
+	}
 	if o.SMTP != nil {
 		m := &Mailer{Hub: h, Sender: *o.SMTP, From: o.SMTP.From}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = m.Run(loops, wakeMail)
-		}()
+		g.Go(func() error { return m.Run(loops, s.wakeMail) })
 	}
 	if o.Ready != nil {
 		o.Ready(lis.Addr().String())
@@ -153,16 +141,16 @@ func (h *Hub) Serve(ctx context.Context, o ServeOptions) error {
 
 	<-ctx.Done()
 	log.Info("hub stopping")
-	if err := mh.Halt(); err != nil {
-		log.Warn("mqtt hub halt", "err", err)
+	if err := col.Halt(); err != nil {
+		log.Warn("mqtt collector halt", "err", err)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = api.Shutdown(sctx)
 	cancel()
 	stop()
-	wg.Wait()
-	h.collectAll(l, log, poke, wakeMail)
-	if err := h.saveStates(mh.States()); err != nil {
+	_ = g.Wait() // the loops log their errors and return nil
+	s.collectAll(l)
+	if err := h.saveStates(col.States()); err != nil {
 		log.Error("device states not saved", "err", err)
 	}
 	log.Info("hub stopped")
@@ -176,17 +164,47 @@ func orDefault(s, def string) string {
 	return s
 }
 
+// effects acts on stored entries until ctx ends: after each ingest (a round of ingests
+// from many devices gathered for 100ms: one catalogue transaction, one fsync, for all of
+// them) and every Collect. It also saves the device states received meanwhile.
+func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
+	t := time.NewTicker(s.o.Collect)
+	defer t.Stop()
+	for {
+		if s.collectAll(l) {
+			poke(s.wakePush)
+		}
+		s.mu.Lock()
+		snap := s.states
+		s.states = map[string]mqtt.Presence{}
+		s.mu.Unlock()
+		if err := s.h.saveStates(snap); err != nil {
+			s.log.Error("device states not saved", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wakeCollect:
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		case <-t.C:
+		}
+	}
+}
+
 // collectAll runs Collect until the feed is drained and reports whether users created or
 // disabled on devices changed the catalogue.
-func (h *Hub) collectAll(l *ledger.Ledger, log *slog.Logger, poke func(chan struct{}), wakeMail chan struct{}) (usersChanged bool) {
+func (s *Server) collectAll(l *ledger.Ledger) (usersChanged bool) {
 	for {
-		res, err := h.Collect(l, 1000)
+		res, err := s.h.Collect(l, 1000)
 		if err != nil {
-			log.Error("collect", "err", err)
+			s.log.Error("collect", "err", err)
 			return usersChanged
 		}
 		if res.Queued > 0 {
-			poke(wakeMail)
+			poke(s.wakeMail)
 		}
 		usersChanged = usersChanged || res.Users+res.Disabled > 0
 		if res.Entries == 0 {
@@ -195,9 +213,24 @@ func (h *Hub) collectAll(l *ledger.Ledger, log *slog.Logger, poke func(chan stru
 	}
 }
 
+// pusher pushes the changed configs each time the effects loop saw users change on
+// devices, one push at a time (changes seen during a push make one push after it) until
+// ctx ends.
+func (s *Server) pusher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wakePush:
+			s.autoPush(ctx)
+		}
+	}
+}
+
 // autoPush signs the changed configs and publishes them, so that users created on one
 // device reach the outlet's other devices.
-func (h *Hub) autoPush(ctx context.Context, conn mqtt.Options, log *slog.Logger) {
+func (s *Server) autoPush(ctx context.Context) {
+	h, log := s.h, s.log
 	signed, err := h.SignConfigs("", true)
 	if err != nil {
 		log.Error("auto push: sign", "err", err)
@@ -213,40 +246,6 @@ func (h *Hub) autoPush(ctx context.Context, conn mqtt.Options, log *slog.Logger)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
-	res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: conn, ClientID: id, Logger: h.opt.Logger}, envs)
+	res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: s.o.Conn, ClientID: id, Logger: h.opt.Logger}, envs)
 	log.Info("auto push after users changed on devices", "configs", len(res), "err", err)
-}
-
-func (h *Hub) saveStates(states map[string]mqtt.Presence) error {
-	if len(states) == 0 {
-		return nil
-	}
-	return h.update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bStates); err != nil {
-			return err
-		}
-		for d, p := range states {
-			if err := presences.put(tx, d, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// States returns the last state received from each device, as serve saved them.
-func (h *Hub) States() (map[string]mqtt.Presence, error) {
-	out := map[string]mqtt.Presence{}
-	err := h.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bStates)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, _ []byte) error {
-			p, _, err := presences.get(tx, string(k))
-			out[string(k)] = p
-			return err
-		})
-	})
-	return out, err
 }

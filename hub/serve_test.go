@@ -79,7 +79,7 @@ func TestServeEmailsSales(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- h.Serve(ctx, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond})
+		done <- NewServer(h, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond}).Run(ctx)
 	}()
 	eventually(t, "the email of the first sale", func() bool { return len(srv.messages()) == 1 })
 	pm := parseMail(t, srv.messages()[0].data)

@@ -178,7 +178,7 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- h.Serve(ctx, hub.ServeOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, AutoPush: true, Collect: 100 * time.Millisecond})
+		served <- hub.NewServer(h, hub.ServeOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, AutoPush: true, Collect: 100 * time.Millisecond}).Run(ctx)
 	}()
 	waitFor(t, "every entry acknowledged", func() bool {
 		bl, err := st.Unsynced()

@@ -209,7 +209,7 @@ report, verify and status keep working while serve runs: they ask its loopback A
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return h.Serve(ctx, o)
+			return hub.NewServer(h, o).Run(ctx)
 		},
 	}
 	bf.add(cmd.Flags())

@@ -97,8 +97,8 @@ func Run(ctx context.Context, o Options) error {
 	served := make(chan error, 1)
 	ready := make(chan struct{})
 	go func() {
-		served <- h.Serve(serveCtx, hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version,
-			HTTP: "127.0.0.1:0", AutoPush: true, Ready: func(string) { close(ready) }})
+		served <- hub.NewServer(h, hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version,
+			HTTP: "127.0.0.1:0", AutoPush: true, Ready: func(string) { close(ready) }}).Run(serveCtx)
 	}()
 	defer func() {
 		stopServe()
