@@ -21,11 +21,13 @@ test: deps
 
 # test-arm runs the pure packages' tests for armv6 (Raspberry Pi OS armhf) and arm64 under
 # qemu-user. TestFullDisk re-executes the test binary, which needs binfmt_misc, so it is
-# left to the native run.
+# left to the native run. Then the system test (build tag armsystem, not in make test) runs
+# each Pi build of kioskd whole under qemu-user with Mosquitto and a native hub.
 ARM_PKGS ?= ./catalog ./journal ./escpos ./store ./layout ./internal/translit
-test-arm:
+test-arm: deps
 	GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static -skip 'TestFullDisk' $(ARM_PKGS)
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip 'TestFullDisk' $(ARM_PKGS)
+	$(GO) test -count=1 -timeout 15m -tags armsystem -run '^TestFieldBinary$$' -v ./e2e/
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
@@ -42,6 +44,7 @@ bench-all:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags armsystem ./e2e/
 	$(GO) tool staticcheck $(PKGS)
 
 fmt:

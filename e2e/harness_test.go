@@ -23,9 +23,9 @@ import (
 )
 
 var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
+	buildMu   sync.Mutex
+	binDir    string               // where the builds go; removed when the tests end
+	buildDone = map[string]error{} // by target, once built
 )
 
 func TestMain(m *testing.M) {
@@ -40,21 +40,38 @@ func TestMain(m *testing.M) {
 // binaries builds kioskd and kioskctl once per test binary and returns their paths.
 func binaries(t testing.TB) (kioskd, kioskctl string) {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "e2e-bin-")
-		if buildErr != nil {
-			return
+	dir := build(t, "native", nil, "./cmd/kioskd", "./cmd/kioskctl")
+	return filepath.Join(dir, "kioskd"), filepath.Join(dir, "kioskctl")
+}
+
+// build builds pkgs with the extra environment (GOARCH=...) once per test binary, into a
+// folder of its own named target, and returns the folder.
+func build(t testing.TB, target string, env []string, pkgs ...string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "e2e-bin-")
+		if err != nil {
+			t.Fatal(err)
 		}
-		cmd := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "./cmd/kioskd", "./cmd/kioskctl")
-		cmd.Dir = ".."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+		binDir = dir
 	}
-	return filepath.Join(binDir, "kioskd"), filepath.Join(binDir, "kioskctl")
+	dir := filepath.Join(binDir, target)
+	err, done := buildDone[target]
+	if !done {
+		cmd := exec.Command("go", append([]string{"build", "-o", dir + string(os.PathSeparator)}, pkgs...)...)
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), env...)
+		if out, cerr := cmd.CombinedOutput(); cerr != nil {
+			err = fmt.Errorf("go build %s: %v\n%s", target, cerr, out)
+		}
+		buildDone[target] = err
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // waitUntil polls cond until it holds or max passes (readiness, not a timing assertion).
@@ -83,6 +100,7 @@ type env struct {
 	t        testing.TB
 	dir      string
 	kioskd   string
+	emulator string // runs kioskd when set (qemu-user for another architecture)
 	kioskctl string
 	hubDir   string
 	hubKey   string // base64
@@ -105,6 +123,15 @@ func newEnv(t testing.TB) *env {
 	}
 	e.hubKey = strings.TrimSpace(key)
 	return e
+}
+
+// kioskdCmd is the command that runs the env's kioskd with args, under its emulator if
+// it has one.
+func (e *env) kioskdCmd(args ...string) *exec.Cmd {
+	if e.emulator != "" {
+		return exec.Command(e.emulator, append([]string{e.kioskd}, args...)...)
+	}
+	return exec.Command(e.kioskd, args...)
 }
 
 // ctl runs kioskctl with the hub directory and returns its exit status and output.
@@ -318,7 +345,7 @@ func (e *env) newKiosk(id string, c kioskConf) *kiosk {
 	if err := os.WriteFile(k.cfgPath, []byte(conf), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
-	out, err := exec.Command(e.kioskd, "init", "--config", k.cfgPath).CombinedOutput()
+	out, err := e.kioskdCmd("init", "--config", k.cfgPath).CombinedOutput()
 	if err != nil {
 		e.t.Fatalf("kioskd init %s: %v\n%s", id, err, out)
 	}
@@ -341,7 +368,7 @@ func (k *kiosk) register(outlet string) {
 
 // Start runs kioskd with a fresh pipe as its keypad.
 func (k *kiosk) Start() error {
-	cmd := exec.Command(k.e.kioskd, "run", "--config", k.cfgPath)
+	cmd := k.e.kioskdCmd("run", "--config", k.cfgPath)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return err
