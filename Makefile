@@ -46,6 +46,7 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags armsystem ./e2e/
 	$(GO) tool staticcheck $(PKGS)
+	$(GO) tool staticcheck -tags armsystem ./e2e/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
