@@ -356,7 +356,12 @@ func (f *Flow) config() *catalog.DeviceConfig {
 
 func (f *Flow) money(minor int64) string { return f.lang().money(minor, f.config().Outlet.Currency) }
 
-func (f *Flow) isSupervisor() bool { return f.sess != nil && f.sess.IsSupervisor() }
+// isSupervisor reports whether the session's user is a supervisor in the applied config
+// (a new config may have changed its role since the login).
+func (f *Flow) isSupervisor() bool {
+	u, err := f.k.current(f.sess)
+	return err == nil && u.Role == catalog.RoleSupervisor
+}
 
 func (f *Flow) printed() bool { return f.config().Outlet.Delivery == catalog.DeliveryPrint }
 

@@ -178,7 +178,8 @@ type Session struct {
 	Since time.Time
 }
 
-// IsSupervisor reports whether the session's user is a supervisor.
+// IsSupervisor reports whether the session's user was a supervisor at login. A new config
+// may change the role since: the core checks the current one (Kiosk.current).
 func (s *Session) IsSupervisor() bool { return s.User.Role == catalog.RoleSupervisor }
 
 // findUser looks a user up by email or kiosk code.

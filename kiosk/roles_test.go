@@ -3,6 +3,8 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,3 +296,52 @@ func TestReportPeriods(t *testing.T) {
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// demote applies a config in which the user of code is a cashier.
+func demote(t *testing.T, r *rig, code string) {
+	t.Helper()
+	reconfigure(t, r, func(c *catalog.DeviceConfig) {
+		c.Users = append([]catalog.User(nil), c.Users...)
+		for i := range c.Users {
+			if c.Users[i].Code == code {
+				c.Users[i].Role = catalog.RoleCashier
+			}
+		}
+	})
+}
+
+// TestRolesDemotedMidSession: a supervisor made a cashier by a new config loses the
+// supervisor's rights at once, in the core and on the screens, although its session and
+// the approval it gave were made while it was one.
+func TestRolesDemotedMidSession(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Seq
+	sup := r.login(t, "2000", "sup-pass")
+	approval, err := r.k.Approve("2000", "sup-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})
+	d.run("2000⏎sup-pass⏎5⏎")
+	d.shows("Анулиране")
+	d.run(strconv.FormatUint(seq, 10) + "⏎")
+	d.shows(fmt.Sprintf("Анулиране на %d?", seq))
+	demote(t, r, "2000")
+
+	if _, err := r.k.Void(sup, seq, sup.User, ""); !errors.Is(err, ErrNotSupervisor) {
+		t.Fatalf("demoted supervisor voids with its session's copy: %v", err)
+	}
+	if _, err := r.k.Reprint(context.Background(), ann, seq, approval); !errors.Is(err, ErrNotSupervisor) {
+		t.Fatalf("demoted supervisor's approval reprints: %v", err)
+	}
+	d.run("⏎")
+	d.shows("Само за управител")
+	if e := lastEntry(t, r); e.Kind == journal.KindVoid {
+		t.Fatalf("the flow voided for a demoted supervisor: %+v", e)
+	}
+	d.run("⏎⎋")
+	d.lacks("Анулиране")
+	d.run("↓↓↓↓↓↓↓")
+	d.lacks("Анулиране", "Нов потребител", "Печат за днес")
+}

@@ -289,8 +289,8 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approve
 	if err != nil {
 		return nil, err
 	}
-	if approver.Role != catalog.RoleSupervisor {
-		return nil, ErrNotSupervisor
+	if approver, err = k.approver(approver); err != nil {
+		return nil, err
 	}
 	cfg, err := k.Config()
 	if err != nil {
@@ -335,8 +335,8 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 	if err != nil {
 		return nil, err
 	}
-	if approver.Role != catalog.RoleSupervisor {
-		return nil, ErrNotSupervisor
+	if approver, err = k.approver(approver); err != nil {
+		return nil, err
 	}
 	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
 		if _, _, err := liveSale(tx, saleSeq); err != nil {
@@ -352,6 +352,16 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 	k.appended(entry)
 	k.log.Info("void", "sale", saleSeq, "user", u.Email, "approver", approver.Email)
 	return entry, nil
+}
+
+// approver re-reads a supervisor's approval from the applied config: an approval given
+// before a new config demoted or disabled its supervisor is ErrNotSupervisor.
+func (k *Kiosk) approver(a catalog.User) (catalog.User, error) {
+	u, ok := k.opt.Store.User(a.Email)
+	if !ok || u.Disabled || u.Role != catalog.RoleSupervisor {
+		return catalog.User{}, ErrNotSupervisor
+	}
+	return u, nil
 }
 
 // liveSale returns the sale seq and its state for a reprint or a void: ErrNoSuchSale when
