@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ticketkiosk/escpos/virtual"
 )
@@ -107,5 +108,33 @@ func TestCheck(t *testing.T) {
 	_, out, _ = kioskd(t, "check", "--config", path)
 	if !strings.Contains(out, "FAULT printer") {
 		t.Errorf("offline printer not reported:\n%s", out)
+	}
+}
+
+// TestWatchdogPinger: under a systemd watchdog (WATCHDOG_USEC) kioskd pings at half the
+// interval, and each ping reaches the notify socket as WATCHDOG=1; without one, no ping.
+func TestWatchdogPinger(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	t.Setenv("WATCHDOG_USEC", "")
+	if ping, _ := watchdogPinger(); ping != nil {
+		t.Fatal("a ping without a watchdog")
+	}
+	t.Setenv("WATCHDOG_USEC", "60000000")
+	ping, every := watchdogPinger()
+	if ping == nil || every != 30*time.Second {
+		t.Fatalf("watchdog of 60s: ping %v every %v, want every 30s", ping != nil, every)
+	}
+	ping()
+	ln.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 64)
+	n, err := ln.Read(buf)
+	if err != nil || string(buf[:n]) != "WATCHDOG=1" {
+		t.Fatalf("the notify socket got %q, %v; want WATCHDOG=1", buf[:n], err)
 	}
 }
