@@ -61,7 +61,7 @@ func reportScreens(s *[numStates]screen) {
 			case mScopeOutlet:
 				f.report.scope = Scope{Kind: ScopeOutlet}
 			case mScopeUser:
-				users, err := f.k.Subtree(f.sess.User.Email)
+				users, err := f.k.Subtree(f.sess)
 				if err != nil {
 					f.refuse(stScope, err)
 					return

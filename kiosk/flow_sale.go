@@ -33,7 +33,7 @@ func saleScreens(s *[numStates]screen) {
 			if f.sale.action == mReprint {
 				// A sale whose tickets did not print (a printer fault, a power cut mid-job) is
 				// what a reprint is most likely for: offer the newest.
-				if owed, err := f.k.Unprinted(); err == nil && len(owed) > 0 {
+				if owed, err := f.k.Unprinted(f.sess); err == nil && len(owed) > 0 {
 					sale = owed[len(owed)-1]
 				}
 			}

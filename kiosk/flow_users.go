@@ -35,7 +35,7 @@ func (f *Flow) startNewUser(context.Context) {
 // startDisable starts disabling a user, from the main menu: the enabled users of the
 // supervisor's subtree.
 func (f *Flow) startDisable(context.Context) {
-	users, err := f.k.Subtree(f.sess.User.Email)
+	users, err := f.k.Subtree(f.sess)
 	if err != nil {
 		f.refuse(stMenu, err)
 		return

@@ -96,14 +96,14 @@ func TestFlowOffersTheUnprintedSale(t *testing.T) {
 	if _, err := r.k.RecoverInterrupted(); err != nil {
 		t.Fatal(err)
 	}
-	if owed, _ := r.k.Unprinted(); len(owed) != 1 || owed[0] != e.Seq {
+	if owed, _ := r.k.Unprinted(ann); len(owed) != 1 || owed[0] != e.Seq {
 		t.Fatalf("Unprinted = %v, want [%d]", owed, e.Seq)
 	}
 	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
 	d.run("3000⏎ann-pass⏎3⏎")
 	d.shows(fmt.Sprintf("%d_", e.Seq))
 	d.run("⏎2000⏎sup-pass⏎")
-	if owed, _ := r.k.Unprinted(); len(owed) != 0 {
+	if owed, _ := r.k.Unprinted(ann); len(owed) != 0 {
 		t.Fatalf("still owed after the reprint: %v", owed)
 	}
 	if last := lastEntry(t, r); last.Reprint == nil || last.Reprint.Sale != e.Seq {

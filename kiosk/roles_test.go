@@ -345,3 +345,47 @@ func TestRolesDemotedMidSession(t *testing.T) {
 	d.run("↓↓↓↓↓↓↓")
 	d.lacks("Анулиране", "Нов потребител", "Печат за днес")
 }
+
+// TestRolesSubtreeAndUnprinted: the users a supervisor may act on and the sales owed a
+// reprint are told only to a live session of the right role.
+func TestRolesSubtreeAndUnprinted(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	carl := r.login(t, "5000", "carl-pass")
+	sup := r.login(t, "2000", "sup-pass")
+	if _, err := r.k.Subtree(ann); !errors.Is(err, ErrNotSupervisor) {
+		t.Fatalf("a cashier lists users: %v", err)
+	}
+	if _, err := r.k.Subtree(nil); !errors.Is(err, ErrSessionEnded) {
+		t.Fatalf("no session lists users: %v", err)
+	}
+	users, err := r.k.Subtree(sup)
+	if err != nil || len(users) != 1 || users[0].Email != "ann@example.org" {
+		t.Fatalf("sup's subtree %v, %v", users, err)
+	}
+	r.printer.failJob = errors.New("jam")
+	sale, err := r.k.Sell(context.Background(), ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}})
+	if err != nil || sale.PrintErr == nil {
+		t.Fatalf("sale %v, %v", sale, err)
+	}
+	owed := func(s *Session) []uint64 {
+		t.Helper()
+		seqs, err := r.k.Unprinted(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seqs
+	}
+	if got := owed(ann); len(got) != 1 || got[0] != sale.Entry.Seq {
+		t.Fatalf("ann is owed %v, want [%d]", got, sale.Entry.Seq)
+	}
+	if got := owed(sup); len(got) != 1 {
+		t.Fatalf("a supervisor sees %v owed", got)
+	}
+	if got := owed(carl); len(got) != 0 {
+		t.Fatalf("another cashier sees ann's unprinted sale: %v", got)
+	}
+	if _, err := r.k.Unprinted(nil); !errors.Is(err, ErrSessionEnded) {
+		t.Fatalf("no session: %v", err)
+	}
+}

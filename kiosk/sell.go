@@ -248,8 +248,24 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 }
 
 // Unprinted returns the sales whose tickets did not print and still owe a reprint, oldest
-// first.
-func (k *Kiosk) Unprinted() ([]uint64, error) { return k.opt.Store.Unprinted() }
+// first: any such sale to a supervisor, a cashier's own to a cashier (as with reports).
+func (k *Kiosk) Unprinted(s *Session) ([]uint64, error) {
+	u, err := k.current(s)
+	if err != nil {
+		return nil, err
+	}
+	seqs, err := k.opt.Store.Unprinted()
+	if err != nil || u.Role == catalog.RoleSupervisor {
+		return seqs, err
+	}
+	own := seqs[:0]
+	for _, seq := range seqs {
+		if e, _, err := k.opt.Store.Sale(seq); err == nil && strings.EqualFold(e.Actor, u.Email) {
+			own = append(own, seq)
+		}
+	}
+	return own, nil
+}
 
 // ErrInterrupted is the cause journaled for a print job that a crash or power cut cut short.
 var ErrInterrupted = errors.New("interrupted: the kiosk stopped while printing")

@@ -105,9 +105,22 @@ func (k *Kiosk) DisableUser(s *Session, email string) error {
 	return nil
 }
 
-// Subtree returns the users created by email, directly or through users it created, in
-// order of email. The user itself is not included.
-func (k *Kiosk) Subtree(email string) ([]catalog.User, error) {
+// Subtree returns the users the session's supervisor created, directly or through users
+// it created, in order of email; the supervisor itself is not included. A cashier's
+// session is ErrNotSupervisor.
+func (k *Kiosk) Subtree(s *Session) ([]catalog.User, error) {
+	me, err := k.current(s)
+	if err != nil {
+		return nil, err
+	}
+	if me.Role != catalog.RoleSupervisor {
+		return nil, ErrNotSupervisor
+	}
+	return k.subtree(me.Email)
+}
+
+// subtree returns the users created by email, directly or not, in order of email.
+func (k *Kiosk) subtree(email string) ([]catalog.User, error) {
 	users, err := k.opt.Store.Users()
 	if err != nil {
 		return nil, err
@@ -144,7 +157,7 @@ func subtree(users []catalog.User, root string) []catalog.User {
 }
 
 func (k *Kiosk) inSubtree(root, email string) (catalog.User, bool) {
-	sub, err := k.Subtree(root)
+	sub, err := k.subtree(root)
 	if err != nil {
 		return catalog.User{}, false
 	}
@@ -199,7 +212,7 @@ func (k *Kiosk) Report(s *Session, sc Scope, event string, p journal.Period) (*j
 			return nil, fmt.Errorf("%w: %s", ErrNotYourUser, sc.User)
 		}
 		f.Users = []string{target.Email}
-		sub, err := k.Subtree(target.Email)
+		sub, err := k.subtree(target.Email)
 		if err != nil {
 			return nil, err
 		}
