@@ -1,9 +1,12 @@
-// Package device holds the kiosk's hardware interfaces (Keypad, Display, Printer) and their
-// drivers: GPIO matrix keypads and HD44780-over-PCF8574 displays through periph, Linux input
-// event devices, the terminal, and serial, USB, TCP and file printers.
+// Package device is what the kiosk's core speaks to its hardware: the Key, the Keypad,
+// Display and Printer interfaces, the display glyphs and the drivers' sentinel errors.
 //
-// Drivers take periph's gpio.PinIO, i2c.Bus or conn.Conn and never open a bus themselves;
-// only cmd/ calls host.Init(). This package never imports kiosk, store or mqtt.
+// The drivers live in the packages below it, one per family, as periph keeps its
+// interfaces (conn) apart from its drivers (devices): device/matrix (GPIO matrix keypads),
+// device/hd44780 (character LCDs over PCF8574), device/input (Linux input events),
+// device/term (the terminal) and device/printer (serial, USB, TCP and file printers).
+// Drivers take periph's gpio.PinIO or i2c.Bus and never open a bus themselves; only cmd/
+// calls host.Init(). Neither this package nor its drivers import kiosk, store or mqtt.
 package device
 
 import (
@@ -101,5 +104,13 @@ type Printer interface {
 	String() string
 }
 
-// ErrOffline means the printer did not answer.
-var ErrOffline = errors.New("printer offline")
+// The drivers' sentinel errors; they come wrapped, so compare with errors.Is.
+var (
+	// ErrOffline means the printer did not answer.
+	ErrOffline = errors.New("printer offline")
+	// ErrNotReady means the printer answered but cannot print: paper out, cover open, an
+	// error. Print returns it (wrapped with the status) when the printer stops during a job.
+	ErrNotReady = errors.New("printer not ready")
+	// ErrHalted is returned by a keypad's ReadKey after its Halt.
+	ErrHalted = errors.New("device: halted")
+)

@@ -11,12 +11,13 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
+	"ticketkiosk/device/term"
 	"ticketkiosk/escpos"
 	"ticketkiosk/journal"
 	"ticketkiosk/store"
 )
 
-// A key script is text: runs of ordinary characters are decoded by device.ParseKeys (so
+// A key script is text: runs of ordinary characters are decoded by term.ParseKeys (so
 // "\n" is OK there too), and these glyphs stand for the keys a text cannot type:
 //
 //	⏎ OK   ⎋ Cancel   ↑ Up   ↓ Down   ⌫ Backspace   ♯ Symbol
@@ -75,7 +76,7 @@ func (d *flowDriver) run(script string) Screen {
 	d.t.Helper()
 	var plain []byte
 	flush := func() {
-		for _, k := range device.ParseKeys(plain) {
+		for _, k := range term.ParseKeys(plain) {
 			d.key(k)
 		}
 		plain = plain[:0]

@@ -13,6 +13,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
+	"ticketkiosk/device/printer"
 	"ticketkiosk/escpos"
 	"ticketkiosk/escpos/escpostest"
 	"ticketkiosk/escpos/virtual"
@@ -38,7 +39,7 @@ type printRig struct {
 // and opens the terminal side with the serial printer driver.
 func serialVirtualPrinter(t *testing.T) (device.Printer, *virtual.Printer) {
 	vp, tty := escpostest.PTY(t)
-	p, err := device.OpenSerialPrinter(device.PrinterConfig{Path: tty, Baud: 115200,
+	p, err := printer.OpenSerial(printer.Config{Path: tty, Baud: 115200,
 		StatusTimeout: printTimeout, CutPause: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func tcpVirtualPrinter(t *testing.T) (device.Printer, *virtual.Printer) {
 			}()
 		}
 	}()
-	p, err := device.NewTCPPrinter(device.PrinterConfig{Address: ln.Addr().String(), StatusTimeout: printTimeout})
+	p, err := printer.NewTCP(printer.Config{Address: ln.Addr().String(), StatusTimeout: printTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

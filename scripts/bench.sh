@@ -11,7 +11,7 @@ run -bench 'FlowOKToPrint|FlowMenuMove' -benchtime 2000x ./kiosk
 run -bench 'CheckPassword' -benchtime 20x ./catalog
 run -bench 'ReportYear' -benchtime 200x ./store
 run -bench 'Ticket80BG' ./layout
-run -bench 'MatrixIdle' ./device
+run -bench 'MatrixIdle' ./device/matrix
 run -bench 'DrainMosquitto' -benchtime 1x ./mqtt
 run -bench 'Ingest' -benchtime 1x ./hub
 run -bench 'Report' -benchtime 3x ./hub

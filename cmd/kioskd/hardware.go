@@ -14,6 +14,11 @@ import (
 	"periph.io/x/host/v3"
 
 	"ticketkiosk/device"
+	"ticketkiosk/device/hd44780"
+	"ticketkiosk/device/input"
+	"ticketkiosk/device/matrix"
+	"ticketkiosk/device/printer"
+	"ticketkiosk/device/term"
 	"ticketkiosk/internal/appliance"
 )
 
@@ -43,10 +48,10 @@ func openHardware(cfg *appliance.Config, log *slog.Logger) *hardware {
 			return h
 		}
 	}
-	tty := device.IsTerminal(os.Stdin.Fd())
+	tty := term.IsTerminal(os.Stdin.Fd())
 	switch cfg.Keypad.Kind {
 	case "terminal":
-		kp, err := device.NewTerminalKeypad(os.Stdin, tty, nil)
+		kp, err := term.NewKeypad(os.Stdin, tty, nil)
 		if err != nil {
 			h.err = fmt.Errorf("keypad: %w", err)
 			return h
@@ -54,13 +59,13 @@ func openHardware(cfg *appliance.Config, log *slog.Logger) *hardware {
 		h.parts.Keypad = kp
 	case "input":
 		grab := cfg.Keypad.Grab == nil || *cfg.Keypad.Grab
-		f, err := device.OpenInput(cfg.Keypad.Device, grab)
+		f, err := input.Open(cfg.Keypad.Device, grab)
 		if err != nil {
 			h.err = fmt.Errorf("keypad %s: %w", cfg.Keypad.Device, err)
 			return h
 		}
 		h.closers = append(h.closers, f.Close)
-		kp, err := device.NewInputKeypad(f, nil)
+		kp, err := input.New(f, nil)
 		if err != nil {
 			h.err = fmt.Errorf("keypad: %w", err)
 			return h
@@ -72,8 +77,8 @@ func openHardware(cfg *appliance.Config, log *slog.Logger) *hardware {
 			var cols []gpio.PinIO
 			cols, err = pins(cfg.Keypad.Cols)
 			if err == nil {
-				var m *device.Matrix
-				m, err = device.NewMatrix(rows, cols, &device.MatrixOptions{Logger: log})
+				var m *matrix.Keypad
+				m, err = matrix.New(rows, cols, &matrix.Options{Logger: log})
 				h.parts.Keypad = m
 			}
 		}
@@ -87,19 +92,19 @@ func openHardware(cfg *appliance.Config, log *slog.Logger) *hardware {
 
 	switch cfg.Display.Kind {
 	case "terminal":
-		d, err := device.NewTerminalDisplay(os.Stdout, device.IsTerminal(os.Stdout.Fd()), cfg.Display.Rows, cfg.Display.Cols)
+		d, err := term.NewDisplay(os.Stdout, term.IsTerminal(os.Stdout.Fd()), cfg.Display.Rows, cfg.Display.Cols)
 		if err != nil {
 			h.display = err
 		} else {
 			h.parts.Display = d
 		}
 	case "hd44780":
-		rom, _ := device.ParseROM(cfg.Display.ROM)
+		rom, _ := hd44780.ParseROM(cfg.Display.ROM)
 		bus, err := i2creg.Open(cfg.Display.I2CBus)
 		if err == nil {
 			h.closers = append(h.closers, bus.Close)
-			var d *device.HD44780
-			d, err = device.NewHD44780(bus, uint16(cfg.Display.Address), &device.LCDOptions{Rows: cfg.Display.Rows, Cols: cfg.Display.Cols, ROM: rom})
+			var d *hd44780.Display
+			d, err = hd44780.New(bus, uint16(cfg.Display.Address), &hd44780.Options{Rows: cfg.Display.Rows, Cols: cfg.Display.Cols, ROM: rom})
 			if err == nil {
 				h.parts.Display = d
 				h.closers = append(h.closers, d.Halt)
@@ -129,8 +134,8 @@ func openPrinter(cfg *appliance.Config, log *slog.Logger) (device.Printer, error
 	if err != nil {
 		return nil, err
 	}
-	return device.OpenPrinter(device.PrinterConfig{
-		Kind: device.PrinterKind(cfg.Printer.Kind), Path: cfg.Printer.Path, Address: cfg.Printer.Address,
+	return printer.Open(printer.Config{
+		Kind: printer.Kind(cfg.Printer.Kind), Path: cfg.Printer.Path, Address: cfg.Printer.Address,
 		Baud: cfg.Printer.Baud, Profile: prof, Logger: log,
 	})
 }

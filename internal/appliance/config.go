@@ -16,7 +16,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/device"
+	"ticketkiosk/device/hd44780"
 	"ticketkiosk/escpos"
 )
 
@@ -260,7 +260,7 @@ func (c *Config) Check() error {
 		if d.Address != 0x27 && d.Address != 0x3F && (d.Address < 0x20 || d.Address > 0x3F) {
 			return bad("display.address", "0x%02x is not a PCF8574 address (0x20-0x27, 0x38-0x3F)", d.Address)
 		}
-		if _, err := device.ParseROM(d.ROM); err != nil {
+		if _, err := hd44780.ParseROM(d.ROM); err != nil {
 			return bad("display.rom", "%v", err)
 		}
 	case "terminal":

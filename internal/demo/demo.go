@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
-	"ticketkiosk/device"
+	"ticketkiosk/device/printer"
+	"ticketkiosk/device/term"
 	"ticketkiosk/hub"
 	"ticketkiosk/internal/appliance"
 	"ticketkiosk/internal/version"
@@ -139,11 +140,11 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	prof, _ := cfg.PrinterProfile()
-	printer, err := device.OpenPrinter(device.PrinterConfig{Kind: device.PrinterFile, Path: ticketDir, Profile: prof, Logger: log})
+	prn, err := printer.Open(printer.Config{Kind: printer.KindFile, Path: ticketDir, Profile: prof, Logger: log})
 	if err != nil {
 		return err
 	}
-	tty := device.IsTerminal(o.Stdin.Fd())
+	tty := term.IsTerminal(o.Stdin.Fd())
 	fmt.Fprintf(o.Stderr, `Ticket kiosk demo
   outlet      %s (Sofia), two events, tickets printed to files
   supervisor  code %s  password %s   (%s)
@@ -154,16 +155,16 @@ Keys: digits and letters; Enter = OK, Esc = Cancel, Backspace, arrows = Up/Down.
 
 `, OutletID, SupervisorCode, SupervisorPass, SupervisorEmail, CashierCode, CashierPass, CashierEmail,
 		ticketDir, logFile.Name(), map[bool]string{true: " Ctrl-C quits.", false: ""}[tty])
-	keypad, err := device.NewTerminalKeypad(o.Stdin, tty, nil)
+	keypad, err := term.NewKeypad(o.Stdin, tty, nil)
 	if err != nil {
 		return err
 	}
 	defer keypad.Halt()
-	display, err := device.NewTerminalDisplay(o.Stdout, tty && device.IsTerminal(o.Stdout.Fd()), cfg.Display.Rows, cfg.Display.Cols)
+	display, err := term.NewDisplay(o.Stdout, tty && term.IsTerminal(o.Stdout.Fd()), cfg.Display.Rows, cfg.Display.Cols)
 	if err != nil {
 		return err
 	}
-	k, err := appliance.Open(&cfg, appliance.Parts{Keypad: keypad, Display: display, Printer: printer},
+	k, err := appliance.Open(&cfg, appliance.Parts{Keypad: keypad, Display: display, Printer: prn},
 		appliance.Options{Logger: log, WaitConfig: 20 * time.Second, DrainOnExit: 10 * time.Second, StatusEvery: time.Second})
 	if err != nil {
 		return err
