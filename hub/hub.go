@@ -1,8 +1,8 @@
 // Package hub is the organiser's side of the ticket kiosk: the central catalogue (outlets,
 // events, links with allotments, users, devices, per-device config versions), the hub's
-// Ed25519 key, the building and signing of each device's configuration, email delivery of
-// tickets through an SMTP relay with a durable outbox, reports over the hub's counters, and
-// ticket verification.
+// Ed25519 key, the building and signing of each device's configuration, the durable outbox
+// of ticket emails and the Mailer that sends it (composition and SMTP are hub/mail), reports
+// over the hub's counters, ticket verification, and the serve loop (Server).
 //
 // The catalogue lives in one bbolt file in the hub directory. Every call opens the file,
 // runs one transaction and closes it again, so `kioskctl serve` and the admin commands can
@@ -25,6 +25,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/hub/mail"
 )
 
 // Errors.
@@ -36,7 +37,7 @@ var (
 	ErrInvalid      = errors.New("hub: invalid")
 	ErrOverGranted  = errors.New("hub: allotment below what devices were already granted")
 	ErrDisabled     = errors.New("hub: user disabled")
-	ErrNoEmailSales = errors.New("hub: sale is not an email delivery")
+	ErrNoEmailSales = mail.ErrNotEmail
 )
 
 func invalid(ps catalog.Problems) error {

@@ -1,198 +1,18 @@
 package hub
 
 import (
-	"bytes"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"errors"
-	"io"
-	"math/big"
-	"mime"
-	"mime/multipart"
-	"net"
-	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"ticketkiosk/catalog"
+	"ticketkiosk/hub/mail"
+	"ticketkiosk/hub/mail/mailtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/testkit"
 )
-
-// smtpServer is a real SMTP server (go-smtp) on a loopback port: STARTTLS with a generated
-// certificate, AUTH PLAIN only after STARTTLS, and the messages it accepted.
-type smtpServer struct {
-	srv  *smtp.Server
-	addr *net.TCPAddr
-	pool *x509.CertPool
-
-	mu     sync.Mutex
-	msgs   []received
-	refuse error // when set, DATA fails with it
-}
-
-type received struct {
-	from, to string
-	data     []byte
-	tls      bool
-}
-
-const smtpUser, smtpPass = "hub", "relay-pass"
-
-func startSMTP(t *testing.T) *smtpServer {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	cert, err := x509.ParseCertificate(der)
-	must(t, err)
-	s := &smtpServer{pool: x509.NewCertPool()}
-	s.pool.AddCert(cert)
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{s: s, c: c}, nil
-	}))
-	s.srv.Domain = "relay.test"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	s.srv.AllowInsecureAuth = false
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	s.addr = l.Addr().(*net.TCPAddr)
-	go s.srv.Serve(l)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
-}
-
-func (s *smtpServer) client(user, pass string) SMTP {
-	return SMTP{Host: "127.0.0.1", Port: s.addr.Port, Username: user, Password: pass, From: "tickets@organiser.test",
-		TLS: &tls.Config{RootCAs: s.pool, ServerName: "127.0.0.1"}, Timeout: 5 * time.Second}
-}
-
-func (s *smtpServer) messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-type smtpSession struct {
-	s        *smtpServer
-	c        *smtp.Conn
-	authed   bool
-	from, to string
-}
-
-func (x *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (x *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != smtpUser || pass != smtpPass {
-			return errors.New("invalid credentials")
-		}
-		x.authed = true
-		return nil
-	}), nil
-}
-
-func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if !x.authed {
-		return smtp.ErrAuthRequired
-	}
-	x.from = from
-	return nil
-}
-
-func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { x.to = to; return nil }
-
-func (x *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	_, isTLS := x.c.TLSConnectionState()
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	if x.s.refuse != nil {
-		return x.s.refuse
-	}
-	x.s.msgs = append(x.s.msgs, received{from: x.from, to: x.to, data: b, tls: isTLS})
-	return nil
-}
-
-func (x *smtpSession) Reset()        {}
-func (x *smtpSession) Logout() error { return nil }
-
-// parsedMail is a received email taken apart.
-type parsedMail struct {
-	header     mail.Header
-	subject    string
-	text, html string
-	images     map[string][]byte // Content-ID → PNG
-}
-
-func parseMail(t *testing.T, data []byte) parsedMail {
-	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(data))
-	must(t, err)
-	pm := parsedMail{header: m.Header, images: map[string][]byte{}}
-	pm.subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	must(t, err)
-	var walk func(ctype string, r io.Reader)
-	walk = func(ctype string, r io.Reader) {
-		mt, params, err := mime.ParseMediaType(ctype)
-		must(t, err)
-		if !strings.HasPrefix(mt, "multipart/") {
-			t.Fatalf("unexpected leaf %s", mt)
-		}
-		mr := multipart.NewReader(r, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err == io.EOF {
-				return
-			}
-			must(t, err)
-			ct := p.Header.Get("Content-Type")
-			if strings.HasPrefix(ct, "multipart/") {
-				walk(ct, p)
-				continue
-			}
-			body, err := io.ReadAll(p)
-			must(t, err)
-			if p.Header.Get("Content-Transfer-Encoding") == "base64" {
-				body, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
-				must(t, err)
-			}
-			switch {
-			case strings.HasPrefix(ct, "text/plain"):
-				pm.text = string(body)
-			case strings.HasPrefix(ct, "text/html"):
-				pm.html = string(body)
-			case ct == "image/png":
-				pm.images[strings.Trim(p.Header.Get("Content-ID"), "<>")] = body
-			default:
-				t.Fatalf("unexpected part %s", ct)
-			}
-		}
-	}
-	walk(m.Header.Get("Content-Type"), m.Body)
-	return pm
-}
 
 // emailHub is a hub with an email outlet, the concert linked, one device, and its ledger.
 func emailHub(t *testing.T, locale catalog.Locale) (*Hub, *fakeClock, *device) {
@@ -207,7 +27,7 @@ func emailHub(t *testing.T, locale catalog.Locale) (*Hub, *fakeClock, *device) {
 }
 
 func TestEmailDelivery(t *testing.T) {
-	srv := startSMTP(t)
+	srv := mailtest.Start(t)
 	h, clk, k := emailHub(t, catalog.LocaleBG)
 	l := openLedger(t, h)
 	sale := k.sale(t, "web", "email", "buyer@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 1, "vip": 1})
@@ -219,42 +39,42 @@ func TestEmailDelivery(t *testing.T) {
 	if res.Entries != 2 || res.Queued != 1 {
 		t.Fatalf("collect: %+v", res)
 	}
-	m := &Mailer{Hub: h, Sender: srv.client(smtpUser, smtpPass), From: "tickets@organiser.test"}
+	m := &Mailer{Hub: h, Sender: srv.Client(mailtest.User, mailtest.Password), From: "tickets@organiser.test"}
 	sent, failed, err := m.SendDue()
 	must(t, err)
 	if sent != 1 || failed != 0 {
 		t.Fatalf("sent %d failed %d", sent, failed)
 	}
-	msgs := srv.messages()
-	if len(msgs) != 1 || msgs[0].to != "buyer@example.org" || msgs[0].from != "tickets@organiser.test" || !msgs[0].tls {
+	msgs := srv.Messages()
+	if len(msgs) != 1 || msgs[0].To != "buyer@example.org" || msgs[0].From != "tickets@organiser.test" || !msgs[0].TLS {
 		t.Fatalf("received %+v", msgs)
 	}
-	pm := parseMail(t, msgs[0].data)
-	if pm.subject != "Вашите билети: Концерт" {
-		t.Errorf("subject %q", pm.subject)
+	pm := mailtest.Parse(t, msgs[0].Data)
+	if pm.Subject != "Вашите билети: Концерт" {
+		t.Errorf("subject %q", pm.Subject)
 	}
-	if got := pm.header.Get("Message-ID"); got != "<sale-k1-1-0@organiser.test>" {
+	if got := pm.Header.Get("Message-ID"); got != "<sale-k1-1-0@organiser.test>" {
 		t.Errorf("Message-ID %q", got)
 	}
 	// The same facts as the printed ticket, in the outlet's language and time zone
 	// (18:00 UTC is 20:00 in Sofia in December).
 	for _, want := range []string{"Бензиностанция 7", "Концерт", "НДК, зала 1", "01.12.2026 20:00", "Стандартен", "12.50 EUR", "VIP", "40.00 EUR", "Билет 1 от 2", "Билет 2 от 2", "K1-1-1", "K1-1-2", "Общо: 52.50 EUR"} {
-		if !strings.Contains(pm.text, want) {
-			t.Errorf("text lacks %q:\n%s", want, pm.text)
+		if !strings.Contains(pm.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, pm.Text)
 		}
-		if !strings.Contains(pm.html, want) {
+		if !strings.Contains(pm.HTML, want) {
 			t.Errorf("html lacks %q", want)
 		}
 	}
-	if len(pm.images) != 2 {
-		t.Fatalf("%d images, want 2", len(pm.images))
+	if len(pm.Images) != 2 {
+		t.Fatalf("%d images, want 2", len(pm.Images))
 	}
 	for _, tk := range sale.Sale.Tickets {
 		cid := "ticket-" + string(rune('0'+tk.N)) + "@ticketkiosk"
-		if !strings.Contains(pm.html, `src="cid:`+cid+`"`) {
+		if !strings.Contains(pm.HTML, `src="cid:`+cid+`"`) {
 			t.Errorf("html does not show %s", cid)
 		}
-		code := testkit.QRCodePNG(t, pm.images[cid])
+		code := testkit.QRCodePNG(t, pm.Images[cid])
 		if code != tk.Code {
 			t.Errorf("QR of ticket %d = %q, want %q", tk.N, code, tk.Code)
 		}
@@ -275,7 +95,7 @@ func TestEmailDelivery(t *testing.T) {
 	m.Hub = h2
 	sent, _, err = m.SendDue()
 	must(t, err)
-	if sent != 0 || len(srv.messages()) != 1 {
+	if sent != 0 || len(srv.Messages()) != 1 {
 		t.Fatalf("sent again after restart: %d", sent)
 	}
 
@@ -287,10 +107,10 @@ func TestEmailDelivery(t *testing.T) {
 	}
 	sent, _, err = m.SendDue()
 	must(t, err)
-	if sent != 1 || len(srv.messages()) != 2 {
-		t.Fatalf("resend: sent %d, server has %d", sent, len(srv.messages()))
+	if sent != 1 || len(srv.Messages()) != 2 {
+		t.Fatalf("resend: sent %d, server has %d", sent, len(srv.Messages()))
 	}
-	if got := parseMail(t, srv.messages()[1].data).header.Get("Message-ID"); got != "<sale-k1-1-1@organiser.test>" {
+	if got := mailtest.Parse(t, srv.Messages()[1].Data).Header.Get("Message-ID"); got != "<sale-k1-1-1@organiser.test>" {
 		t.Errorf("resent Message-ID %q", got)
 	}
 	// A printed sale has no email to resend.
@@ -300,7 +120,7 @@ func TestEmailDelivery(t *testing.T) {
 }
 
 func TestEmailEnglish(t *testing.T) {
-	srv := startSMTP(t)
+	srv := mailtest.Start(t)
 	h, clk, k := emailHub(t, catalog.LocaleEN)
 	must(t, h.SetSetting(SettingTicketURL, "https://t.example/t/"))
 	l := openLedger(t, h)
@@ -308,21 +128,21 @@ func TestEmailEnglish(t *testing.T) {
 	ingest(t, l, k, sale)
 	_, err := h.Collect(l, 0)
 	must(t, err)
-	m := &Mailer{Hub: h, Sender: srv.client(smtpUser, smtpPass), From: "tickets@organiser.test"}
+	m := &Mailer{Hub: h, Sender: srv.Client(mailtest.User, mailtest.Password), From: "tickets@organiser.test"}
 	if sent, _, err := m.SendDue(); err != nil || sent != 1 {
 		t.Fatalf("sent %d, %v", sent, err)
 	}
-	pm := parseMail(t, srv.messages()[0].data)
+	pm := mailtest.Parse(t, srv.Messages()[0].Data)
 	for _, want := range []string{"Your tickets: Концерт", "1 Dec 2026 20:00", "Ticket 3 of 3", "Total: 37.50 EUR"} {
-		if !strings.Contains(pm.subject+pm.text, want) {
-			t.Errorf("lacks %q:\n%s", want, pm.text)
+		if !strings.Contains(pm.Subject+pm.Text, want) {
+			t.Errorf("lacks %q:\n%s", want, pm.Text)
 		}
 	}
-	if len(pm.images) != 3 {
-		t.Fatalf("%d images", len(pm.images))
+	if len(pm.Images) != 3 {
+		t.Fatalf("%d images", len(pm.Images))
 	}
 	// With a ticket URL, the QR codes carry it before the code, as printed tickets do.
-	if got := testkit.QRCodePNG(t, pm.images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
+	if got := testkit.QRCodePNG(t, pm.Images["ticket-3@ticketkiosk"]); got != "https://t.example/t/"+sale.Sale.Tickets[2].Code {
 		t.Errorf("QR %q", got)
 	}
 }
@@ -330,14 +150,14 @@ func TestEmailEnglish(t *testing.T) {
 // TestEmailRetries: a relay that refuses (wrong password, then a failing DATA) leads to
 // retries with a growing back-off, then the failed state; a void cancels a queued email.
 func TestEmailRetries(t *testing.T) {
-	srv := startSMTP(t)
+	srv := mailtest.Start(t)
 	h, clk, k := emailHub(t, catalog.LocaleEN)
 	l := openLedger(t, h)
 	s1 := k.sale(t, "web", "email", "a@example.org", clk.Now(), "anna@example.org", concert, map[string]int{"std": 1})
 	ingest(t, l, k, s1)
 	_, err := h.Collect(l, 0)
 	must(t, err)
-	m := &Mailer{Hub: h, Sender: srv.client(smtpUser, "wrong"), From: "tickets@organiser.test", Backoff: time.Minute, MaxBackoff: 4 * time.Minute, MaxAttempts: 4}
+	m := &Mailer{Hub: h, Sender: srv.Client(mailtest.User, "wrong"), From: "tickets@organiser.test", Backoff: time.Minute, MaxBackoff: 4 * time.Minute, MaxAttempts: 4}
 	var waits []time.Duration
 	for i := 0; i < 4; i++ {
 		_, failed, err := m.SendDue()
@@ -367,16 +187,12 @@ func TestEmailRetries(t *testing.T) {
 	// resend after fixing the relay's password.
 	_, err = h.Resend(SaleRef{"k1", 1})
 	must(t, err)
-	m.Sender = srv.client(smtpUser, smtpPass)
-	srv.mu.Lock()
-	srv.refuse = &smtp.SMTPError{Code: 451, Message: "try later"}
-	srv.mu.Unlock()
+	m.Sender = srv.Client(mailtest.User, mailtest.Password)
+	srv.Refuse(mailtest.ErrBusy)
 	if _, failed, _ := m.SendDue(); failed != 1 {
 		t.Fatal("DATA refusal not counted")
 	}
-	srv.mu.Lock()
-	srv.refuse = nil
-	srv.mu.Unlock()
+	srv.Refuse(nil)
 	clk.Add(time.Minute)
 	if sent, _, _ := m.SendDue(); sent != 1 {
 		t.Fatal("not sent after the relay recovered")
@@ -390,7 +206,7 @@ func TestEmailRetries(t *testing.T) {
 	if res.Queued != 0 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "valid buyer address") {
 		t.Fatalf("collect of an injected buyer: %+v", res)
 	}
-	if _, err := Compose(TicketMail{Outlet: catalog.Outlet{Locale: "en"}, Event: concert, Sale: bad}, "t@example.org", clk.Now()); err == nil {
+	if _, err := mail.Compose(mail.TicketMail{Outlet: catalog.Outlet{Locale: "en"}, Event: concert, Sale: bad}, "t@example.org", clk.Now()); err == nil {
 		t.Fatal("Compose took an injected buyer")
 	}
 
@@ -403,20 +219,8 @@ func TestEmailRetries(t *testing.T) {
 	if res.Queued != 1 || res.Cancelled != 1 {
 		t.Fatalf("collect %+v", res)
 	}
-	before := len(srv.messages())
-	if sent, _, _ := m.SendDue(); sent != 0 || len(srv.messages()) != before {
+	before := len(srv.Messages())
+	if sent, _, _ := m.SendDue(); sent != 0 || len(srv.Messages()) != before {
 		t.Fatal("a voided sale's email was sent")
 	}
 }
-
-// TestSMTPRequiresSTARTTLS: the hub never talks to a relay without STARTTLS.
-func TestSMTPRequiresSTARTTLS(t *testing.T) {
-	srv := startSMTP(t)
-	srv.srv.TLSConfig = nil
-	err := srv.client(smtpUser, smtpPass).Send("x@example.org", []byte("Subject: x\r\n\r\nx\r\n"))
-	if !errors.Is(err, ErrNoSTARTTLS) {
-		t.Fatalf("Send without STARTTLS: %v", err)
-	}
-}
-
-var errRelay = &smtp.SMTPError{Code: 450, Message: "mailbox busy"}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"ticketkiosk/hub/mail"
 	"ticketkiosk/journal"
 )
 
@@ -141,26 +142,17 @@ func (r *Report) header() []string {
 	return []string{strings.ToUpper(string(r.By))}
 }
 
-// Money formats minor units with two decimals.
-func Money(n int64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
-
 // WriteTable writes the report as an aligned table with a total line: the group columns
 // left aligned, the numbers right aligned.
 func (r *Report) WriteTable(w io.Writer) error {
 	h := r.header()
 	rows := [][]string{append(h, "TICKETS", "AMOUNT", "VOIDED")}
 	for _, row := range r.Rows {
-		rows = append(rows, append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), Money(row.Amount), strconv.FormatInt(row.Voided, 10)))
+		rows = append(rows, append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), mail.Money(row.Amount), strconv.FormatInt(row.Voided, 10)))
 	}
 	total := make([]string, len(h))
 	total[0] = "TOTAL"
-	rows = append(rows, append(total, strconv.FormatInt(r.Total.Tickets, 10), Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10)))
+	rows = append(rows, append(total, strconv.FormatInt(r.Total.Tickets, 10), mail.Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10)))
 	width := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, c := range row {

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"ticketkiosk/hub/mail"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 	"ticketkiosk/mqtt"
@@ -28,7 +29,7 @@ type ServeOptions struct {
 	Conn     mqtt.Options
 	Software string
 	// SMTP relay for email delivery; nil: emails stay queued in the outbox.
-	SMTP *SMTP
+	SMTP *mail.SMTP
 	// HTTP is the loopback address of the local query API ("" for 127.0.0.1:0).
 	HTTP string
 	// AutoPush signs and publishes the changed configs when users created or disabled on

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/hub/mail/mailtest"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/broker"
@@ -38,7 +39,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // through the SMTP relay; status (through serve's API) shows it sent, and a relay that
 // refuses shows in status as a delivery problem.
 func TestServeEmailsSales(t *testing.T) {
-	srv := startSMTP(t)
+	srv := mailtest.Start(t)
 	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
 	must(t, err)
 	defer bk.Close()
@@ -75,16 +76,16 @@ func TestServeEmailsSales(t *testing.T) {
 	dev.Start()
 	defer dev.Halt()
 
-	relay := srv.client(smtpUser, smtpPass)
+	relay := srv.Client(mailtest.User, mailtest.Password)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- NewServer(h, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond}).Run(ctx)
 	}()
-	eventually(t, "the email of the first sale", func() bool { return len(srv.messages()) == 1 })
-	pm := parseMail(t, srv.messages()[0].data)
-	if srv.messages()[0].to != "first@example.org" || testkit.QRCodePNG(t, pm.images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
-		t.Fatalf("email to %s", srv.messages()[0].to)
+	eventually(t, "the email of the first sale", func() bool { return len(srv.Messages()) == 1 })
+	pm := mailtest.Parse(t, srv.Messages()[0].Data)
+	if srv.Messages()[0].To != "first@example.org" || testkit.QRCodePNG(t, pm.Images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
+		t.Fatalf("email to %s", srv.Messages()[0].To)
 	}
 	eventually(t, "the sale acknowledged", func() bool { bl, _ := st.Unsynced(); return bl.Entries == 0 })
 
@@ -100,9 +101,7 @@ func TestServeEmailsSales(t *testing.T) {
 	}
 
 	// The relay refuses the next one: status shows the problem.
-	srv.mu.Lock()
-	srv.refuse = errRelay
-	srv.mu.Unlock()
+	srv.Refuse(mailtest.ErrBusy)
 	sale("second@example.org")
 	dev.Wake()
 	eventually(t, "the delivery problem in status", func() bool {

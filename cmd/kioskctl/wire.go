@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"ticketkiosk/hub"
+	"ticketkiosk/hub/mail"
 	"ticketkiosk/internal/version"
 	"ticketkiosk/mqtt"
 )
@@ -186,7 +187,7 @@ report, verify and status keep working while serve runs: they ask its loopback A
 				if smtpFrom == "" {
 					return errors.New("--smtp-from is required with --smtp-host")
 				}
-				s := &hub.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
+				s := &mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
 				if smtpPwFile != "" {
 					b, err := os.ReadFile(smtpPwFile)
 					if err != nil {

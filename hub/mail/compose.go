@@ -1,8 +1,7 @@
-package hub
+package mail
 
 import (
 	"bytes"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -10,11 +9,8 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,78 +20,17 @@ import (
 	"ticketkiosk/journal"
 )
 
-// SMTP is how the hub reaches its mail relay.
-type SMTP struct {
-	Host     string
-	Port     int // default 587
-	Username string
-	Password string
-	From     string // the sender address, e.g. tickets@organiser.example
-	// TLS is the client TLS configuration for STARTTLS; nil uses the system roots and Host.
-	TLS *tls.Config
-	// Timeout bounds one delivery (dial, STARTTLS, AUTH, DATA); default 30s.
-	Timeout time.Duration
-}
+// ErrNotEmail means a sale has no buyer to email (hub.ErrNoEmailSales is the same error).
+var ErrNotEmail = errors.New("hub: sale is not an email delivery")
 
-// ErrNoSTARTTLS means the relay does not offer STARTTLS; the hub never sends a password or
-// a buyer's tickets in the clear.
-var ErrNoSTARTTLS = errors.New("hub: smtp: relay does not offer STARTTLS")
-
-// Send delivers one message to one recipient through the relay: STARTTLS (required), AUTH
-// PLAIN when a username is set, then the message.
-func (s SMTP) Send(to string, msg []byte) error {
-	port := s.Port
-	if port == 0 {
-		port = 587
+// Money formats minor units with two decimals, as the hub's emails and reports write
+// amounts.
+func Money(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
 	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	addr := net.JoinHostPort(s.Host, strconv.Itoa(port))
-	conn, err := net.DialTimeout("tcp", addr, timeout)
-	if err != nil {
-		return fmt.Errorf("hub: smtp: %w", err)
-	}
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	c, err := smtp.NewClient(conn, s.Host)
-	if err != nil {
-		conn.Close()
-		return fmt.Errorf("hub: smtp: %w", err)
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); !ok {
-		return ErrNoSTARTTLS
-	}
-	tc := s.TLS
-	if tc == nil {
-		tc = &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
-	}
-	if err := c.StartTLS(tc); err != nil {
-		return fmt.Errorf("hub: smtp: starttls: %w", err)
-	}
-	if s.Username != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.Username, s.Password, s.Host)); err != nil {
-			return fmt.Errorf("hub: smtp: auth: %w", err)
-		}
-	}
-	if err := c.Mail(s.From); err != nil {
-		return fmt.Errorf("hub: smtp: mail from: %w", err)
-	}
-	if err := c.Rcpt(to); err != nil {
-		return fmt.Errorf("hub: smtp: rcpt to: %w", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("hub: smtp: data: %w", err)
-	}
-	if _, err := w.Write(msg); err != nil {
-		return fmt.Errorf("hub: smtp: data: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("hub: smtp: data: %w", err)
-	}
-	return c.Quit()
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
 
 // TicketMail is what an email of tickets says: the same facts as the printed ticket.
@@ -168,7 +103,7 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	s := m.Sale.Sale
 	if s == nil || s.Buyer == "" {
-		return nil, fmt.Errorf("%w: seq %d of %s has no buyer", ErrNoEmailSales, m.Sale.Seq, m.Sale.Device)
+		return nil, fmt.Errorf("%w: seq %d of %s has no buyer", ErrNotEmail, m.Sale.Seq, m.Sale.Device)
 	}
 	if err := catalog.ValidEmail(s.Buyer); err != nil {
 		return nil, fmt.Errorf("hub: mail: buyer: %w", err)

@@ -1,0 +1,65 @@
+package mail_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketkiosk/catalog"
+	"ticketkiosk/hub/mail"
+	"ticketkiosk/hub/mail/mailtest"
+	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
+)
+
+func sale(t *testing.T, buyer string) *journal.Entry {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: 7, N: 1, Of: 1, Event: "concert", Type: "std"}, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &journal.Entry{Device: "k1", Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{Outlet: "web", Event: "concert",
+		Currency: "EUR", Delivery: "email", Buyer: buyer, Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,
+		Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}}
+}
+
+// TestCompose: the email names the buyer, carries a Message-ID of the sale and its resend,
+// says the facts of the ticket in the outlet's language and time zone, and holds the
+// ticket's QR code (with the ticket URL before the code) as an inline image.
+func TestCompose(t *testing.T) {
+	e := sale(t, "buyer@example.org")
+	outlet := catalog.Outlet{ID: "web", Name: "Web shop", Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "Europe/Sofia"}
+	event := catalog.Event{ID: "concert", Title: "Concert", Venue: "Hall 1", Start: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC),
+		Types: []catalog.TicketType{{ID: "std", Name: "Standard", Price: 1250}}}
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	msg, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: e, TicketURL: "https://t.example/", Resend: 2}, "tickets@organiser.test", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := mailtest.Parse(t, msg)
+	if pm.Header.Get("To") != "buyer@example.org" || pm.Header.Get("Message-ID") != "<sale-k1-7-2@organiser.test>" || pm.Subject != "Your tickets: Concert" {
+		t.Fatalf("header %v, subject %q", pm.Header, pm.Subject)
+	}
+	for _, want := range []string{"Web shop", "Hall 1", "1 Dec 2026 20:00", "Standard", "12.50 EUR", "Ticket 1 of 1", "K1-7-1", "Total: 12.50 EUR"} {
+		if !strings.Contains(pm.Text, want) || !strings.Contains(pm.HTML, want) {
+			t.Errorf("text or html lacks %q", want)
+		}
+	}
+	if got := testkit.QRCodePNG(t, pm.Images["ticket-1@ticketkiosk"]); got != "https://t.example/"+e.Sale.Tickets[0].Code {
+		t.Errorf("QR %q", got)
+	}
+
+	if _, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: sale(t, "")}, "tickets@organiser.test", at); !errors.Is(err, mail.ErrNotEmail) {
+		t.Errorf("a sale without a buyer: %v, want ErrNotEmail", err)
+	}
+	if _, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: e}, "not an address", at); err == nil {
+		t.Error("a bad sender address was taken")
+	}
+}
