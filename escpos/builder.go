@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Control bytes.
@@ -55,13 +56,16 @@ const (
 // bufio.Writer it buffers and keeps the first error: after an error every method does
 // nothing, and Err or Flush reports it. Methods return the Builder so calls chain.
 type Builder struct {
-	w       *bufio.Writer
-	prof    Profile
-	page    *codePage
-	width   int  // character width multiple set with Size (ESC @ resets it to 1)
-	font    Font // font set with Font (ESC @ resets it to font A)
-	err     error
-	scratch []byte
+	w        *bufio.Writer
+	prof     Profile
+	page     *codePage   // the code page selected with CodePage
+	sent     *codePage   // the page the printer is in; nil: not known (before the first ESC t)
+	others   []*codePage // the profile's pages by ESC t number (see otherPages)
+	width    int         // character width multiple set with Size (ESC @ resets it to 1)
+	font     Font        // font set with Font (ESC @ resets it to font A)
+	err      error
+	scratch  []byte
+	degraded []Degradation
 }
 
 // NewBuilder returns a Builder writing to w for the printer described by p. The current
@@ -114,19 +118,22 @@ func (b *Builder) Raw(p ...byte) *Builder {
 	return b
 }
 
-// Init resets the printer (ESC @), leaves Chinese double-byte mode when the profile says
-// so (FS .), and selects the current code page again, since ESC @ resets it.
+// Init resets the printer (ESC @) and leaves Chinese double-byte mode when the profile
+// says so (FS .). ESC @ resets the code page to the printer's power-on choice, so the
+// page is selected again (ESC t) before the next character that needs it.
 func (b *Builder) Init() *Builder {
 	b.Raw(esc, '@')
-	b.width, b.font = 1, FontA
+	b.width, b.font, b.sent = 1, FontA, nil
 	if b.prof.CancelKanji {
 		b.Raw(fs, '.')
 	}
-	return b.selectPage()
+	return b
 }
 
-// CodePage selects the character table by name ("PC437", "PC866", "WPC1251", ...):
-// it sends ESC t with the profile's number for it, and transcodes later text into it.
+// CodePage selects the character table by name ("PC437", "PC866", "WPC1251", ...) and
+// transcodes later text into it. The ESC t with the profile's number goes out before
+// the first character outside ASCII, so that no ESC t is sent that another replaces
+// before it is used.
 func (b *Builder) CodePage(name string) *Builder {
 	if b.err != nil {
 		return b
@@ -136,40 +143,49 @@ func (b *Builder) CodePage(name string) *Builder {
 		return b.fail(fmt.Errorf("escpos: code page %q on %s: %w", name, b.prof.Name, ErrUnknownCodePage))
 	}
 	b.page = cp
-	return b.selectPage()
+	return b
 }
 
 // CodePageName returns the name of the current code page.
 func (b *Builder) CodePageName() string { return b.page.name }
 
-func (b *Builder) selectPage() *Builder {
-	n, ok := b.prof.CodePages[b.page.name]
-	if !ok {
-		return b
+// emit writes segments, with an ESC t before each that needs another page than the
+// printer is in.
+func (b *Builder) emit(segs []segment) {
+	for _, sg := range segs {
+		if !sg.ascii() && sg.page != b.sent {
+			if n, ok := b.prof.CodePages[sg.page.name]; ok {
+				b.Raw(esc, 't', n)
+			}
+			b.sent = sg.page
+		}
+		b.Raw(sg.bytes...)
 	}
-	return b.Raw(esc, 't', n)
 }
 
-// Text writes s transcoded to the current code page. A newline in s becomes LF; other
-// control characters are dropped, so text cannot carry a command. Characters the page
-// lacks degrade visibly: an accented letter prints as its base letter, Cyrillic is
-// transliterated to Latin on a page without Cyrillic, "€" is "EUR" where the page has no
-// euro sign, and anything else is '?'.
+// Text writes s transcoded for the printer. A newline in s becomes LF; other control
+// characters are dropped, so text cannot carry a command. A character goes out in the
+// current code page, or, where that page lacks it, in another page of the model that has
+// it (ESC t before the run and back after). Characters no page of the model has degrade
+// visibly: an accented letter prints as its base letter, Cyrillic is transliterated to
+// Latin on a page without Cyrillic, "€" is "EUR" where no page has a euro sign, and
+// anything else is '?' (see Degraded).
 func (b *Builder) Text(s string) *Builder {
 	if b.err != nil {
 		return b
 	}
-	b.scratch = b.scratch[:0]
-	start := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			b.scratch = b.page.encode(b.scratch, s[start:i])
-			b.scratch = append(b.scratch, lf)
-			start = i + 1
+	note := func(d Degradation) {
+		if len(b.degraded) < 64 {
+			b.degraded = append(b.degraded, d)
 		}
 	}
-	b.scratch = b.page.encode(b.scratch, s[start:])
-	return b.Raw(b.scratch...)
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.Raw(lf)
+		}
+		b.emit(b.segments(line, note))
+	}
+	return b
 }
 
 // Line writes s and a line feed.

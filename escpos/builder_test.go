@@ -31,15 +31,26 @@ func TestBuilderCommands(t *testing.T) {
 		f    func(b *Builder)
 		want []byte
 	}{
-		{"init epson", Epson, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40, 0x1b, 0x74, 0x00}},
-		{"init clone cancels kanji", Clone, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40, 0x1c, 0x2e, 0x1b, 0x74, 0x00}},
-		{"init reselects page", Epson, func(b *Builder) { b.CodePage("PC866").Init() },
-			[]byte{0x1b, 0x74, 17, 0x1b, 0x40, 0x1b, 0x74, 17}},
-		{"pc866 epson", Epson, func(b *Builder) { b.CodePage("PC866") }, []byte{0x1b, 0x74, 17}},
-		{"wpc1251 epson", Epson, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 46}},
-		{"pc850 epson", Epson, func(b *Builder) { b.CodePage("PC850") }, []byte{0x1b, 0x74, 2}},
-		{"wpc1251 clone", Clone, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 73}},
-		{"wpc1251 rongta", Rongta, func(b *Builder) { b.CodePage("WPC1251") }, []byte{0x1b, 0x74, 6}},
+		// The page is selected (ESC t) before the first character that needs it, never
+		// before a reset or another page replaces it.
+		{"init epson", Epson, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40}},
+		{"init clone cancels kanji", Clone, func(b *Builder) { b.Init() }, []byte{0x1b, 0x40, 0x1c, 0x2e}},
+		{"init reselects page", Epson, func(b *Builder) { b.CodePage("PC866").Text("Ж").Init().Text("Ж") },
+			[]byte{0x1b, 0x74, 17, 0x86, 0x1b, 0x40, 0x1b, 0x74, 17, 0x86}},
+		{"page replaced unused", Epson, func(b *Builder) { b.Init().CodePage("PC437").Text("ok").CodePage("PC866").Text("Ж") },
+			[]byte{0x1b, 0x40, 'o', 'k', 0x1b, 0x74, 17, 0x86}},
+		{"page once", Epson, func(b *Builder) { b.CodePage("PC866").Text("Ж").Line("ю").Text("Я") },
+			[]byte{0x1b, 0x74, 17, 0x86, 0xee, 0x0a, 0x9f}},
+		{"pc866 epson", Epson, func(b *Builder) { b.CodePage("PC866").Text("Ж") }, []byte{0x1b, 0x74, 17, 0x86}},
+		{"wpc1251 epson", Epson, func(b *Builder) { b.CodePage("WPC1251").Text("Ж") }, []byte{0x1b, 0x74, 46, 0xc6}},
+		{"pc850 epson", Epson, func(b *Builder) { b.CodePage("PC850").Text("é") }, []byte{0x1b, 0x74, 2, 0x82}},
+		{"wpc1251 clone", Clone, func(b *Builder) { b.CodePage("WPC1251").Text("Ж") }, []byte{0x1b, 0x74, 73, 0xc6}},
+		{"wpc1251 rongta", Rongta, func(b *Builder) { b.CodePage("WPC1251").Text("Ж") }, []byte{0x1b, 0x74, 6, 0xc6}},
+		// A character the page lacks goes out in another page of the model, and back.
+		{"euro from another page", Epson, func(b *Builder) { b.CodePage("PC866").Text("Ж €5 Ж") },
+			[]byte{0x1b, 0x74, 17, 0x86, ' ', 0x1b, 0x74, 16, 0x80, '5', ' ', 0x1b, 0x74, 17, 0x86}},
+		{"quotes and numero", Epson, func(b *Builder) { b.CodePage("PC866").Text("„Щ“ №1") },
+			[]byte{0x1b, 0x74, 16, 0x84, 0x1b, 0x74, 17, 0x99, 0x1b, 0x74, 16, 0x93, ' ', 0x1b, 0x74, 17, 0xfc, '1'}},
 		{"bold on off", Epson, func(b *Builder) { b.Bold(true).Bold(false) }, []byte{0x1b, 0x45, 1, 0x1b, 0x45, 0}},
 		{"font B", Epson, func(b *Builder) { b.Font(FontB).Font(FontA) }, []byte{0x1b, 0x4d, 1, 0x1b, 0x4d, 0}},
 		{"underline 2", Epson, func(b *Builder) { b.Underline(2) }, []byte{0x1b, 0x2d, 2}},
@@ -190,8 +201,11 @@ func TestTextTranscoding(t *testing.T) {
 		{"PC437", "x\ny", []byte("x\ny")},
 	}
 	for _, tt := range tests {
-		got := build(t, Rongta, func(b *Builder) { b.CodePage(tt.page).Text(tt.in) })
-		got = got[3:] // ESC t n
+		// A printer with this one page: what it lacks degrades.
+		one := Rongta
+		one.CodePages = map[string]byte{tt.page: Rongta.CodePages[tt.page]}
+		got := build(t, one, func(b *Builder) { b.CodePage(tt.page).Text(tt.in) })
+		got = bytes.TrimPrefix(got, []byte{0x1b, 't', Rongta.CodePages[tt.page]})
 		if !bytes.Equal(got, tt.want) {
 			t.Errorf("%s %q: got % x (%q), want % x", tt.page, tt.in, got, got, tt.want)
 		}
@@ -201,12 +215,20 @@ func TestTextTranscoding(t *testing.T) {
 func TestTextNeverEmitsControls(t *testing.T) {
 	// Whatever the text, the bytes are printable characters or LF: no command can be
 	// smuggled in through a name or an event title.
-	in := string([]rune{0, 1, 0x10, 4, 1, 0x1b, '@', 0x1d, 'V', 0x7f, 0x9b, 'Ж', '€', 0x202e, 0xfffd})
+	// Only page switches (ESC t) come between the characters.
+	in := string([]rune{0, 1, 0x10, 4, 1, 0x1b, '@', 0x1d, 'V', 0x7f, 0x9b, 'Ж', '€', 0x202e, 0xfffd, '„', '№'})
 	for _, page := range CodePageNames() {
-		got := build(t, Epson, func(b *Builder) { b.Text(in) })
-		for _, c := range got {
-			if c < 0x20 && c != '\n' || c == 0x7f {
-				t.Errorf("%s: control byte %#x in % x", page, c, got)
+		if _, ok := Rongta.CodePages[page]; !ok {
+			continue
+		}
+		got := build(t, Rongta, func(b *Builder) { b.CodePage(page).Text(in) })
+		cmds, err := Parse(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cmds {
+			if c.Op != OpText && c.Op != OpLF && c.Op != OpCodePage {
+				t.Errorf("%s: %v in % x", page, c, got)
 			}
 		}
 	}
@@ -422,10 +444,15 @@ func TestLookupProfile(t *testing.T) {
 				t.Errorf("profile %s names code page %s this package cannot transcode", name, page)
 			}
 		}
-		for _, need := range []string{"PC437", "PC866", "WPC1251"} {
+		// Every model prints Bulgarian (PC866 at least) and the euro sign on some page.
+		for _, need := range []string{"PC437", "PC866"} {
 			if _, ok := p.CodePages[need]; !ok {
 				t.Errorf("profile %s lacks %s", name, need)
 			}
+		}
+		var buf bytes.Buffer
+		if got := NewBuilder(&buf, p).CodePage("PC866").Printable("€ „“ №"); got != "€ „“ №" {
+			t.Errorf("profile %s prints %q", name, got)
 		}
 	}
 }

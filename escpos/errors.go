@@ -12,4 +12,5 @@ var (
 	ErrTruncated       = errors.New("truncated command")
 	ErrStatus          = errors.New("malformed status byte")
 	ErrArgument        = errors.New("argument out of range")
+	ErrUnsupported     = errors.New("command not supported by the printer")
 )

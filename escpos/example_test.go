@@ -18,19 +18,30 @@ func ExampleBuilder() {
 		log.Fatal(err)
 	}
 	fmt.Printf("% x\n", buf.Bytes())
-	// Output: 1b 40 1b 74 00 1b 74 2e 1b 45 01 c1 e8 eb e5 f2 0a 1b 45 00 1d 56 42 00
+	// Output: 1b 40 1b 45 01 1b 74 2e c1 e8 eb e5 f2 0a 1b 45 00 1d 56 42 00
 }
 
 func ExampleBuilder_Text() {
-	// A code page without Cyrillic gets Bulgarian in Latin letters, and € as EUR.
+	// PC866 has Cyrillic but no euro sign: the € goes out in another page of the
+	// printer (WPC1252, ESC t 16).
 	var buf bytes.Buffer
-	b := escpos.NewBuilder(&buf, escpos.Epson) // starts on PC437
-	b.Text("Цена: 20 €")
+	b := escpos.NewBuilder(&buf, escpos.Epson)
+	b.CodePage("PC866").Text("Цена: 20 €")
+	// A printer with no page but PC437 gets Bulgarian in Latin letters, and € as EUR.
+	latin := escpos.Epson
+	latin.CodePages = map[string]byte{"PC437": 0}
+	l := escpos.NewBuilder(&buf, latin)
+	l.Text("; Цена: 20 €")
 	if err := b.Flush(); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%q\n", buf.String())
-	// Output: "Tsena: 20 EUR"
+	if err := l.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n%v\n", buf.String(), l.Degraded())
+	// Output:
+	// "\x1bt\x11\x96\xa5\xad\xa0: 20 \x1bt\x10\x80; Tsena: 20 EUR"
+	// ["Цена" printed as "Tsena": no code page of Epson TM-T20 class has it "€" printed as "EUR": no code page of Epson TM-T20 class has it]
 }
 
 func ExampleParse() {

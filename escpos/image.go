@@ -65,17 +65,78 @@ func (b *Builder) Raster(r *Raster) *Builder {
 	return b.raster(r)
 }
 
+// raster sends r with the profile's image command (Profile.ImageMode).
 func (b *Builder) raster(r *Raster) *Builder {
 	if r.Width > 0xffff*8 {
 		return b.fail(fmt.Errorf("escpos: image %d dots wide: %w", r.Width, ErrImage))
 	}
 	stride := r.stride()
-	for y := 0; y < r.Height; y += maxBand {
-		h := min(maxBand, r.Height-y)
-		b.Raw(gs, 'v', '0', 0, byte(stride), byte(stride>>8), byte(h), byte(h>>8))
-		b.Raw(r.Bits[y*stride : (y+h)*stride]...)
+	switch mode := b.prof.ImageMode(); mode {
+	case ImageRaster:
+		for y := 0; y < r.Height; y += maxBand {
+			h := min(maxBand, r.Height-y)
+			b.Raw(gs, 'v', '0', 0, byte(stride), byte(stride>>8), byte(h), byte(h>>8))
+			b.Raw(r.Bits[y*stride : (y+h)*stride]...)
+		}
+	case ImageGraphics:
+		// GS ( L fn 112 stores a band in the print buffer (at most 65535 parameter
+		// bytes), fn 50 prints it.
+		rows := (0xffff - 10) / stride
+		for y := 0; y < r.Height; y += rows {
+			h := min(rows, r.Height-y)
+			p := 10 + h*stride
+			b.Raw(gs, '(', 'L', byte(p), byte(p>>8), 48, 112, 48, 1, 1, 49,
+				byte(r.Width), byte(r.Width>>8), byte(h), byte(h>>8))
+			b.Raw(r.Bits[y*stride : (y+h)*stride]...)
+			b.Raw(gs, '(', 'L', 2, 0, 48, 50)
+		}
+	case ImageColumn24, ImageColumn8:
+		b.columnImage(r, mode)
+	default:
+		return b.fail(fmt.Errorf("escpos: %s has no image command: %w", b.prof.Name, ErrImage))
 	}
 	return b
+}
+
+// columnImage sends r as ESC * column images, one band of 24 dots per line with the
+// line spacing set to 24 dots so that the bands touch: ESC * 33 sends the 24 rows of a
+// band as 3 bytes a column; ESC * 1 prints each of its 8 dots three tall, so it sends
+// every third row (the middle one of each three).
+func (b *Builder) columnImage(r *Raster, mode ImageMode) {
+	b.Raw(esc, '3', 24)
+	w := r.Width
+	for y0 := 0; y0 < r.Height; y0 += 24 {
+		if mode == ImageColumn24 {
+			b.Raw(esc, '*', 33, byte(w), byte(w>>8))
+		} else {
+			b.Raw(esc, '*', 1, byte(w), byte(w>>8))
+		}
+		b.scratch = b.scratch[:0]
+		for x := range w {
+			if mode == ImageColumn24 {
+				for k := range 3 {
+					var c byte
+					for bit := range 8 {
+						if r.Black(x, y0+k*8+bit) {
+							c |= 0x80 >> bit
+						}
+					}
+					b.scratch = append(b.scratch, c)
+				}
+				continue
+			}
+			var c byte
+			for bit := range 8 {
+				if r.Black(x, y0+bit*3+1) {
+					c |= 0x80 >> bit
+				}
+			}
+			b.scratch = append(b.scratch, c)
+		}
+		b.Raw(b.scratch...)
+		b.Raw(lf)
+	}
+	b.Raw(esc, '2')
 }
 
 // Raster is a black-and-white bit image as ESC/POS sends it: rows of ceil(Width/8)

@@ -79,8 +79,9 @@ func (b *Builder) QR(data string, o QROptions) *Builder {
 	return b.Raw(gs, '(', 'k', 3, 0, 49, 81, 48) // fn 181: print
 }
 
-// QRImage prints the same QR code as QR but encoded here and sent as a raster image
-// (GS v 0), for printers without a QR encoder. It costs many more bytes on the wire.
+// QRImage prints the same QR code as QR but encoded here and sent as an image (with the
+// profile's image command), for printers without a QR encoder. It costs many more bytes
+// on the wire. With ESC * 1 the module is rounded down to a multiple of 3 dots.
 func (b *Builder) QRImage(data string, o QROptions) *Builder {
 	if b.err != nil {
 		return b
@@ -92,6 +93,10 @@ func (b *Builder) QRImage(data string, o QROptions) *Builder {
 	bm, err := qrBitmap([]byte(data), o.Level)
 	if err != nil {
 		return b.fail(err)
+	}
+	if b.prof.ImageMode() == ImageColumn8 && o.Module%3 != 0 {
+		// ESC * 1 prints a dot three tall: modules of a multiple of 3 dots stay square.
+		o.Module = max(3, o.Module/3*3)
 	}
 	if err := b.fitQR(len(bm), o.Module); err != nil {
 		return b.fail(err)

@@ -53,19 +53,18 @@ func Columns(left, right string, cols int) string {
 	return left + strings.Repeat(" ", cols-l-r) + right
 }
 
-// Printable returns s as it will print in the current code page: characters the page
-// lacks are transliterated or replaced by '?' and controls other than newline dropped,
-// so that layout can count the columns that really print ("20,00 €" is "20,00 EUR" on
-// PC866).
+// Printable returns s as it will print: characters no page of the model has are
+// transliterated or replaced by '?' and controls other than newline dropped, so that
+// layout can count the columns that really print ("20,00 €" is "20,00 EUR" on a model
+// whose pages have no euro sign).
 func (b *Builder) Printable(s string) string {
 	parts := strings.Split(s, "\n")
 	for i, p := range parts {
-		enc := b.page.encode(nil, p)
-		out := make([]rune, len(enc))
-		for j, c := range enc {
-			out[j] = b.page.decode(c)
+		var sb strings.Builder
+		for _, sg := range b.segments(p, nil) {
+			sb.WriteString(sg.page.decodeAll(sg.bytes))
 		}
-		parts[i] = string(out)
+		parts[i] = sb.String()
 	}
 	return strings.Join(parts, "\n")
 }

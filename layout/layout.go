@@ -31,8 +31,9 @@ var (
 
 // Options configure a Layout. The zero value lays out for an Epson-class 80 mm printer.
 type Options struct {
-	// Profile is the printer: its width (384 dots/32 columns for 58 mm, 576/48 for
-	// 80 mm), its code page numbers and whether it cuts. Zero: escpos.Epson.
+	// Profile is the printer model (escpos.LookupProfile, escpos.Models): its width
+	// and columns, code page numbers, whether it draws QR codes itself, its image
+	// command and whether it cuts. Zero: escpos.Epson.
 	Profile escpos.Profile
 	// CodePage is the character table for text by name ("WPC1251", "PC866", ...). Empty
 	// picks the first of WPC1251 and PC866 the profile numbers, else the profile's
@@ -41,13 +42,16 @@ type Options struct {
 	// Logo, when set, prints at the top of every ticket, scaled to the paper width and
 	// dithered once by New.
 	Logo image.Image
-	// QRModule is the QR code's module size in dots (1..16); zero picks 6.
+	// QRModule is the QR code's module size in dots (1..16); zero picks 6. A symbol
+	// that would not fit the paper gets the largest module that fits.
 	QRModule int
-	// QRLevel is the QR error correction; the zero value is L (7 %). M is a good choice
-	// for tickets that get folded.
+	// QRLevel is the QR error correction; the zero value is L (7 %). M (15 %), the
+	// kiosk's default, suits tickets that get folded.
 	QRLevel escpos.QRLevel
-	// RasterQR sends the QR code as a raster image instead of the printer's own QR
-	// command, for printers without a QR encoder. It costs several times the bytes.
+	// RasterQR sends the QR code as an image even where the printer has its own QR
+	// command. A printer without one (Profile.QR false) always gets an image, which
+	// costs several times the bytes; one with neither prints no QR code (the short
+	// code below it still identifies the ticket).
 	RasterQR bool
 	// FeedDots is the paper fed before each cut, in dots; zero picks 48.
 	FeedDots int
@@ -234,12 +238,7 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 	b.Line(fmt.Sprintf(t.w.ticketOf, t.n, t.of))
 	b.Line(rule)
 	b.Justify(escpos.Center)
-	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.opt.QRLevel}
-	if l.opt.RasterQR {
-		b.QRImage(t.qr, qo)
-	} else {
-		b.QR(t.qr, qo)
-	}
+	l.qr(b, t.qr)
 	b.LF()
 	b.Bold(true).Line(t.short).Bold(false)
 	b.Line(t.w.sale + " " + strconv.FormatUint(t.seq, 10))
@@ -248,6 +247,35 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 	}
 	b.Justify(escpos.Left)
 	b.FeedCut(escpos.PartialCut, l.opt.FeedDots)
+}
+
+// qr prints the ticket's QR code as the printer can: with its own QR command, else as
+// an image, else not at all; with the largest module up to QRModule that fits the paper.
+func (l *Layout) qr(b *escpos.Builder, payload string) {
+	p := l.opt.Profile
+	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.opt.QRLevel}
+	if bm, err := escpos.QRModules([]byte(payload), qo.Level); err == nil && len(bm) > 0 {
+		qo.Module = max(1, min(qo.Module, p.Dots/len(bm)))
+	}
+	switch {
+	case p.QR && !l.opt.RasterQR:
+		b.QR(payload, qo)
+	case p.ImageMode() != 0:
+		b.QRImage(payload, qo)
+	}
+}
+
+// QRMode says how tickets get their QR code on the layout's printer: "native",
+// "image (GS v 0)" or "none".
+func (l *Layout) QRMode() string {
+	p := l.opt.Profile
+	switch {
+	case p.QR && !l.opt.RasterQR:
+		return "native"
+	case p.ImageMode() != 0:
+		return "image (" + p.ImageMode().String() + ")"
+	}
+	return "none"
 }
 
 // Report returns the job that prints a report: its title, the outlet, the period, when

@@ -282,8 +282,13 @@ func TestTicketsRender(t *testing.T) {
 			} else if strings.Contains(text, copyWord) {
 				t.Errorf("an original ticket says %s", copyWord)
 			}
-			// The stored QR payloads are the tickets' codes, in order.
-			if len(paper.QRCodes) != 3 {
+			// The stored QR payloads are the tickets' codes, in order (printers with a QR
+			// command; the others get images).
+			if !c.prof.QR {
+				if paper.Images != 3 || len(paper.QRCodes) != 0 {
+					t.Errorf("%d images, %d native QR codes on a printer without QR", paper.Images, len(paper.QRCodes))
+				}
+			} else if len(paper.QRCodes) != 3 {
 				t.Fatalf("%d QR codes, want 3", len(paper.QRCodes))
 			}
 			for i, q := range paper.QRCodes {
@@ -350,10 +355,10 @@ func TestCodePages(t *testing.T) {
 		wantNot    []string
 	}{
 		{"default WPC1251", "", epson80, "WPC1251", []string{"Концерт на Щурците", "12,50 €"}, nil},
-		{"PC866 has no euro", "PC866", epson80, "PC866", []string{"Концерт на Щурците", "12,50 EUR"}, []string{"€"}},
+		{"PC866 takes the euro from WPC1252", "PC866", epson80, "PC866", []string{"Концерт на Щурците", "12,50 €", "„Хеликон“"}, []string{"EUR"}},
 		{"Rongta numbers", "", escpos.Rongta, "WPC1251", []string{"Концерт на Щурците", "Билет 1 от 1"}, nil},
 		{"no Cyrillic page transliterates", "", latinOnly, "PC437",
-			[]string{"Kontsert na Shturtsite", "Bilet 1 ot 1", "12,50 EUR", "NDK, zala 1, Sofia"}, []string{"?", "Концерт"}},
+			[]string{"Kontsert na Shturtsite", "Bilet 1 ot 1", "12,50 €", "NDK, zala 1, Sofia", "„Helikon“"}, []string{"?", "Концерт"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := New(Options{Profile: c.prof, CodePage: c.page})
@@ -396,7 +401,11 @@ func TestRasterQRAndLogo(t *testing.T) {
 		}
 	}
 	cfg := testConfig(catalog.LocaleBG)
-	native, err := New(Options{Profile: clone58}).Tickets(cfg, sale, 0)
+	xp58, err := escpos.LookupProfile("xp-58", 0) // 58 mm with a QR command
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, err := New(Options{Profile: xp58}).Tickets(cfg, sale, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +577,7 @@ func ExampleLayout_Tickets() {
 	sale := &journal.Entry{Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{Event: "e1", Currency: "EUR",
 		Lines:   []journal.Line{{Type: "std", Qty: 1, Price: 2000}},
 		Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}}
-	l := New(Options{Profile: escpos.Clone}) // 58 mm, 32 columns, no cutter
+	l := New(Options{Profile: escpos.Clone}) // 58 mm, 32 columns, no cutter, no QR command
 	job, err := l.Tickets(cfg, sale, 1)
 	if err != nil {
 		fmt.Println(err)
@@ -591,7 +600,7 @@ func ExampleLayout_Tickets() {
 	// Standard                  €20.00
 	// Ticket 1 of 1
 	// --------------------------------
-	// [QR: the signed code]
+	// [IMAGE 224x222]
 	//
 	// K1-7-1
 	// Sale no. 7

@@ -12,8 +12,10 @@ import (
 
 func TestPrintableAndColumns(t *testing.T) {
 	var buf bytes.Buffer
-	b := escpos.NewBuilder(&buf, escpos.Epson.WithDots(240)) // 20 columns
-	if got := b.Printable("Цена 20 €"); got != "Tsena 20 EUR" {
+	latin := escpos.Epson.WithDots(240) // 20 columns
+	latin.CodePages = map[string]byte{"PC437": 0, "PC866": 17}
+	b := escpos.NewBuilder(&buf, latin)
+	if got := b.Printable("Цена 20 €"); got != "Цена 20 EUR" {
 		t.Errorf("PC437 Printable = %q", got)
 	}
 	b.CodePage("PC866")
@@ -25,7 +27,7 @@ func TestPrintableAndColumns(t *testing.T) {
 	if err := b.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := Render(buf.Bytes(), RenderOptions{Profile: escpos.Epson, Width: 240})
+	p, err := Render(buf.Bytes(), RenderOptions{Profile: latin})
 	if err != nil {
 		t.Fatal(err)
 	}
