@@ -378,19 +378,20 @@ func (f *Flow) to(st state) {
 }
 
 // textField makes the screen's field one of text: masked for a password, starting with
-// digits on a multi-tap keypad where an id is more likely a code than an email.
+// digits on a multi-tap keypad where an id is more likely a code than an email. A value
+// (what was typed before a refusal) is offered: the first key typed replaces it.
 func (f *Flow) textField(max int, masked, digitsFirst bool, value string) {
 	f.ed = &Editor{Kind: FieldText, MultiTap: f.opt.MultiTap, Masked: masked, Max: max, Pause: f.opt.TapPause}
 	if digitsFirst && f.opt.MultiTap {
 		f.ed.Mode = TapDigits
 	}
-	f.ed.Set(value)
+	f.ed.Offer(value)
 }
 
-// digitsField makes the screen's field one of digits.
+// digitsField makes the screen's field one of digits; a value is offered, as textField's.
 func (f *Flow) digitsField(max int, value string) {
 	f.ed = &Editor{Kind: FieldDigits, Max: max}
-	f.ed.Set(value)
+	f.ed.Offer(value)
 }
 
 // back answers Cancel on the current screen.

@@ -50,3 +50,26 @@ func TestFlowVoidAfterSessionEnded(t *testing.T) {
 		t.Fatal("session survived the user's disabling")
 	}
 }
+
+// TestFlowRefusedFieldReplaced: a field that comes back after a refusal holds what was
+// typed, selected: the first key replaces it instead of appending to it.
+func TestFlowRefusedFieldReplaced(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})
+	d.run("3000⏎wrong⏎")
+	d.shows("Грешен код или парола")
+	d.run("⏎")
+	d.shows("[3000]")
+	d.run("2000⏎sup-pass⏎")
+	d.shows("Меню: sup")
+
+	d.run("6⏎dan@example.org⏎3000⏎1⏎dan-pass⏎dan-pass⏎")
+	d.shows("Кодът е зает")
+	d.run("⏎⏎") // the email is taken as it was
+	d.shows("[3000]")
+	d.run("7003⏎1⏎dan-pass⏎dan-pass⏎")
+	d.shows("dan@example.org")
+	if u, ok := r.st.User("dan@example.org"); !ok || u.Code != "7003" {
+		t.Fatalf("created %+v, want code 7003", u)
+	}
+}

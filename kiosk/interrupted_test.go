@@ -101,7 +101,7 @@ func TestFlowOffersTheUnprintedSale(t *testing.T) {
 	}
 	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
 	d.run("3000⏎ann-pass⏎3⏎")
-	d.shows(fmt.Sprintf("%d_", e.Seq))
+	d.shows(fmt.Sprintf("[%d]", e.Seq))
 	d.run("⏎2000⏎sup-pass⏎")
 	if owed, _ := r.k.Unprinted(ann); len(owed) != 0 {
 		t.Fatalf("still owed after the reprint: %v", owed)

@@ -77,6 +77,7 @@ type Editor struct {
 	Mode     TapMode       // the current multi-tap mode
 
 	buf     []rune
+	offered bool // buf is a proposal: the first character typed replaces it
 	pending bool
 	tapKey  rune   // the key of the pending letter ('0'..'9', or '#' for Symbol)
 	tapIdx  int    // index of the pending letter in its cycle
@@ -102,10 +103,28 @@ func (e *Editor) Len() int {
 
 // Set replaces the text and drops a pending letter.
 func (e *Editor) Set(s string) {
-	e.pending = false
+	e.pending, e.offered = false, false
 	e.buf = append(e.buf[:0], []rune(s)...)
 	if e.Max > 0 && len(e.buf) > e.Max {
 		e.buf = e.buf[:e.Max]
+	}
+}
+
+// Offer sets the text as a proposal (what was typed before a refusal, the sale just
+// made): it shows selected, in brackets; the first character typed replaces it, Backspace
+// starts editing it, OK takes it as it is.
+func (e *Editor) Offer(s string) {
+	e.Set(s)
+	e.offered = len(e.buf) > 0
+}
+
+// Offered reports whether the text is still a proposal that typing replaces.
+func (e *Editor) Offered() bool { return e.offered }
+
+// take drops a proposal before a character is typed over it.
+func (e *Editor) take() {
+	if e.offered {
+		e.buf, e.offered = e.buf[:0], false
 	}
 }
 
@@ -155,6 +174,7 @@ func (e *Editor) Tick(now time.Time) bool {
 func (e *Editor) Key(k device.Key, now time.Time) bool {
 	switch k.Kind {
 	case device.KeyBackspace:
+		e.offered = false
 		if e.pending {
 			e.pending = false
 			return true
@@ -196,6 +216,7 @@ func (e *Editor) char(r rune, now time.Time) bool {
 			return false
 		}
 		e.Commit()
+		e.take()
 		if e.full() {
 			return false
 		}
@@ -213,6 +234,7 @@ func (e *Editor) tap(key rune, set string, now time.Time) bool {
 		return true
 	}
 	e.Commit()
+	e.take()
 	if e.full() {
 		return false
 	}
@@ -229,6 +251,9 @@ func (e *Editor) tap(key rune, set string, now time.Time) bool {
 // cursor '_', and for a multi-tap text field the mode label at the right.
 func (e *Editor) Display(width int) string {
 	var b strings.Builder
+	if e.offered {
+		b.WriteByte('[')
+	}
 	for _, r := range e.buf {
 		if e.Masked {
 			r = '*'
@@ -237,6 +262,8 @@ func (e *Editor) Display(width int) string {
 	}
 	if r, ok := e.pendingRune(); ok {
 		b.WriteRune(r)
+	} else if e.offered {
+		b.WriteByte(']')
 	} else if !e.full() {
 		b.WriteRune('_')
 	}

@@ -213,3 +213,39 @@ func flAbs(n int) int {
 	}
 	return n
 }
+
+// TestEditorOffer: an offered value is selected: the first character typed replaces it,
+// Backspace edits it, OK takes it as it is.
+func TestEditorOffer(t *testing.T) {
+	for _, multiTap := range []bool{false, true} {
+		e := Editor{Kind: FieldDigits, MultiTap: multiTap}
+		e.Offer("2002")
+		if d := e.Display(10); d != "[2002]    " {
+			t.Errorf("offered shows %q", d)
+		}
+		for _, r := range "2003" {
+			e.Key(device.Char(r), time.Time{})
+		}
+		if e.Value() != "2003" {
+			t.Errorf("typed over an offer: %q, want 2003", e.Value())
+		}
+		e.Offer("2002")
+		e.Key(device.Key{Kind: device.KeyBackspace}, time.Time{})
+		if e.Value() != "200" {
+			t.Errorf("Backspace on an offer: %q, want 200", e.Value())
+		}
+	}
+	e := Editor{MultiTap: true}
+	e.Offer("ann@x.org")
+	e.Key(device.Char('2'), time.Time{})
+	e.Commit()
+	if e.Value() != "a" {
+		t.Errorf("a multi-tap letter over an offer: %q, want a", e.Value())
+	}
+	e.Offer("ann")
+	e.Key(device.Key{Kind: device.KeyUp}, time.Time{}) // a mode change keeps the offer
+	e.Key(device.Char('x'), time.Time{})
+	if e.Value() != "x" {
+		t.Errorf("after a mode change: %q, want x", e.Value())
+	}
+}
