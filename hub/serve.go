@@ -53,9 +53,10 @@ type Server struct {
 	o   ServeOptions
 	log *slog.Logger
 
-	wakeCollect chan struct{} // an ingest stored entries
-	wakeMail    chan struct{} // emails were queued
-	wakePush    chan struct{} // users changed on devices: push the changed configs
+	wakeCollect chan struct{}             // an ingest stored entries
+	wakeMail    chan struct{}             // emails were queued
+	wakePush    chan struct{}             // users changed on devices: push the changed configs
+	push        func(ctx context.Context) // autoPush; tests count the pushes
 
 	mu     sync.Mutex
 	states map[string]mqtt.Presence // device states received since the last save
@@ -66,13 +67,15 @@ func NewServer(h *Hub, o ServeOptions) *Server {
 	if o.Collect <= 0 {
 		o.Collect = 2 * time.Second
 	}
-	return &Server{
+	s := &Server{
 		h: h, o: o, log: h.opt.Logger.With("component", "serve"),
 		wakeCollect: make(chan struct{}, 1),
 		wakeMail:    make(chan struct{}, 1),
 		wakePush:    make(chan struct{}, 1),
 		states:      map[string]mqtt.Presence{},
 	}
+	s.push = s.autoPush
+	return s
 }
 
 // poke wakes the loop that waits on c, or leaves it woken.
@@ -223,7 +226,7 @@ func (s *Server) pusher(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.wakePush:
-			s.autoPush(ctx)
+			s.push(ctx)
 		}
 	}
 }

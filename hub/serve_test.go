@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ticketkiosk/catalog"
@@ -138,4 +139,40 @@ func TestQueryAPIRefuses(t *testing.T) {
 	if v.Verdict != BadTicket {
 		t.Fatalf("verify %+v", v)
 	}
+}
+
+// TestPusherOneAtATime: users changing on devices in many collect rounds during a push
+// cause one push after it, never pushes side by side or one per round.
+func TestPusherOneAtATime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := newHub(t)
+		s := NewServer(h, ServeOptions{})
+		var pushes, running, most int
+		release := make(chan struct{})
+		s.push = func(context.Context) {
+			pushes++
+			running++
+			most = max(most, running)
+			<-release
+			running--
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.pusher(ctx); close(done) }()
+
+		poke(s.wakePush)
+		synctest.Wait() // the first push runs
+		for range 10 {
+			poke(s.wakePush) // rounds that saw users change during it
+		}
+		release <- struct{}{}
+		synctest.Wait() // the one push after it runs
+		release <- struct{}{}
+		synctest.Wait()
+		if pushes != 2 || most != 1 {
+			t.Fatalf("%d pushes, %d at once; want 2, one at a time", pushes, most)
+		}
+		cancel()
+		<-done
+	})
 }
