@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"fmt"
+	"strings"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -27,6 +28,16 @@ func (l QRLevel) String() string {
 
 func (l QRLevel) recovery() qrcode.RecoveryLevel {
 	return [...]qrcode.RecoveryLevel{qrcode.Low, qrcode.Medium, qrcode.High, qrcode.Highest}[l]
+}
+
+// ParseQRLevel reads "L", "M", "Q" or "H" (any case).
+func ParseQRLevel(s string) (QRLevel, error) {
+	for l := QRLevelL; l <= QRLevelH; l++ {
+		if strings.EqualFold(s, l.String()) {
+			return l, nil
+		}
+	}
+	return 0, fmt.Errorf("escpos: QR level %q is not L, M, Q or H: %w", s, ErrArgument)
 }
 
 // QROptions shape a QR code. Zero fields take the defaults shown.

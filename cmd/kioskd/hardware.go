@@ -182,6 +182,14 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 	} else if h.parts.Display != nil {
 		say(true, "display", "%s", h.parts.Display.String())
 	}
+	if cfg.Printer.Kind != "none" {
+		prof, _ := cfg.PrinterProfile() // Check has accepted the config
+		level, _ := cfg.QRLevel()
+		say(true, "model", "%s", prof.Describe())
+		if lay, err := cfg.Layout(); err == nil {
+			say(lay.QRMode() != "none", "tickets", "code page %s, QR %s, error level %s", lay.CodePage(), lay.QRMode(), level)
+		}
+	}
 	switch {
 	case cfg.Printer.Kind == "none":
 		say(true, "printer", "none configured")

@@ -111,6 +111,18 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckSaysModel: check prints the model's entry and how tickets get their QR code.
+func TestCheckSaysModel(t *testing.T) {
+	path, _ := writeConfig(t, "[printer]\nkind = \"file\"\npath = \"/tmp\"\nmodel = \"pos-5890\"\nqr_level = \"Q\"\n")
+	_, out, _ := kioskd(t, "check", "--config", path)
+	for _, want := range []string{"ok    model     Zjiang POS-5890 class (58 mm): 384 dots, font A 32 / font B 42 columns;",
+		"QR as image; images GS v 0; no cutter", "ok    tickets   code page WPC1251, QR image (GS v 0), error level Q"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestWatchdogPinger: under a systemd watchdog (WATCHDOG_USEC) kioskd pings at half the
 // interval, and each ping reaches the notify socket as WATCHDOG=1; without one, no ping.
 func TestWatchdogPinger(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device/hd44780"
 	"ticketkiosk/escpos"
+	"ticketkiosk/layout"
 )
 
 // DefaultConfigPath is where kioskd looks for its configuration.
@@ -63,11 +64,13 @@ type PrinterConfig struct {
 	Baud           int    `toml:"baud"`
 	PaperMM        int    `toml:"paper_mm"` // 58 or 80
 	Dots           int    `toml:"dots"`     // overrides paper_mm
-	Profile        string `toml:"profile"`  // epson | clone | rongta
+	Model          string `toml:"model"`    // a model of the capability database (escpos.Models); wins over profile
+	Profile        string `toml:"profile"`  // epson | clone | rongta, when model is not set
 	CodePage       string `toml:"code_page"`
 	CodePageNumber *int   `toml:"code_page_number"` // the vendor's ESC t number for code_page
 	Cutter         *bool  `toml:"cutter"`
 	RasterQR       bool   `toml:"raster_qr"`
+	QRLevel        string `toml:"qr_level"` // L, M (default), Q or H
 }
 
 // KeypadConfig is the [keypad] table.
@@ -220,7 +223,7 @@ func (c *Config) Check() error {
 			return bad("printer.baud", "%d is not 9600, 19200, 38400, 57600 or 115200", p.Baud)
 		}
 	}
-	if p.Dots == 0 {
+	if p.Dots == 0 && p.Model == "" { // a model knows its width
 		switch p.PaperMM {
 		case 58:
 			p.Dots = 384
@@ -229,11 +232,17 @@ func (c *Config) Check() error {
 		default:
 			return bad("printer.paper_mm", "%d is neither 58 nor 80 (or set printer.dots)", p.PaperMM)
 		}
-	} else if p.Dots < 192 || p.Dots > 832 || p.Dots%8 != 0 {
+	} else if p.Dots != 0 && (p.Dots < 192 || p.Dots > 832 || p.Dots%8 != 0) {
 		return bad("printer.dots", "%d is not a multiple of 8 between 192 and 832", p.Dots)
 	}
 	if _, err := c.PrinterProfile(); err != nil {
+		if p.Model != "" {
+			return bad("printer.model", "%v (one of %s)", err, strings.Join(escpos.ProfileNames(), ", "))
+		}
 		return bad("printer.profile", "%v", err)
+	}
+	if _, err := c.QRLevel(); err != nil {
+		return bad("printer.qr_level", "%v", err)
 	}
 	if p.CodePage != "" && !contains(escpos.CodePageNames(), p.CodePage) {
 		return bad("printer.code_page", "%q is not one of %s", p.CodePage, strings.Join(escpos.CodePageNames(), ", "))
@@ -282,10 +291,38 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// PrinterProfile returns the escpos profile the [printer] table describes.
+// Layout returns the ticket and report layout for the [printer] table.
+func (c *Config) Layout() (*layout.Layout, error) {
+	prof, err := c.PrinterProfile()
+	if err != nil {
+		return nil, err
+	}
+	level, err := c.QRLevel()
+	if err != nil {
+		return nil, err
+	}
+	return layout.New(layout.Options{Profile: prof, CodePage: c.Printer.CodePage,
+		RasterQR: c.Printer.RasterQR, QRLevel: level}), nil
+}
+
+// QRLevel returns the tickets' QR error correction level from [printer] qr_level
+// (M when not set).
+func (c *Config) QRLevel() (escpos.QRLevel, error) {
+	if c.Printer.QRLevel == "" {
+		return escpos.QRLevelM, nil
+	}
+	return escpos.ParseQRLevel(c.Printer.QRLevel)
+}
+
+// PrinterProfile returns the escpos profile the [printer] table describes: the model's
+// entry (or the generic profile), with dots, code_page_number and cutter as overrides.
 func (c *Config) PrinterProfile() (escpos.Profile, error) {
 	p := &c.Printer
-	prof, err := escpos.LookupProfile(p.Profile, p.Dots)
+	name := p.Profile
+	if p.Model != "" {
+		name = p.Model
+	}
+	prof, err := escpos.LookupProfile(name, p.Dots)
 	if err != nil {
 		return prof, err
 	}

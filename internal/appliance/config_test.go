@@ -60,6 +60,38 @@ func TestParseGood(t *testing.T) {
 	}
 }
 
+// TestPrinterModel: model picks the database entry (its width wins over paper_mm);
+// dots, code_page_number and cutter override it; the QR level defaults to M.
+func TestPrinterModel(t *testing.T) {
+	cfg, err := Parse("k.toml", []byte("device_id = \"k1\"\n[printer]\nmodel = \"TM-T88V\"\nprofile = \"clone\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := cfg.PrinterProfile()
+	if err != nil || prof.Name != "tm-t88v" || prof.Dots != 512 || prof.Columns != 42 || !prof.QR {
+		t.Fatalf("model tm-t88v: %+v %v", prof, err)
+	}
+	if l, err := cfg.QRLevel(); err != nil || l.String() != "M" {
+		t.Errorf("default QR level %v %v", l, err)
+	}
+	cfg, err = Parse("k.toml", []byte("device_id = \"k1\"\n[printer]\nmodel = \"pos-5890\"\ndots = 576\ncutter = true\n"+
+		"code_page = \"WPC1251\"\ncode_page_number = 23\nqr_level = \"q\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, _ = cfg.PrinterProfile()
+	if prof.Dots != 576 || prof.Columns != 48 || !prof.Cutter || prof.CodePages["WPC1251"] != 23 || prof.QR {
+		t.Errorf("overrides: %+v", prof)
+	}
+	lay, err := cfg.Layout()
+	if err != nil || lay.QRMode() != "image (GS v 0)" || lay.CodePage() != "WPC1251" {
+		t.Errorf("layout %v: QR %s, page %s", err, lay.QRMode(), lay.CodePage())
+	}
+	if l, _ := cfg.QRLevel(); l.String() != "Q" {
+		t.Errorf("QR level %v", l)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	cfg, err := Parse("k.toml", []byte(`device_id = "k1"`))
 	if err != nil {
@@ -88,6 +120,8 @@ func TestParseErrorsNameKeyAndFile(t *testing.T) {
 		{"paper", edit(`paper_mm = 58`, `paper_mm = 60`), "printer.paper_mm", "58 nor 80"},
 		{"profile", edit(`profile = "epson"`, `profile = "acme"`), "printer.profile", "acme"},
 		{"code page", edit(`code_page = "WPC1251"`, `code_page = "KOI8"`), "printer.code_page", "KOI8"},
+		{"model", edit(`profile = "epson"`, `model = "tm-t1000"`), "printer.model", "tm-t88v"},
+		{"qr level", edit(`profile = "epson"`, `qr_level = "X"`), "printer.qr_level", "L, M, Q or H"},
 		{"matrix pins", edit(`rows = ["GPIO5", "GPIO6", "GPIO13", "GPIO19"]`, `rows = ["GPIO5"]`), "keypad.rows", "4 row pins"},
 		{"keypad kind", edit(`kind = "matrix"`, `kind = "mouse"`), "keypad.kind", "mouse"},
 		{"lcd address", edit(`address = 0x27`, `address = 0x50`), "display.address", "0x50"},

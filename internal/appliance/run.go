@@ -18,7 +18,6 @@ import (
 	"ticketkiosk/internal/version"
 	"ticketkiosk/journal"
 	"ticketkiosk/kiosk"
-	"ticketkiosk/layout"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/store"
 )
@@ -117,12 +116,11 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 	if a.parts.Printer != nil {
 		printer = watchedPrinter{Printer: a.parts.Printer, live: a.live}
 	}
-	prof, err := cfg.PrinterProfile()
+	lay, err := cfg.Layout()
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	lay := layout.New(layout.Options{Profile: prof, CodePage: cfg.Printer.CodePage, RasterQR: cfg.Printer.RasterQR})
 	a.core, err = kiosk.New(kiosk.Options{
 		Store: st, Key: key, Clock: opt.Clock, Printer: printer, Layout: lay, Logger: a.log,
 		Appended: a.appended,
