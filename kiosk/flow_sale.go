@@ -51,13 +51,17 @@ func saleScreens(s *[numStates]screen) {
 				f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
 				return
 			}
+			// What the core would refuse is refused here, before anyone approves it.
+			sum, err := f.k.SaleSummary(f.sess, n)
+			if err == nil && sum.Voided {
+				err = ErrAlreadyVoided
+			}
+			if err != nil {
+				f.refuse(stSaleNo, err)
+				return
+			}
 			switch {
 			case f.sale.action == mVoid:
-				sum, err := f.k.SaleSummary(f.sess, n)
-				if err != nil {
-					f.refuse(stSaleNo, err)
-					return
-				}
 				f.sale.void = sum
 				f.to(stVoidAsk)
 			case f.isSupervisor():

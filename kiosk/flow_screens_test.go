@@ -73,3 +73,26 @@ func TestFlowRefusedFieldReplaced(t *testing.T) {
 		t.Fatalf("created %+v, want code 7003", u)
 	}
 }
+
+// TestFlowChecksBeforeApproval: a reprint or a void that the core would refuse is refused
+// at the sale number, before anyone is asked to approve it.
+func TestFlowChecksBeforeApproval(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	sup := r.login(t, "2000", "sup-pass")
+	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Seq
+	no := strconv.FormatUint(seq, 10)
+	if _, err := r.k.Void(sup, seq, sup.User, ""); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})
+	d.run("3000⏎ann-pass⏎3⏎99⏎")
+	d.shows("Няма продажба 99")
+	d.run("⏎")
+	d.shows("Повторен печат")
+	d.run(no + "⏎")
+	d.shows("Продажба " + no + " вече е анулирана")
+	d.run("⏎⎋4⏎2000⏎sup-pass⏎5⏎" + no + "⏎")
+	d.shows("Продажба " + no + " вече е анулирана")
+	d.lacks("Анулиране на")
+}

@@ -14,18 +14,20 @@ type SaleSummary struct {
 	Tickets  int
 	Total    int64  // in minor units of Currency
 	Currency string // ISO 4217
+	Voided   bool   // the sale was voided: neither a reprint nor a void will take it
 }
 
 // SaleSummary returns the summary of sale seq for the session: a supervisor may see any
 // sale of this kiosk, a cashier only its own (as with reports). Any other seq, and a
 // failure to read it, is ErrNoSuchSale; a session whose user is gone or disabled is
-// ErrSessionEnded. A voided sale is still returned: voiding it again is refused by Void.
+// ErrSessionEnded. A voided sale is still returned, with Voided set, so a screen can refuse
+// a reprint or a void of it before asking for an approval.
 func (k *Kiosk) SaleSummary(s *Session, seq uint64) (SaleSummary, error) {
 	u, err := k.current(s)
 	if err != nil {
 		return SaleSummary{}, err
 	}
-	e, _, err := k.opt.Store.Sale(seq)
+	e, st, err := k.opt.Store.Sale(seq)
 	if err != nil || e.Sale == nil {
 		return SaleSummary{}, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)
 	}
@@ -33,5 +35,6 @@ func (k *Kiosk) SaleSummary(s *Session, seq uint64) (SaleSummary, error) {
 		return SaleSummary{}, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)
 	}
 	sale := e.Sale
-	return SaleSummary{Seq: seq, Event: sale.Event, Tickets: len(sale.Tickets), Total: sale.Total, Currency: sale.Currency}, nil
+	return SaleSummary{Seq: seq, Event: sale.Event, Tickets: len(sale.Tickets), Total: sale.Total, Currency: sale.Currency,
+		Voided: st.Voided}, nil
 }
