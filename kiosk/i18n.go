@@ -2,7 +2,6 @@ package kiosk
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -268,62 +267,24 @@ func (l lang) tr(m msg, args ...any) string {
 	return s
 }
 
-// currencies: the symbol and the digits after the decimal mark of the currencies the
-// outlets use; others show their ISO code and two decimals.
-var currencies = map[string]struct {
-	sym    string
-	digits int
-}{
-	"EUR": {"€", 2},
-	"USD": {"$", 2},
-	"GBP": {"£", 2},
-	"BGN": {"лв.", 2},
-	"JPY": {"¥", 0},
-}
-
-// money formats an amount in minor units: "12,50 €" in Bulgarian (comma, symbol after a
-// space), "€12.50" in English (point, symbol before); a currency without a known symbol
-// shows its code after the number in both ("12.50 RON").
-func (l lang) money(minor int64, currency string) string {
-	c, known := currencies[currency]
-	if !known {
-		c.sym, c.digits = currency, 2
-	}
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	num := strconv.FormatInt(minor, 10)
-	if c.digits > 0 {
-		unit := int64(1)
-		for range c.digits {
-			unit *= 10
-		}
-		mark := "."
-		if l == 1 {
-			mark = ","
-		}
-		frac := strconv.FormatInt(minor%unit, 10)
-		frac = strings.Repeat("0", c.digits-len(frac)) + frac
-		num = strconv.FormatInt(minor/unit, 10) + mark + frac
-	}
-	if l == 0 && known {
-		return sign + c.sym + num
-	}
-	return sign + num + " " + c.sym
-}
-
-// date formats a day as the outlet's people write it: 14.03 in Bulgarian, 14/03 in
-// English; with year, 14.03.2027 and 14/03/2027.
-func (l lang) date(t time.Time, year bool) string {
-	layout := "02/01"
+// locale is the catalogue's name of language l.
+func (l lang) locale() catalog.Locale {
 	if l == 1 {
-		layout = "02.01"
+		return catalog.LocaleBG
 	}
-	if year {
-		layout += layout[2:3] + "2006"
-	}
-	return t.Format(layout)
+	return catalog.LocaleEN
+}
+
+// money formats an amount in minor units as tickets do (catalog.FormatMoney): "12,50 €" in
+// Bulgarian, "€12.50" in English.
+func (l lang) money(minor int64, currency string) string {
+	return catalog.FormatMoney(minor, currency, l.locale())
+}
+
+// date formats a day as the outlet's people write it (catalog.FormatDayMonth): 14.03 in
+// Bulgarian, 14/03 in English; with year, 14.03.2027 and 14/03/2027.
+func (l lang) date(t time.Time, year bool) string {
+	return catalog.FormatDayMonth(t, l.locale(), year)
 }
 
 // printerWords describes a printer's state in words: escpos.Status.String in English and

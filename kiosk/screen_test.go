@@ -95,11 +95,11 @@ func TestMoney(t *testing.T) {
 		{catalog.LocaleBG, 1250, "EUR", "12,50 €"},
 		{catalog.LocaleEN, 1250, "EUR", "€12.50"},
 		{catalog.LocaleBG, 5, "EUR", "0,05 €"},
-		{catalog.LocaleEN, 100000, "EUR", "€1000.00"},
+		{catalog.LocaleEN, 100000, "EUR", "€1,000.00"},
 		{catalog.LocaleEN, -600, "EUR", "-€6.00"},
 		{catalog.LocaleBG, 1999, "BGN", "19,99 лв."},
-		{catalog.LocaleEN, 1999, "RON", "19.99 RON"},
-		{catalog.LocaleEN, 500, "JPY", "¥500"},
+		{catalog.LocaleEN, 1999, "RON", "RON 19.99"},
+		{catalog.LocaleEN, 500, "JPY", "JPY 500"},
 	}
 	for _, c := range cases {
 		if got := langOf(c.l).money(c.minor, c.currency); got != c.want {

@@ -183,9 +183,9 @@ func (l *Layout) Tickets(cfg *catalog.DeviceConfig, sale *journal.Entry, copy in
 			w:        w,
 			outlet:   cfg.Outlet.Name,
 			event:    ev,
-			when:     FormatDateTime(ev.Start.In(loc), lang),
+			when:     catalog.FormatDateTime(ev.Start.In(loc), lang),
 			typeName: typeName,
-			price:    FormatMoney(prices[t.Type], s.Currency, lang),
+			price:    catalog.FormatMoney(prices[t.Type], s.Currency, lang),
 			n:        t.N,
 			of:       len(s.Tickets),
 			qr:       QRPayload(cfg.Hub.TicketURL, t.Code),
@@ -302,7 +302,7 @@ func (l *Layout) Report(cfg *catalog.DeviceConfig, title string, r *journal.Repo
 	b.Justify(escpos.Left)
 	b.Wrapped(w.period + ": " + formatPeriod(r.Period, lang, w))
 	at := printedAt.In(loc)
-	b.Wrapped(w.printedAt + ": " + FormatDate(at, lang) + " " + at.Format("15:04"))
+	b.Wrapped(w.printedAt + ": " + catalog.FormatStamp(at, lang))
 	b.Line(rule)
 	if len(r.Rows) == 0 {
 		b.Wrapped(w.none)
@@ -346,7 +346,7 @@ func (l *Layout) Report(cfg *catalog.DeviceConfig, title string, r *journal.Repo
 
 // countAmount is the right column of a report row: "3 pcs  €37.50".
 func countAmount(t journal.Tally, cur string, lang catalog.Locale, w *words) string {
-	return strconv.FormatInt(t.Tickets, 10) + " " + w.pieces + "  " + FormatMoney(t.Amount, cur, lang)
+	return strconv.FormatInt(t.Tickets, 10) + " " + w.pieces + "  " + catalog.FormatMoney(t.Amount, cur, lang)
 }
 
 // formatPeriod writes a report period: "whole period", one day, or "from – to".
@@ -355,13 +355,13 @@ func formatPeriod(p journal.Period, lang catalog.Locale, w *words) string {
 	case p.IsWhole():
 		return w.whole
 	case p.From == p.To:
-		return FormatDate(p.From.Date(), lang)
+		return catalog.FormatDate(p.From.Date(), lang)
 	case p.From == journal.MinDay:
-		return "… – " + FormatDate(p.To.Date(), lang)
+		return "… – " + catalog.FormatDate(p.To.Date(), lang)
 	case p.To == journal.MaxDay:
-		return FormatDate(p.From.Date(), lang) + " – …"
+		return catalog.FormatDate(p.From.Date(), lang) + " – …"
 	}
-	return FormatDate(p.From.Date(), lang) + " – " + FormatDate(p.To.Date(), lang)
+	return catalog.FormatDate(p.From.Date(), lang) + " – " + catalog.FormatDate(p.To.Date(), lang)
 }
 
 type rowGroup struct {

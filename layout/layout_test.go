@@ -140,54 +140,6 @@ func checkCuts(t *testing.T, job []byte, paper *virtual.Paper, p escpos.Profile,
 	}
 }
 
-func TestFormatMoney(t *testing.T) {
-	for _, c := range []struct {
-		minor int64
-		cur   string
-		loc   catalog.Locale
-		want  string
-	}{
-		{1250, "EUR", catalog.LocaleBG, "12,50 €"},
-		{1250, "EUR", catalog.LocaleEN, "€12.50"},
-		{5, "EUR", catalog.LocaleEN, "€0.05"},
-		{125000, "EUR", catalog.LocaleBG, "1 250,00 €"},
-		{123456789, "EUR", catalog.LocaleEN, "€1,234,567.89"},
-		{-600, "EUR", catalog.LocaleBG, "-6,00 €"},
-		{1000, "BGN", catalog.LocaleBG, "10,00 лв."},
-		{1000, "BGN", catalog.LocaleEN, "BGN 10.00"},
-		{1999, "CHF", catalog.LocaleBG, "19,99 CHF"},
-		{1999, "usd", catalog.LocaleEN, "$19.99"},
-		{1500, "JPY", catalog.LocaleEN, "JPY 1,500"},
-	} {
-		if got := FormatMoney(c.minor, c.cur, c.loc); got != c.want {
-			t.Errorf("FormatMoney(%d, %s, %s) = %q, want %q", c.minor, c.cur, c.loc, got, c.want)
-		}
-	}
-}
-
-func TestFormatDateTime(t *testing.T) {
-	sofia, err := time.LoadLocation("Europe/Sofia")
-	if err != nil {
-		t.Fatal("no time zone data:", err)
-	}
-	for _, c := range []struct {
-		at   time.Time
-		loc  catalog.Locale
-		want string
-	}{
-		{eventStart, catalog.LocaleBG, "събота, 13 март 2027, 19:00"},
-		{eventStart, catalog.LocaleEN, "Saturday 13 March 2027, 19:00"},
-		// Summer time: UTC+3.
-		{time.Date(2027, 7, 1, 17, 30, 0, 0, time.UTC), catalog.LocaleBG, "четвъртък, 1 юли 2027, 20:30"},
-		// Late in the evening UTC is the next day in Sofia.
-		{time.Date(2026, 12, 31, 22, 15, 0, 0, time.UTC), catalog.LocaleEN, "Friday 1 January 2027, 00:15"},
-	} {
-		if got := FormatDateTime(c.at.In(sofia), c.loc); got != c.want {
-			t.Errorf("FormatDateTime(%v, %s) = %q, want %q", c.at, c.loc, got, c.want)
-		}
-	}
-}
-
 func TestQRPayload(t *testing.T) {
 	code := "ABCDEF234567"
 	for _, c := range []struct{ url, want string }{
@@ -546,23 +498,6 @@ func BenchmarkTicket80BG(b *testing.B) {
 		b.ReportMetric(float64(n*10)/float64(baud), fmt.Sprintf("s@%dbaud", baud))
 		b.ReportMetric(float64(len(raster)*10)/float64(baud), fmt.Sprintf("raster-s@%dbaud", baud))
 	}
-}
-
-func ExampleFormatMoney() {
-	fmt.Println(FormatMoney(1250, "EUR", catalog.LocaleBG))
-	fmt.Println(FormatMoney(1250, "EUR", catalog.LocaleEN))
-	// Output:
-	// 12,50 €
-	// €12.50
-}
-
-func ExampleFormatDateTime() {
-	at := time.Date(2027, 3, 13, 19, 0, 0, 0, time.UTC)
-	fmt.Println(FormatDateTime(at, catalog.LocaleBG))
-	fmt.Println(FormatDateTime(at, catalog.LocaleEN))
-	// Output:
-	// събота, 13 март 2027, 19:00
-	// Saturday 13 March 2027, 19:00
 }
 
 func ExampleLayout_Tickets() {
