@@ -96,8 +96,8 @@ func BenchmarkIngest(b *testing.B) {
 			must(b, err)
 			b.Cleanup(func() { st.Close() })
 			for s := 0; s < perDevice; s++ {
-				_, err := st.Append(benchClock{}, "anna@example.org", func(tx *store.Tx, e *journal.Entry) error {
-					code, err := journal.NewCode(journal.TicketFacts{Device: dev.id, Sale: tx.Seq, N: 1, Of: 1, Event: "concert", Type: "std"}, dev.priv)
+				_, err := st.Append(benchClock{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
+					code, err := journal.NewCode(journal.TicketFacts{Device: dev.id, Sale: e.Seq, N: 1, Of: 1, Event: "concert", Type: "std"}, dev.priv)
 					e.Kind, e.Sale = journal.KindSale, &journal.Sale{Outlet: "o1", Event: "concert", Currency: "EUR", Delivery: "print",
 						Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
 					return err

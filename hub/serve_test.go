@@ -60,8 +60,8 @@ func TestServeEmailsSales(t *testing.T) {
 	must(t, err)
 	defer st.Close()
 	sale := func(buyer string) *journal.Entry {
-		e, err := st.Append(wallClock{}, "anna@example.org", func(tx *store.Tx, e *journal.Entry) error {
-			code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: tx.Seq, N: 1, Of: 1, Event: "concert", Type: "vip"}, k.priv)
+		e, err := st.Append(wallClock{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
+			code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: e.Seq, N: 1, Of: 1, Event: "concert", Type: "vip"}, k.priv)
 			e.Kind, e.Sale = journal.KindSale, &journal.Sale{Outlet: "web", Event: "concert", Currency: "EUR", Delivery: "email", Buyer: buyer,
 				Lines: []journal.Line{{Type: "vip", Qty: 1, Price: 4000}}, Total: 4000, Tickets: []journal.Ticket{{N: 1, Type: "vip", Code: code}}}
 			return err

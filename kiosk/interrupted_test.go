@@ -8,7 +8,6 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
-	"ticketkiosk/store"
 )
 
 func TestPrintingMark(t *testing.T) {
@@ -39,12 +38,12 @@ func TestRecoverInterrupted(t *testing.T) {
 	r := newRig(t, catalog.DeliveryPrint)
 	ann := r.login(t, "3000", "ann-pass")
 	// What Sell commits before it prints, as a process that dies at that moment leaves it.
-	e, err := r.st.Append(r.clock, ann.User.Email, func(tx *store.Tx, e *journal.Entry) error {
-		code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: tx.Seq, N: 1, Of: 1, Event: "e1", Type: "std"}, deviceKey)
+	e, err := r.st.Append(r.clock, ann.User.Email, func(tx journal.Tx, e *journal.Entry) error {
+		code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: e.Seq, N: 1, Of: 1, Event: "e1", Type: "std"}, deviceKey)
 		e.Kind = journal.KindSale
 		e.Sale = &journal.Sale{Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print",
 			Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
-		return tx.Printing(tx.Seq)
+		return tx.Printing(e.Seq)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,12 +81,12 @@ func TestFlowOffersTheUnprintedSale(t *testing.T) {
 	r := newRig(t, catalog.DeliveryPrint)
 	ann := r.login(t, "3000", "ann-pass")
 	r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}})
-	e, err := r.st.Append(r.clock, ann.User.Email, func(tx *store.Tx, e *journal.Entry) error {
-		code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: tx.Seq, N: 1, Of: 1, Event: "e1", Type: "std"}, deviceKey)
+	e, err := r.st.Append(r.clock, ann.User.Email, func(tx journal.Tx, e *journal.Entry) error {
+		code, _ := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: e.Seq, N: 1, Of: 1, Event: "e1", Type: "std"}, deviceKey)
 		e.Kind = journal.KindSale
 		e.Sale = &journal.Sale{Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print",
 			Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
-		return tx.Printing(tx.Seq)
+		return tx.Printing(e.Seq)
 	})
 	if err != nil {
 		t.Fatal(err)

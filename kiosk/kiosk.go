@@ -1,7 +1,7 @@
 // Package kiosk is the appliance core: login and lockout, selling with print-then-confirm,
 // reprint and void, user administration and reports, and the screen flow as a pure state
 // machine (keys in, screens out). It knows no hardware and no network: it talks to a
-// store.Store, a device.Printer and a Layout through interfaces.
+// Store, a device.Printer and a Layout through interfaces.
 package kiosk
 
 import (
@@ -18,7 +18,6 @@ import (
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
 	"ticketkiosk/journal"
-	"ticketkiosk/store"
 )
 
 // Refusals. The screen flow shows each with its own message.
@@ -101,7 +100,7 @@ type Layout interface {
 }
 
 // Clock tells the time and whether the wall clock is synchronised.
-type Clock = store.Clock
+type Clock = journal.Clock
 
 // SystemClock is the wall clock; Synced reports what the function says (nil: always true).
 type SystemClock struct{ IsSynced func() bool }
@@ -114,7 +113,7 @@ func (c SystemClock) Synced() bool { return c.IsSynced == nil || c.IsSynced() }
 
 // Options configure a Kiosk.
 type Options struct {
-	Store   *store.Store
+	Store   Store
 	Key     ed25519.PrivateKey // the device's key: signs ticket codes
 	Clock   Clock
 	Printer device.Printer // nil: no printer (email outlets)
@@ -157,7 +156,7 @@ func New(opt Options) (*Kiosk, error) {
 // Config returns the applied config.
 func (k *Kiosk) Config() (*catalog.DeviceConfig, error) {
 	cfg, err := k.opt.Store.Config()
-	if errors.Is(err, store.ErrNoConfig) {
+	if errors.Is(err, catalog.ErrNoConfig) {
 		return nil, ErrNoConfig
 	}
 	return cfg, err

@@ -9,7 +9,6 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
-	"ticketkiosk/store"
 )
 
 // OrderLine asks for Qty tickets of a type.
@@ -151,7 +150,7 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 			return nil, err
 		}
 	}
-	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx journal.Tx, e *journal.Entry) error {
 		for _, l := range lines {
 			if n, capped := cfg.Allotment(ev.ID, l.Type); capped {
 				if left := n - tx.Sold(ev.ID, l.Type); int64(l.Qty) > left {
@@ -170,7 +169,7 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 		for _, l := range lines {
 			for q := 0; q < l.Qty; q++ {
 				i++
-				code, err := journal.NewCode(journal.TicketFacts{Device: k.opt.Store.Device(), Sale: tx.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, k.opt.Key)
+				code, err := journal.NewCode(journal.TicketFacts{Device: k.opt.Store.Device(), Sale: e.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, k.opt.Key)
 				if err != nil {
 					return err
 				}
@@ -178,7 +177,7 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 			}
 		}
 		if printed {
-			if err := tx.Printing(tx.Seq); err != nil {
+			if err := tx.Printing(e.Seq); err != nil {
 				return err
 			}
 		}
@@ -235,7 +234,7 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 		perr.Status = st
 	}
 	k.log.Error("tickets did not print", "sale", sale.Seq, "err", err, "printer", perr.Status.String())
-	entry, jerr := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ *store.Tx, e *journal.Entry) error {
+	entry, jerr := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind = journal.KindPrintFailed
 		e.Print = &journal.Print{Sale: sale.Seq, Error: err.Error()}
 		return nil
@@ -284,7 +283,7 @@ func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
 		if err != nil {
 			return nil, err
 		}
-		entry, err := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ *store.Tx, e *journal.Entry) error {
+		entry, err := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindPrintFailed
 			e.Print = &journal.Print{Sale: seq, Error: ErrInterrupted.Error()}
 			return nil
@@ -321,7 +320,7 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approve
 		return nil, err
 	}
 	var sale *journal.Entry
-	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx journal.Tx, e *journal.Entry) error {
 		se, st, err := liveSale(tx, saleSeq)
 		if err != nil {
 			return err
@@ -354,7 +353,7 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 	if approver, err = k.approver(approver); err != nil {
 		return nil, err
 	}
-	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx *store.Tx, e *journal.Entry) error {
+	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx journal.Tx, e *journal.Entry) error {
 		if _, _, err := liveSale(tx, saleSeq); err != nil {
 			return err
 		}
@@ -382,7 +381,7 @@ func (k *Kiosk) approver(a catalog.User) (catalog.User, error) {
 
 // liveSale returns the sale seq and its state for a reprint or a void: ErrNoSuchSale when
 // there is no such sale, ErrAlreadyVoided when it was voided.
-func liveSale(tx *store.Tx, seq uint64) (*journal.Entry, journal.SaleState, error) {
+func liveSale(tx journal.Tx, seq uint64) (*journal.Entry, journal.SaleState, error) {
 	e, st, err := tx.Sale(seq)
 	if err != nil {
 		return nil, st, fmt.Errorf("%w: %d", ErrNoSuchSale, seq)

@@ -9,7 +9,6 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
-	"ticketkiosk/store"
 )
 
 // NewUser is what a supervisor enters to create a user.
@@ -55,7 +54,7 @@ func (k *Kiosk) CreateUser(s *Session, nu NewUser) (catalog.User, error) {
 	if err := u.Validate().Err(); err != nil {
 		return catalog.User{}, fmt.Errorf("%w: %v", ErrInvalidUser, err)
 	}
-	entry, err := k.opt.Store.Append(k.opt.Clock, me.Email, func(tx *store.Tx, e *journal.Entry) error {
+	entry, err := k.opt.Store.Append(k.opt.Clock, me.Email, func(tx journal.Tx, e *journal.Entry) error {
 		for _, o := range tx.Users() {
 			if strings.EqualFold(o.Email, u.Email) {
 				return ErrUserExists
@@ -93,7 +92,7 @@ func (k *Kiosk) DisableUser(s *Session, email string) error {
 	if !ok {
 		return ErrNotYourUser
 	}
-	entry, err := k.opt.Store.Append(k.opt.Clock, me.Email, func(_ *store.Tx, e *journal.Entry) error {
+	entry, err := k.opt.Store.Append(k.opt.Clock, me.Email, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind = journal.KindUserDisabled
 		e.User = &journal.UserFact{Email: target.Email}
 		return nil
@@ -195,7 +194,7 @@ func (k *Kiosk) Report(s *Session, sc Scope, event string, p journal.Period) (*j
 	if err != nil {
 		return nil, err
 	}
-	f := store.Filter{Period: p, Event: event}
+	f := journal.Filter{Period: p, Event: event}
 	switch sc.Kind {
 	case ScopeMe:
 		f.Users = []string{me.Email}

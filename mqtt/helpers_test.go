@@ -99,11 +99,11 @@ func addSales(s *store.Store, n int) error {
 		if i%3 == 0 {
 			actor = "bob@example.org"
 		}
-		_, err := s.Append(testClock{}, actor, func(tx *store.Tx, e *journal.Entry) error {
+		_, err := s.Append(testClock{}, actor, func(tx journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindSale
 			e.Sale = &journal.Sale{Outlet: "sofia-1", Event: "e1", Currency: "EUR", Delivery: "print",
 				Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,
-				Tickets: []journal.Ticket{{N: 1, Type: "std", Code: fmt.Sprintf("C%d", tx.Seq)}}}
+				Tickets: []journal.Ticket{{N: 1, Type: "std", Code: fmt.Sprintf("C%d", e.Seq)}}}
 			return nil
 		})
 		if err != nil {

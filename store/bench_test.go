@@ -25,7 +25,7 @@ func fill(b *testing.B, s *Store, n, days, users, events, types int) {
 				ev := fmt.Sprint("e", done%events)
 				typ := fmt.Sprint("t", (done/events)%types)
 				actor := fmt.Sprintf("user%d@example.org", (done/7)%users)
-				_, err := s.append(tx, s.location(), c, actor, func(_ *Tx, e *journal.Entry) error {
+				_, err := s.append(tx, s.location(), c, actor, func(_ journal.Tx, e *journal.Entry) error {
 					e.Kind = journal.KindSale
 					e.Sale = &journal.Sale{Outlet: "o1", Event: ev, Currency: "EUR", Delivery: "print",
 						Lines: []journal.Line{{Type: typ, Qty: 1, Price: 1250}}, Total: 1250,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -75,7 +74,7 @@ func (s *Store) ApplyConfig(cfg *catalog.DeviceConfig, envelope []byte, at Clock
 			}
 		}
 		var err error
-		entry, err = s.append(tx, cfg.Outlet.Location(), at, "", func(_ *Tx, e *journal.Entry) error {
+		entry, err = s.append(tx, cfg.Outlet.Location(), at, "", func(_ journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindConfigApplied
 			e.Config = &journal.Config{Version: cfg.Version}
 			return nil
@@ -126,7 +125,4 @@ func (s *Store) ConfigError() string {
 func userKey(email string) []byte { return []byte(strings.ToLower(email)) }
 
 // Clock tells the time and whether the wall clock is synchronised.
-type Clock interface {
-	Now() time.Time
-	Synced() bool
-}
+type Clock = journal.Clock

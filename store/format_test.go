@@ -43,7 +43,7 @@ func formatScenario(t *testing.T, s *Store) {
 		}
 	}
 	step := func() { c.t = c.t.Add(20 * time.Minute) }
-	add := func(fill func(tx *Tx, e *journal.Entry) error) *journal.Entry {
+	add := func(fill func(tx journal.Tx, e *journal.Entry) error) *journal.Entry {
 		t.Helper()
 		step()
 		e, err := s.Append(c, boss.Email, fill)
@@ -57,18 +57,18 @@ func formatScenario(t *testing.T, s *Store) {
 	a, err := sale(s, c, 2)
 	must(a, err)
 	step() // past midnight in Sofia: another day
-	b := add(func(tx *Tx, e *journal.Entry) error {
+	b := add(func(tx journal.Tx, e *journal.Entry) error {
 		e.Kind = journal.KindSale
 		e.Sale = &journal.Sale{Outlet: "o1", Event: "e2", Currency: "EUR", Delivery: "email", Buyer: "buyer@example.org",
 			Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1500}, {Type: "red", Qty: 2, Price: 750}}, Total: 3000,
 			Tickets: []journal.Ticket{{N: 1, Type: "std", Code: "B1"}, {N: 2, Type: "red", Code: "B2"}, {N: 3, Type: "red", Code: "B3"}}}
-		return tx.Printing(tx.Seq)
+		return tx.Printing(e.Seq)
 	})
-	add(func(_ *Tx, e *journal.Entry) error {
+	add(func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Print = journal.KindPrintFailed, &journal.Print{Sale: b.Seq, Error: "paper out"}
 		return nil
 	})
-	add(func(tx *Tx, e *journal.Entry) error {
+	add(func(tx journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Reprint = journal.KindReprint, &journal.Reprint{Sale: b.Seq, Copy: 1, Approver: boss.Email}
 		return tx.Printing(b.Seq)
 	})
@@ -76,26 +76,26 @@ func formatScenario(t *testing.T, s *Store) {
 	step()
 	cut, err := sale(s, c, 1) // its job is cut short: the printing mark stays
 	must(cut, err)
-	must(nil, s.update(func(tx *bolt.Tx) error { return (&Tx{tx: tx, s: s}).Printing(cut.Seq) }))
+	must(nil, s.update(func(tx *bolt.Tx) error { return (&appendTx{tx: tx, s: s}).Printing(cut.Seq) }))
 	step()
 	owed, err := sale(s, c, 3)
 	must(owed, err)
-	add(func(_ *Tx, e *journal.Entry) error {
+	add(func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Print = journal.KindPrintFailed, &journal.Print{Sale: owed.Seq, Error: "cover open"}
 		return nil
 	})
-	add(func(_ *Tx, e *journal.Entry) error {
+	add(func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: a.Seq, Approver: boss.Email, Reason: "wrong date"}
 		return nil
 	})
 	for _, email := range []string{"new@example.org", "gone@example.org"} {
-		add(func(_ *Tx, e *journal.Entry) error {
+		add(func(_ journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindUserCreated
 			e.User = &journal.UserFact{Email: email, Code: "2" + email[:3], Name: "N " + email[:3], Role: "cashier", Outlet: "o1", PasswordHash: bcryptShape, CreatedBy: boss.Email}
 			return nil
 		})
 	}
-	add(func(_ *Tx, e *journal.Entry) error {
+	add(func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.User = journal.KindUserDisabled, &journal.UserFact{Email: "gone@example.org"}
 		return nil
 	})

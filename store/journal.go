@@ -20,38 +20,37 @@ var (
 	ErrAckBeyondEnd = errors.New("store: hub acknowledged entries this device never wrote")
 )
 
-// Tx is what an entry's builder sees inside the transaction that appends it.
-type Tx struct {
-	tx   *bolt.Tx
-	s    *Store
-	Seq  uint64 // the seq the entry gets
-	Time time.Time
+// appendTx is the journal.Tx an entry's builder sees inside the transaction that appends it.
+type appendTx struct {
+	tx  *bolt.Tx
+	s   *Store
+	seq uint64 // the seq the entry gets
 }
 
 // Sold returns the tickets of a type of an event this device has sold, net of voids.
-func (t *Tx) Sold(event, typ string) int64 {
+func (t *appendTx) Sold(event, typ string) int64 {
 	return int64(boltutil.GetU64(t.tx.Bucket(bSold).Get(soldKey(event, typ))))
 }
 
 // Sale returns a sale entry and its state.
-func (t *Tx) Sale(seq uint64) (*journal.Entry, journal.SaleState, error) {
+func (t *appendTx) Sale(seq uint64) (*journal.Entry, journal.SaleState, error) {
 	return getSale(t.tx, seq)
 }
 
 // User returns a user by email, as Store.User does.
-func (t *Tx) User(email string) (catalog.User, bool) {
+func (t *appendTx) User(email string) (catalog.User, bool) {
 	return t.s.userTx(t.tx, email)
 }
 
 // Printing marks sale seq (this entry's sale, or the sale a reprint copies) as being
 // printed, in the entry's transaction. PrintDone clears the mark once the job is out; a
 // mark found at start-up (Interrupted) is a job that a crash or power cut cut short.
-func (t *Tx) Printing(sale uint64) error {
-	return t.tx.Bucket(bPrinting).Put(boltutil.U64(sale), boltutil.U64(t.Seq))
+func (t *appendTx) Printing(sale uint64) error {
+	return t.tx.Bucket(bPrinting).Put(boltutil.U64(sale), boltutil.U64(t.seq))
 }
 
 // Users returns the outlet's users, as Store.Users does.
-func (t *Tx) Users() []catalog.User { return t.s.usersTx(t.tx) }
+func (t *appendTx) Users() []catalog.User { return t.s.usersTx(t.tx) }
 
 func soldKey(event, typ string) []byte { return []byte(event + "\x00" + typ) }
 
@@ -83,12 +82,13 @@ func putSaleState(tx *bolt.Tx, seq uint64, st journal.SaleState) error {
 }
 
 // Append writes one journal entry. fill sets the entry's kind and fact; it may read the
-// store through the Tx and refuse by returning an error, and then nothing is written. The
-// store sets the device, seq, time, clock flag, actor and prev hash, and applies the entry's
-// effects (counters, allotment use, sale state, users) in the same transaction. An entry
-// whose effect cannot be applied is refused too: a void, reprint or print_failed of no sale
-// is ErrNotASale, a second void of a sale journal.ErrAlreadyVoided.
-func (s *Store) Append(at Clock, actor string, fill func(tx *Tx, e *journal.Entry) error) (*journal.Entry, error) {
+// store through the journal.Tx and refuse by returning an error, and then nothing is
+// written. The store sets the device, seq, time, clock flag, actor and prev hash (before
+// fill runs), and applies the entry's effects (counters, allotment use, sale state, users)
+// in the same transaction. An entry whose effect cannot be applied is refused too: a void,
+// reprint or print_failed of no sale is ErrNotASale, a second void of a sale
+// journal.ErrAlreadyVoided.
+func (s *Store) Append(at Clock, actor string, fill func(tx journal.Tx, e *journal.Entry) error) (*journal.Entry, error) {
 	var out *journal.Entry
 	err := s.update(func(tx *bolt.Tx) error {
 		var err error
@@ -101,7 +101,7 @@ func (s *Store) Append(at Clock, actor string, fill func(tx *Tx, e *journal.Entr
 	return out, nil
 }
 
-func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, fill func(*Tx, *journal.Entry) error) (*journal.Entry, error) {
+func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, fill func(journal.Tx, *journal.Entry) error) (*journal.Entry, error) {
 	jb := tx.Bucket(bJournal)
 	seq, err := jb.NextSequence()
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, 
 	if h := tx.Bucket(bMeta).Get(kLastHash); h != nil {
 		copy(e.Prev[:], h)
 	}
-	if err := fill(&Tx{tx: tx, s: s, Seq: seq, Time: now}, e); err != nil {
+	if err := fill(&appendTx{tx: tx, s: s, seq: seq}, e); err != nil {
 		return nil, err
 	}
 	if err := e.Validate(); err != nil {

@@ -10,11 +10,7 @@ import (
 )
 
 // Filter selects counters for a report.
-type Filter struct {
-	Period journal.Period
-	Users  []string // sellers to include; nil for everyone
-	Event  string   // "" for every event
-}
+type Filter = journal.Filter
 
 // Report sums the counters that match f by event and ticket type. It reads only the
 // pre-aggregated counters of the period's days (for the whole period, the totals without

@@ -25,7 +25,7 @@ var (
 	ErrLocked      = errors.New("store: in use by another process")
 	ErrClosed      = errors.New("store: closed")
 	ErrStaleConfig = errors.New("store: config version not above the applied one")
-	ErrNoConfig    = errors.New("store: no config applied yet")
+	ErrNoConfig    = catalog.ErrNoConfig
 	ErrNotFound    = errors.New("store: not found")
 )
 

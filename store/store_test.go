@@ -45,12 +45,12 @@ func open(t testing.TB) *Store {
 }
 
 func sale(s *Store, c Clock, qty int) (*journal.Entry, error) {
-	return s.Append(c, "boss@example.org", func(tx *Tx, e *journal.Entry) error {
+	return s.Append(c, "boss@example.org", func(tx journal.Tx, e *journal.Entry) error {
 		e.Kind = journal.KindSale
 		e.Sale = &journal.Sale{Outlet: "o1", Event: "e1", Currency: "EUR", Delivery: "print",
 			Lines: []journal.Line{{Type: "std", Qty: qty, Price: 1000}}, Total: int64(qty) * 1000}
 		for i := 1; i <= qty; i++ {
-			e.Sale.Tickets = append(e.Sale.Tickets, journal.Ticket{N: i, Type: "std", Code: fmt.Sprint("C", tx.Seq, i)})
+			e.Sale.Tickets = append(e.Sale.Tickets, journal.Ticket{N: i, Type: "std", Code: fmt.Sprint("C", e.Seq, i)})
 		}
 		return nil
 	})
@@ -117,7 +117,7 @@ func TestLocalUsersUntilConfigIncludesThem(t *testing.T) {
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
 	s.ApplyConfig(config(1, boss), nil, c)
 	nu := journal.UserFact{Email: "new@example.org", Code: "2000", Role: "cashier", Outlet: "o1", PasswordHash: bcryptShape, CreatedBy: boss.Email}
-	if _, err := s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+	if _, err := s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.User = journal.KindUserCreated, &nu
 		return nil
 	}); err != nil {
@@ -127,7 +127,7 @@ func TestLocalUsersUntilConfigIncludesThem(t *testing.T) {
 		t.Fatalf("local user: %+v %v", u, ok)
 	}
 	// Disabled on the device.
-	s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+	s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.User = journal.KindUserDisabled, &journal.UserFact{Email: nu.Email}
 		return nil
 	})
@@ -201,7 +201,7 @@ func TestVoidEffects(t *testing.T) {
 	s.ApplyConfig(config(1, boss), nil, c)
 	e, _ := sale(s, c, 3)
 	void := func() error {
-		_, err := s.Append(c, boss.Email, func(_ *Tx, v *journal.Entry) error {
+		_, err := s.Append(c, boss.Email, func(_ journal.Tx, v *journal.Entry) error {
 			v.Kind, v.Void = journal.KindVoid, &journal.Void{Sale: e.Seq, Approver: boss.Email}
 			return nil
 		})
@@ -325,7 +325,7 @@ func TestUnprintedIndex(t *testing.T) {
 	b, _ := sale(s, c, 1)
 	fail := func(seq uint64) {
 		t.Helper()
-		if _, err := s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+		if _, err := s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
 			e.Kind, e.Print = journal.KindPrintFailed, &journal.Print{Sale: seq, Error: "jam"}
 			return nil
 		}); err != nil {
@@ -337,11 +337,11 @@ func TestUnprintedIndex(t *testing.T) {
 	if got, _ := s.Unprinted(); len(got) != 2 || got[0] != a.Seq || got[1] != b.Seq {
 		t.Fatalf("Unprinted = %v", got)
 	}
-	s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+	s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Reprint = journal.KindReprint, &journal.Reprint{Sale: a.Seq, Copy: 1, Approver: boss.Email}
 		return nil
 	})
-	s.Append(c, boss.Email, func(_ *Tx, e *journal.Entry) error {
+	s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: b.Seq, Approver: boss.Email}
 		return nil
 	})

@@ -88,19 +88,7 @@ func (s *Store) UserByCode(code string) (catalog.User, bool) {
 }
 
 // LoginState is a user's failed-login record.
-type LoginState struct {
-	Failures int   `json:"failures"` // since the last success or lock
-	Locks    int   `json:"locks"`    // lockouts since the last success
-	Until    int64 `json:"until"`    // locked until (Unix ms); 0 when not locked
-}
-
-// Locked reports whether the user is locked at now, and until when.
-func (l LoginState) Locked(now time.Time) (bool, time.Time) {
-	if l.Until == 0 || now.UnixMilli() >= l.Until {
-		return false, time.Time{}
-	}
-	return true, time.UnixMilli(l.Until)
-}
+type LoginState = catalog.LoginState
 
 // MaxLockout caps the growing back-off.
 const MaxLockout = 24 * time.Hour
@@ -151,7 +139,7 @@ func (s *Store) LoginFailed(at Clock, email string, p catalog.Policy) (LoginStat
 			failures := st.Failures
 			st.Failures = 0
 			var err error
-			entry, err = s.append(tx, s.location(), at, email, func(_ *Tx, e *journal.Entry) error {
+			entry, err = s.append(tx, s.location(), at, email, func(_ journal.Tx, e *journal.Entry) error {
 				e.Kind = journal.KindLoginLocked
 				e.Lock = &journal.Lock{User: strings.ToLower(email), Failures: failures, Until: st.Until}
 				return nil

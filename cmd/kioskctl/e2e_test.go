@@ -58,7 +58,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // sell appends a sale of qty tickets per type through the device's store, with signed codes.
 func sell(t *testing.T, s *store.Store, key ed25519.PrivateKey, actor string, qty map[string]int) *journal.Entry {
 	t.Helper()
-	e, err := s.Append(kioskClock{}, actor, func(tx *store.Tx, e *journal.Entry) error {
+	e, err := s.Append(kioskClock{}, actor, func(tx journal.Tx, e *journal.Entry) error {
 		cfg, err := s.Config()
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func sell(t *testing.T, s *store.Store, key ed25519.PrivateKey, actor string, qt
 		for _, l := range sale.Lines {
 			for range l.Qty {
 				i := len(sale.Tickets) + 1
-				code, err := journal.NewCode(journal.TicketFacts{Device: s.Device(), Sale: tx.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, key)
+				code, err := journal.NewCode(journal.TicketFacts{Device: s.Device(), Sale: e.Seq, N: i, Of: n, Event: ev.ID, Type: l.Type}, key)
 				if err != nil {
 					return err
 				}
@@ -155,14 +155,14 @@ func TestEndToEnd(t *testing.T) {
 	s1 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 2, "vip": 1})
 	s2 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 1})
 	s3 := sell(t, st, priv, "boss@example.org", map[string]int{"vip": 2})
-	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ *store.Tx, e *journal.Entry) error {
+	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: s2.Seq, Approver: "boss@example.org"}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := catalog.HashPassword("pass-cleo")
-	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ *store.Tx, e *journal.Entry) error {
+	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "cleo@example.org", Code: "1002", Role: "cashier", Outlet: "books", PasswordHash: hash, CreatedBy: "boss@example.org"}
 		return nil
 	}); err != nil {
