@@ -122,3 +122,30 @@ func FuzzQueryStatus(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheck walks any stream against every model: no panic, and an error names only
+// unsupported commands and truncation.
+func FuzzCheck(f *testing.F) {
+	golden, _ := filepath.Glob("virtual/testdata/*.bin")
+	for _, name := range golden {
+		if stream, err := os.ReadFile(name); err == nil {
+			f.Add(stream)
+		}
+	}
+	f.Add([]byte("\x1b*!\x02\x00\xff\x00\xff\x00\xff\x00\n\x1b*\x01\x01\x00\x81\n\x1bt\x49\xc6"))
+	f.Add([]byte("\x1d(L\x0e\x000p0\x01\x011\x0c\x00\x02\x00\xff\xff\x80\x10\x1d(L\x02\x0002\x10\x04\x01\x1da\x0f"))
+	models := Models()
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		for _, p := range models {
+			err := p.Check(stream)
+			if err == nil {
+				continue
+			}
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				if !errors.Is(e, ErrUnsupported) && !errors.Is(e, ErrTruncated) {
+					t.Fatalf("%s: %v", p.Name, e)
+				}
+			}
+		}
+	})
+}

@@ -36,6 +36,7 @@ type Paper struct {
 	Images    int      // raster images printed
 	Cuts      int      // cuts (and feed-and-cuts)
 	Skipped   int      // unknown escape sequences skipped
+	Wrapped   int      // lines wider than the paper that the printer broke (text went on on the next line)
 	Truncated bool     // the paper grew past MaxHeight (or the transcript past 1 MiB) and was cut off
 	Image     *image.Gray
 }
@@ -263,6 +264,7 @@ func (r *renderer) add(ch rune) {
 	cw, _ := it.font.Cell()
 	if r.lineWidth+it.w*cw > r.o.Width && len(r.line) > 0 {
 		r.printLine(r.spacing) // the printer wraps a full line by itself
+		r.paper.Wrapped++
 	}
 	r.line = append(r.line, it)
 	r.lineWidth += it.w * cw
@@ -556,6 +558,7 @@ func (r *renderer) bitImage(c escpos.Command) {
 	w, h, _, _ := bitImageSize(&c)
 	if r.lineWidth+w > r.o.Width && len(r.line) > 0 {
 		r.printLine(r.spacing)
+		r.paper.Wrapped++
 	}
 	r.write(fmt.Sprintf("[IMAGE %dx%d]", w, h))
 	r.paper.Images++

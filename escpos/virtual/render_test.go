@@ -34,14 +34,16 @@ var tickets = map[string]ticketText{
 }
 
 // sampleTicket writes a typical ticket: header, six lines of text, QR, cut.
-// Bulgarian tickets use page (WPC1251 when empty).
+// Bulgarian tickets use page (WPC1251 when empty, PC866 where the model lacks it).
 func sampleTicket(b *escpos.Builder, lang, page string, rasterQR bool) {
 	tt := tickets[lang]
 	cols := b.Profile().Columns
 	b.Init()
 	if lang == "bg" {
-		if page == "" {
+		if _, ok := b.Profile().CodePages["WPC1251"]; page == "" && ok {
 			page = "WPC1251"
+		} else if page == "" {
+			page = "PC866"
 		}
 		b.CodePage(page)
 	}
@@ -370,8 +372,8 @@ func TestRenderLayout(t *testing.T) {
 	// A line longer than the paper wraps; feeds and line spacing move the paper.
 	long := strings.Repeat("x", 60)
 	p := renderOne(t, func(b *escpos.Builder) { b.Line(long) })
-	if p.Image.Rect.Dy() != 60 || p.Text != long+"\n" {
-		t.Errorf("60 characters on 48 columns: %d dots tall, text %q", p.Image.Rect.Dy(), p.Text)
+	if p.Image.Rect.Dy() != 60 || p.Text != long+"\n" || p.Wrapped != 1 {
+		t.Errorf("60 characters on 48 columns: %d dots tall, text %q, %d wrapped", p.Image.Rect.Dy(), p.Text, p.Wrapped)
 	}
 	p = renderOne(t, func(b *escpos.Builder) { b.LineSpacing(50).Line("a").Line("b") })
 	if p.Image.Rect.Dy() != 100 {
