@@ -23,7 +23,8 @@ type FlowOptions struct {
 	// TapPause is the multi-tap commit pause; default DefaultTapPause.
 	TapPause time.Duration
 	// NoteTime is how long a note of success stays before the flow moves on by itself;
-	// default 3s. Refusals stay until a key is pressed.
+	// default 3s. Refusals stay until a key is pressed, and so does a note before a
+	// screen whose OK acts (the report, whose OK prints it).
 	NoteTime time.Duration
 	// Progress, if set, is called with the screen to show before a call that may take a
 	// while (checking a password, printing, saving), since the flow returns its next

@@ -8,11 +8,12 @@ import (
 )
 
 // say shows text, then goes to next: after a key, or for a note (a success) also after
-// NoteTime.
+// NoteTime, unless next is a text screen. A text screen's OK acts (prints, sells, voids):
+// a note that timed out into one would turn the OK meant to dismiss it into that act.
 func (f *Flow) say(next state, note bool, text string) {
 	f.to(stMessage)
 	f.note, f.noteNext, f.noteEnd = text, next, time.Time{}
-	if note {
+	if note && screens[next].kind != kindText {
 		f.noteEnd = f.k.Now().Add(f.opt.NoteTime)
 	}
 }

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"ticketkiosk/catalog"
 )
@@ -95,4 +96,23 @@ func TestFlowChecksBeforeApproval(t *testing.T) {
 	d.run("⏎⎋4⏎2000⏎sup-pass⏎5⏎" + no + "⏎")
 	d.shows("Продажба " + no + " вече е анулирана")
 	d.lacks("Анулиране на")
+}
+
+// TestFlowReportPrintsOnce: the message that a report printed waits for its key, since it
+// goes back to the report, whose OK prints: a note that timed out there turned the OK that
+// meant to dismiss it into a second print.
+func TestFlowReportPrintsOnce(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})
+	d.run("3000⏎ann-pass⏎2⏎⏎2⏎")
+	d.shows("Отчет: Днес")
+	d.run("⏎")
+	d.shows("Отчетът е отпечатан")
+	d.wait(10 * time.Second)
+	d.shows("Отчетът е отпечатан")
+	d.run("⏎")
+	d.shows("Отчет: Днес")
+	if jobs := d.jobs(); len(jobs) != 1 {
+		t.Fatalf("%d jobs printed, want 1: %q", len(jobs), jobs)
+	}
 }
