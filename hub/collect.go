@@ -118,11 +118,8 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 			}
 			return nil
 		}
-		if d, ok, err := devices.get(tx, e.Device); err != nil {
+		if ok, err := onOutletDevice(tx, where, e.Device, u, "created", res); err != nil || !ok {
 			return err
-		} else if !ok || d.Outlet != u.Outlet {
-			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s created on a device of another outlet", where, u.Email, u.Outlet))
-			return nil
 		}
 		if ps := u.Validate(); len(ps) > 0 {
 			res.Problems = append(res.Problems, where+": "+ps.Error())
@@ -141,11 +138,8 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		if err != nil || !ok || u.Disabled {
 			return err
 		}
-		if d, ok, err := devices.get(tx, e.Device); err != nil {
+		if ok, err := onOutletDevice(tx, where, e.Device, u, "disabled", res); err != nil || !ok {
 			return err
-		} else if !ok || d.Outlet != u.Outlet {
-			res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s disabled on a device of another outlet", where, u.Email, u.Outlet))
-			return nil
 		}
 		if err := disableUser(tx, u); err != nil {
 			return err
@@ -153,4 +147,18 @@ func (h *Hub) collectOne(tx *bolt.Tx, e *journal.Entry, now time.Time, res *Coll
 		res.Disabled++
 	}
 	return nil
+}
+
+// onOutletDevice reports whether device, on which the entry at where created or disabled u
+// (what), is a device of u's outlet; when not, it notes the problem in res.
+func onOutletDevice(tx *bolt.Tx, where, device string, u catalog.User, what string, res *CollectResult) (bool, error) {
+	d, ok, err := devices.get(tx, device)
+	if err != nil {
+		return false, err
+	}
+	if !ok || d.Outlet != u.Outlet {
+		res.Problems = append(res.Problems, fmt.Sprintf("%s: user %s of outlet %s %s on a device of another outlet", where, u.Email, u.Outlet, what))
+		return false, nil
+	}
+	return true, nil
 }
