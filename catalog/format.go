@@ -63,6 +63,27 @@ func FormatMoney(minor int64, currency string, l Locale) string {
 // FormatAmount writes an amount in minor units of currency as a number in the locale's
 // way, without the currency: bg "1 250,00", en "1,250.00"; "1,250" for JPY.
 func FormatAmount(minor int64, currency string, l Locale) string {
+	group, point := ",", "."
+	if l == LocaleBG {
+		group, point = " ", ","
+	}
+	num := FormatDecimal(minor, currency)
+	sign := ""
+	if minor < 0 {
+		sign, num = "-", num[1:]
+	}
+	whole, frac, hasFrac := strings.Cut(num, ".")
+	num = groupDigits(whole, group)
+	if hasFrac {
+		num += point + frac
+	}
+	return sign + num
+}
+
+// FormatDecimal writes an amount in minor units of currency in major units as ParseAmount
+// reads it back: a point before the currency's minor digits and no digit groups ("1250.00",
+// "-6.00"; "1250" for JPY, "1.250" for KWD).
+func FormatDecimal(minor int64, currency string) string {
 	exp := MinorDigits(currency)
 	u := uint64(minor)
 	if minor < 0 {
@@ -72,14 +93,10 @@ func FormatAmount(minor int64, currency string, l Locale) string {
 	for range exp {
 		div *= 10
 	}
-	group, point := ",", "."
-	if l == LocaleBG {
-		group, point = " ", ","
-	}
-	num := groupDigits(strconv.FormatUint(u/div, 10), group)
+	num := strconv.FormatUint(u/div, 10)
 	if exp > 0 {
 		f := strconv.FormatUint(u%div, 10)
-		num += point + strings.Repeat("0", exp-len(f)) + f
+		num += "." + strings.Repeat("0", exp-len(f)) + f
 	}
 	if minor < 0 {
 		return "-" + num

@@ -77,6 +77,25 @@ func TestFormatAmount(t *testing.T) {
 	}
 }
 
+func TestFormatDecimal(t *testing.T) {
+	for _, c := range []struct {
+		minor     int64
+		cur, want string
+	}{
+		{125000, "EUR", "1250.00"}, {-600, "EUR", "-6.00"}, {5, "EUR", "0.05"}, {1250, "JPY", "1250"},
+		{1250, "KWD", "1.250"}, {1, "CLF", "0.0001"}, {math.MinInt64, "XYZ", "-92233720368547758.08"},
+	} {
+		if got := catalog.FormatDecimal(c.minor, c.cur); got != c.want {
+			t.Errorf("FormatDecimal(%d, %s) = %q, want %q", c.minor, c.cur, got, c.want)
+		}
+		if c.minor >= 0 && c.minor < 1e15 {
+			if back, err := catalog.ParseAmount(c.want, c.cur); err != nil || back != c.minor {
+				t.Errorf("ParseAmount(%q, %s) = %d, %v; want %d back", c.want, c.cur, back, err, c.minor)
+			}
+		}
+	}
+}
+
 func TestParseAmount(t *testing.T) {
 	for _, c := range []struct {
 		s, cur string

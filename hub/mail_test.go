@@ -58,7 +58,7 @@ func TestEmailDelivery(t *testing.T) {
 	}
 	// The same facts as the printed ticket, in the outlet's language and time zone
 	// (18:00 UTC is 20:00 in Sofia in December).
-	for _, want := range []string{"Бензиностанция 7", "Концерт", "НДК, зала 1", "01.12.2026 20:00", "Стандартен", "12.50 EUR", "VIP", "40.00 EUR", "Билет 1 от 2", "Билет 2 от 2", "K1-1-1", "K1-1-2", "Общо: 52.50 EUR"} {
+	for _, want := range []string{"Бензиностанция 7", "Концерт", "НДК, зала 1", "01.12.2026 20:00", "Стандартен", "12,50 €", "VIP", "40,00 €", "Билет 1 от 2", "Билет 2 от 2", "K1-1-1", "K1-1-2", "Общо: 52,50 €"} {
 		if !strings.Contains(pm.Text, want) {
 			t.Errorf("text lacks %q:\n%s", want, pm.Text)
 		}
@@ -133,7 +133,7 @@ func TestEmailEnglish(t *testing.T) {
 		t.Fatalf("sent %d, %v", sent, err)
 	}
 	pm := mailtest.Parse(t, srv.Messages()[0].Data)
-	for _, want := range []string{"Your tickets: Концерт", "1 Dec 2026 20:00", "Ticket 3 of 3", "Total: 37.50 EUR"} {
+	for _, want := range []string{"Your tickets: Концерт", "1 Dec 2026 20:00", "Ticket 3 of 3", "Total: €37.50"} {
 		if !strings.Contains(pm.Subject+pm.Text, want) {
 			t.Errorf("lacks %q:\n%s", want, pm.Text)
 		}

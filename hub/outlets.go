@@ -25,3 +25,16 @@ func (h *Hub) Outlet(id string) (catalog.Outlet, error) { return outlets.load(h,
 
 // Outlets returns every outlet, by id.
 func (h *Hub) Outlets() ([]catalog.Outlet, error) { return outlets.list(h, "", nil) }
+
+// Currencies returns each outlet's currency by outlet id, for a report (Filter.Currency).
+func (h *Hub) Currencies() (map[string]string, error) {
+	os, err := h.Outlets()
+	if err != nil {
+		return nil, err
+	}
+	cur := make(map[string]string, len(os))
+	for _, o := range os {
+		cur[o.ID] = o.Currency
+	}
+	return cur, nil
+}

@@ -104,7 +104,16 @@ func (q localQuery) Close() error {
 	return nil
 }
 
-func (q localQuery) Report(f Filter) (*Report, error) { return MakeReport(q.l.Counters, f) }
+func (q localQuery) Report(f Filter) (*Report, error) {
+	if f.Currency == nil {
+		cur, err := q.h.Currencies()
+		if err != nil {
+			return nil, err
+		}
+		f.Currency = func(outlet string) string { return cur[outlet] }
+	}
+	return MakeReport(q.l.Counters, f)
+}
 
 func (q localQuery) Verify(code string) (Verification, error) { return q.h.Verify(code, q.l) }
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"ticketkiosk/hub/mail"
+	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
 )
 
@@ -42,6 +42,9 @@ type Filter struct {
 	Event  string
 	Period journal.Period
 	By     By
+	// Currency names an outlet's currency, so that the report knows what its amounts are
+	// in (Hub.Currencies); nil: amounts in no named currency, written with two decimals.
+	Currency func(outlet string) string
 }
 
 // CounterSource calls fn for every hub counter: ledger.Ledger.Counters.
@@ -59,6 +62,9 @@ type Report struct {
 	Period journal.Period `json:"period"`
 	Rows   []ReportRow    `json:"rows"`
 	Total  journal.Tally  `json:"total"`
+	// Currency is the ISO 4217 code of every amount counted, when their outlets share one;
+	// empty when they do not (or none is known). Amounts are in its minor units.
+	Currency string `json:"currency,omitempty"`
 }
 
 // MakeReport sums the counters that match f. Its rows for ByType with an outlet (and user)
@@ -80,6 +86,7 @@ func MakeReport(src CounterSource, f Filter) (*Report, error) {
 	}
 	sums := map[gkey]*journal.Tally{}
 	var order []gkey
+	seen, mixed := false, false
 	err := src(func(outlet string, k journal.Key, t journal.Tally) {
 		if (f.Outlet != "" && outlet != f.Outlet) || (f.Event != "" && k.Event != f.Event) ||
 			(f.User != "" && !strings.EqualFold(k.User, f.User)) || !f.Period.Contains(k.Day) {
@@ -106,6 +113,13 @@ func MakeReport(src CounterSource, f Filter) (*Report, error) {
 		}
 		sum.Add(t)
 		r.Total.Add(t)
+		if f.Currency != nil && !mixed {
+			if c := f.Currency(outlet); !seen {
+				r.Currency, seen = c, true
+			} else if c != r.Currency {
+				r.Currency, mixed = "", true
+			}
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hub: report: %w", err)
@@ -143,16 +157,22 @@ func (r *Report) header() []string {
 }
 
 // WriteTable writes the report as an aligned table with a total line: the group columns
-// left aligned, the numbers right aligned.
+// left aligned, the numbers right aligned, amounts as the tickets write them in English
+// (catalog.FormatAmount of the report's currency, named in the header: "AMOUNT EUR").
 func (r *Report) WriteTable(w io.Writer) error {
 	h := r.header()
-	rows := [][]string{append(h, "TICKETS", "AMOUNT", "VOIDED")}
+	amount := "AMOUNT"
+	if r.Currency != "" {
+		amount += " " + r.Currency
+	}
+	money := func(n int64) string { return catalog.FormatAmount(n, r.Currency, catalog.LocaleEN) }
+	rows := [][]string{append(h, "TICKETS", amount, "VOIDED")}
 	for _, row := range r.Rows {
-		rows = append(rows, append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), mail.Money(row.Amount), strconv.FormatInt(row.Voided, 10)))
+		rows = append(rows, append(append([]string{}, row.Group...), strconv.FormatInt(row.Tickets, 10), money(row.Amount), strconv.FormatInt(row.Voided, 10)))
 	}
 	total := make([]string, len(h))
 	total[0] = "TOTAL"
-	rows = append(rows, append(total, strconv.FormatInt(r.Total.Tickets, 10), mail.Money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10)))
+	rows = append(rows, append(total, strconv.FormatInt(r.Total.Tickets, 10), money(r.Total.Amount), strconv.FormatInt(r.Total.Voided, 10)))
 	width := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, c := range row {

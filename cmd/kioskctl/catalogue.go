@@ -23,38 +23,18 @@ func (a *app) table() *tabwriter.Writer {
 }
 
 // parsePrice reads a price written in major units with at most two decimals ("12.50",
-// "12,5", "7") and returns minor units.
+// "12,5", "7") and returns minor units (catalog.ParseAmount). An event's prices are in the
+// minor units of whichever outlet sells it, so they are typed and listed with two decimals.
 func parsePrice(s string) (int64, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	if whole == "" || strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") || (hasFrac && (frac == "" || len(frac) > 2)) {
-		return 0, fmt.Errorf("price %q is not a amount such as 12.50", s)
+	p, err := catalog.ParseAmount(s, "")
+	if err != nil {
+		return 0, fmt.Errorf("price %q is not an amount such as 12.50", s)
 	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > 1e12 {
-		return 0, fmt.Errorf("price %q is not a amount such as 12.50", s)
-	}
-	var f int64
-	if hasFrac {
-		if len(frac) == 1 {
-			frac += "0"
-		}
-		f, err = strconv.ParseInt(frac, 10, 64)
-		if err != nil || f < 0 {
-			return 0, fmt.Errorf("price %q is not a amount such as 12.50", s)
-		}
-	}
-	return w*100 + f, nil
+	return p, nil
 }
 
-// formatMoney writes minor units as major units with two decimals.
-func formatMoney(n int64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
+// formatPrice writes a price as parsePrice reads it (catalog.FormatDecimal).
+func formatPrice(n int64) string { return catalog.FormatDecimal(n, "") }
 
 // parseType reads a --type value: ID:NAME:PRICE (the name may itself hold colons).
 func parseType(s string) (catalog.TicketType, error) {
@@ -347,7 +327,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 			for _, e := range evs {
 				ts := make([]string, len(e.Types))
 				for i, t := range e.Types {
-					ts[i] = t.ID + ":" + t.Name + ":" + formatMoney(t.Price)
+					ts[i] = t.ID + ":" + t.Name + ":" + formatPrice(t.Price)
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Title, e.Venue, e.Start.Format(time.RFC3339), strings.Join(ts, " "))
 			}

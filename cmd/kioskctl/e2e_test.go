@@ -261,7 +261,7 @@ func TestEndToEnd(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("VALID K1-%d-1\n", s1.Seq)) {
 		t.Fatalf("verify valid: %d\n%s", code, out)
 	}
-	for _, want := range []string{"event Концерт, НДК, 2027-03-14 20:00 EET", "ticket Стандартен, 12.50 EUR", "by anna@example.org at outlet books"} {
+	for _, want := range []string{"event Концерт, НДК, 2027-03-14 20:00 EET", "ticket Стандартен, 12,50 €", "by anna@example.org at outlet books"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("verify does not say %q:\n%s", want, out)
 		}

@@ -19,9 +19,9 @@ func FuzzParseType(f *testing.F) {
 		if strings.Contains(tt.ID, ":") || tt.Price < 0 {
 			t.Fatalf("parseType(%q) = %+v", s, tt)
 		}
-		p, err := parsePrice(formatMoney(tt.Price))
+		p, err := parsePrice(formatPrice(tt.Price))
 		if err != nil || p != tt.Price {
-			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatMoney(tt.Price), p, err)
+			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatPrice(tt.Price), p, err)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ticketkiosk/catalog"
 	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
@@ -272,24 +273,25 @@ func (a *app) ticketFacts(h *hub.Hub, v hub.Verification) {
 	} else if d, err := h.Device(f.Device); err == nil {
 		outlet = d.Outlet
 	}
-	loc := time.UTC
+	loc, locale := time.UTC, catalog.LocaleEN
 	if o, err := h.Outlet(outlet); err == nil {
-		loc = o.Location()
+		loc, locale = o.Location(), o.Locale
 	}
 	if ev, err := h.Event(f.Event); err == nil {
 		fmt.Fprintf(a.stdout, "event %s, %s, %s\n", ev.Title, ev.Venue, ev.Start.In(loc).Format("2006-01-02 15:04 MST"))
 		if tt, ok := ev.Type(f.Type); ok {
-			price := tt.Price
-			cur := ""
+			// The sale says the currency and what was paid; without it, the catalogue's price.
+			price := formatPrice(tt.Price)
 			if v.Sale != nil {
-				cur = " " + v.Sale.Sale.Currency
+				paid := tt.Price
 				for _, l := range v.Sale.Sale.Lines {
 					if l.Type == f.Type {
-						price = l.Price
+						paid = l.Price
 					}
 				}
+				price = catalog.FormatMoney(paid, v.Sale.Sale.Currency, locale)
 			}
-			fmt.Fprintf(a.stdout, "ticket %s, %s%s\n", tt.Name, formatMoney(price), cur)
+			fmt.Fprintf(a.stdout, "ticket %s, %s\n", tt.Name, price)
 		}
 	}
 	if v.Sale != nil {

@@ -23,16 +23,6 @@ import (
 // ErrNotEmail means a sale has no buyer to email (hub.ErrNoEmailSales is the same error).
 var ErrNotEmail = errors.New("hub: sale is not an email delivery")
 
-// Money formats minor units with two decimals, as the hub's emails and reports write
-// amounts.
-func Money(n int64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
-
 // TicketMail is what an email of tickets says: the same facts as the printed ticket.
 type TicketMail struct {
 	Outlet    catalog.Outlet
@@ -54,7 +44,6 @@ var mailText = map[catalog.Locale]map[string]string{
 		"ticket":  "Билет %d от %d",
 		"code":    "Код",
 		"total":   "Общо",
-		"date":    "02.01.2006 15:04",
 	},
 	catalog.LocaleEN: {
 		"subject": "Your tickets: %s",
@@ -67,7 +56,6 @@ var mailText = map[catalog.Locale]map[string]string{
 		"ticket":  "Ticket %d of %d",
 		"code":    "Code",
 		"total":   "Total",
-		"date":    "2 Jan 2006 15:04",
 	},
 }
 
@@ -116,13 +104,13 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 		L = mailText[catalog.LocaleEN]
 	}
 	loc := m.Outlet.Location()
-	when := m.Event.Start.In(loc).Format(L["date"])
+	when := catalog.FormatStamp(m.Event.Start.In(loc), m.Outlet.Locale)
 	subject := fmt.Sprintf(L["subject"], m.Event.Title)
 	prices := map[string]int64{}
 	for _, l := range s.Lines {
 		prices[l.Type] = l.Price
 	}
-	money := func(n int64) string { return Money(n) + " " + s.Currency }
+	money := func(n int64) string { return catalog.FormatMoney(n, s.Currency, m.Outlet.Locale) }
 	var tickets []mailTicket
 	for _, t := range s.Tickets {
 		f, _, _, err := journal.ParseCode(t.Code)

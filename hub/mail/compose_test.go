@@ -46,7 +46,7 @@ func TestCompose(t *testing.T) {
 	if pm.Header.Get("To") != "buyer@example.org" || pm.Header.Get("Message-ID") != "<sale-k1-7-2@organiser.test>" || pm.Subject != "Your tickets: Concert" {
 		t.Fatalf("header %v, subject %q", pm.Header, pm.Subject)
 	}
-	for _, want := range []string{"Web shop", "Hall 1", "1 Dec 2026 20:00", "Standard", "12.50 EUR", "Ticket 1 of 1", "K1-7-1", "Total: 12.50 EUR"} {
+	for _, want := range []string{"Web shop", "Hall 1", "1 Dec 2026 20:00", "Standard", "€12.50", "Ticket 1 of 1", "K1-7-1", "Total: €12.50"} {
 		if !strings.Contains(pm.Text, want) || !strings.Contains(pm.HTML, want) {
 			t.Errorf("text or html lacks %q", want)
 		}
@@ -60,5 +60,44 @@ func TestCompose(t *testing.T) {
 	}
 	if _, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: e}, "not an address", at); err == nil {
 		t.Error("a bad sender address was taken")
+	}
+}
+
+// TestComposeMoneyAsTickets: the email writes amounts as the printed ticket does, in the
+// currency's own minor unit and the outlet's locale: ¥1250 is "JPY 1,250" (it said
+// "12.50 JPY"), 20 euros in Bulgarian "20,00 €" (it said "20.00 EUR").
+func TestComposeMoneyAsTickets(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		locale      catalog.Locale
+		currency    string
+		price       int64
+		price1, tot string
+	}{
+		{catalog.LocaleEN, "JPY", 1250, "JPY 1,250", "Total: JPY 2,500"},
+		{catalog.LocaleBG, "EUR", 2000, "20,00 €", "Общо: 40,00 €"},
+		{catalog.LocaleEN, "EUR", 2000, "€20.00", "Total: €40.00"},
+		{catalog.LocaleEN, "KWD", 2000, "KWD 2.000", "Total: KWD 4.000"},
+	} {
+		e := sale(t, "buyer@example.org")
+		e.Sale.Currency = c.currency
+		e.Sale.Lines = []journal.Line{{Type: "std", Qty: 2, Price: c.price}}
+		e.Sale.Total = 2 * c.price
+		outlet := catalog.Outlet{ID: "web", Name: "Web shop", Locale: c.locale, Currency: c.currency, TimeZone: "Europe/Sofia"}
+		event := catalog.Event{ID: "concert", Title: "Concert", Venue: "Hall 1", Start: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC),
+			Types: []catalog.TicketType{{ID: "std", Name: "Standard", Price: c.price}}}
+		msg, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: e}, "tickets@organiser.test", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm := mailtest.Parse(t, msg)
+		for _, want := range []string{c.price1, c.tot} {
+			if !strings.Contains(pm.Text, want) || !strings.Contains(pm.HTML, want) {
+				t.Errorf("%s %s: text or html lacks %q:\n%s", c.locale, c.currency, want, pm.Text)
+			}
+		}
+		if want := catalog.FormatMoney(c.price, c.currency, c.locale); want != c.price1 {
+			t.Errorf("the ticket writes %q, the email %q", want, c.price1)
+		}
 	}
 }
