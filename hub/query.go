@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -68,6 +69,8 @@ type MailStatus struct {
 type Query interface {
 	Report(f Filter) (*Report, error)
 	Verify(code string) (Verification, error)
+	// CheckIn admits a ticket at a gate (Hub.CheckIn).
+	CheckIn(code, gate string) (Verification, error)
 	Status() (*Status, error)
 	Close() error
 }
@@ -116,6 +119,10 @@ func (q localQuery) Report(f Filter) (*Report, error) {
 }
 
 func (q localQuery) Verify(code string) (Verification, error) { return q.h.Verify(code, q.l) }
+
+func (q localQuery) CheckIn(code, gate string) (Verification, error) {
+	return q.h.CheckIn(code, gate, q.l)
+}
 
 func (q localQuery) Status() (*Status, error) {
 	h := q.h
@@ -179,7 +186,8 @@ func (q localQuery) Status() (*Status, error) {
 	return st, nil
 }
 
-// apiHandler serves the queries as JSON on /report, /verify and /status.
+// apiHandler serves the queries as JSON on /report, /verify, /checkin (POST: a gate
+// scanner admits a ticket) and /status.
 func (h *Hub) apiHandler(q Query) http.Handler {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {
@@ -219,6 +227,14 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 		v, err := q.Verify(r.URL.Query().Get("code"))
 		reply(w, v, err)
 	})
+	mux.HandleFunc("POST /checkin", func(w http.ResponseWriter, r *http.Request) {
+		v, err := q.CheckIn(r.FormValue("code"), r.FormValue("gate"))
+		if errors.Is(err, ErrInvalid) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		reply(w, v, err)
+	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
 		st, err := q.Status()
 		reply(w, st, err)
@@ -238,6 +254,11 @@ func (q remoteQuery) get(path string, v url.Values, out any) error {
 	if err != nil {
 		return fmt.Errorf("hub: serve api: %w", err)
 	}
+	return decodeReply(resp, out)
+}
+
+// decodeReply reads an API answer into out, or its error.
+func decodeReply(resp *http.Response, out any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -262,6 +283,15 @@ func (q remoteQuery) Report(f Filter) (*Report, error) {
 func (q remoteQuery) Verify(code string) (Verification, error) {
 	var v Verification
 	return v, q.get("/verify", url.Values{"code": {code}}, &v)
+}
+
+func (q remoteQuery) CheckIn(code, gate string) (Verification, error) {
+	var v Verification
+	resp, err := q.c.PostForm(q.base+"/checkin", url.Values{"code": {code}, "gate": {gate}})
+	if err != nil {
+		return v, fmt.Errorf("hub: serve api: %w", err)
+	}
+	return v, decodeReply(resp, &v)
 }
 
 func (q remoteQuery) Status() (*Status, error) {

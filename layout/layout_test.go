@@ -289,7 +289,7 @@ func TestTicketURLInQR(t *testing.T) {
 		if len(decoded) != 1 || decoded[0] != want {
 			t.Fatalf("%s: decoded %q, want %q", prof, decoded, want)
 		}
-		if _, err := journal.VerifyCode(decoded[0], keys); err != nil {
+		if _, err := journal.VerifyCode(journal.ScannedCode(decoded[0]), keys); err != nil {
 			t.Fatalf("%s: the URL's code does not verify: %v", prof, err)
 		}
 	}

@@ -95,40 +95,98 @@ func (a *app) verifyCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "verify CODE",
 		Short: "Check a ticket code: signature, then the central store",
-		Long: `verify checks a ticket code (or the URL of a QR code ending in it): first the
-issuing device's signature with its public key from the catalogue, then the hub's ledger.
+		Long: `verify checks a ticket: the code a QR code carries (bare, or after the ticket URL;
+white space around it is dropped) or the short code printed under the QR code (DEVICE-SEQ-N,
+in any case). A code is checked first with the issuing device's signature and its public key
+from the catalogue, then against the hub's ledger; a short code is not signed, so it is
+looked up in the ledger and the code of that ticket is checked. A code has one spelling: the
+capitals the ticket carries; a code in lower case or otherwise altered is malformed.
 
-Exit status: 0 the ticket is valid (sold, not voided); 1 the sale was voided or the hub
-does not have it (not synced yet, or never sold); 2 the code is bad (malformed, unknown
-device, bad signature).`,
+Exit status: 0 the ticket is valid (sold, not voided, not checked in); 1 it is not valid
+now: the sale was voided, the hub does not have it (not synced yet, or never sold), or it
+was checked in already (when and at which gate is printed); 2 the code is bad (malformed,
+unknown device, bad signature).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			h, q, err := a.query()
-			if err != nil {
-				return err
+			v, err := a.judge("VALID", func(q hub.Query) (hub.Verification, error) { return q.Verify(args[0]) })
+			if err == nil && v != hub.Valid {
+				err = &exitError{code: 1}
 			}
-			defer q.Close()
-			v, err := q.Verify(args[0])
-			if err != nil {
-				return err
-			}
-			f := v.Facts
-			switch v.Verdict {
-			case hub.BadTicket:
-				return &exitError{code: 2, err: fmt.Errorf("BAD: %s", v.Reason)}
-			case hub.Valid:
-				fmt.Fprintf(a.stdout, "VALID %s\n", f.Short())
-			default:
-				fmt.Fprintf(a.stdout, "%s %s: %s\n", strings.ToUpper(string(v.Verdict)), f.Short(), v.Reason)
-			}
-			fmt.Fprintf(a.stdout, "device %s sale %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
-			a.ticketFacts(h, v)
-			if v.Verdict != hub.Valid {
-				return &exitError{code: 1}
-			}
-			return nil
+			return err
 		},
 	}
+}
+
+// Exit statuses of checkin: distinct for each refusal, so a gate's script can tell them.
+const (
+	exitBadTicket = 2 // malformed, unknown device or bad signature
+	exitUsed      = 3 // checked in before
+	exitVoided    = 4 // the sale was voided
+	exitNotAtHub  = 5 // the hub has no such sale (not synced yet, or never sold)
+)
+
+func (a *app) checkinCmd() *cobra.Command {
+	var gate string
+	cmd := &cobra.Command{
+		Use:   "checkin CODE [--gate G]",
+		Short: "Admit a ticket at a gate: mark it used, once",
+		Long: `checkin verifies a ticket as verify does (the QR code's code or URL, or the short
+code printed under it) and marks it used at --gate in the hub's ledger, durably. A ticket is
+admitted once: a second check-in, whatever spelling shows it, is refused and says when and at
+which gate it was used. Void tickets, tickets the hub does not have yet and bad codes are
+refused and nothing is recorded. While serve runs, the check-in goes through its API (as gate
+scanners do: POST /checkin with code and gate).
+
+Exit status: 0 admitted now; 1 an error (nothing was decided); 2 the code is bad
+(malformed, unknown device, bad signature); 3 used before; 4 void; 5 unknown at the hub
+(not synced yet, or never sold).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			v, err := a.judge("ADMITTED", func(q hub.Query) (hub.Verification, error) { return q.CheckIn(args[0], gate) })
+			switch {
+			case err != nil:
+				return err
+			case v == hub.Valid:
+				return nil
+			case v == hub.Used:
+				return &exitError{code: exitUsed}
+			case v == hub.Voided:
+				return &exitError{code: exitVoided}
+			}
+			return &exitError{code: exitNotAtHub}
+		},
+	}
+	cmd.Flags().StringVar(&gate, "gate", "", "the gate's name (at most 64 printable characters)")
+	return cmd
+}
+
+// judge asks the hub about a ticket (verify or checkin) and prints what it found, ok being
+// the word for a valid ticket. A bad ticket is an error with exit status 2.
+func (a *app) judge(ok string, ask func(hub.Query) (hub.Verification, error)) (hub.Verdict, error) {
+	h, q, err := a.query()
+	if err != nil {
+		return "", err
+	}
+	defer q.Close()
+	v, err := ask(q)
+	if err != nil {
+		return "", err
+	}
+	f := v.Facts
+	switch v.Verdict {
+	case hub.BadTicket:
+		return v.Verdict, &exitError{code: exitBadTicket, err: fmt.Errorf("BAD: %s", v.Reason)}
+	case hub.Valid:
+		fmt.Fprintf(a.stdout, "%s %s\n", ok, f.Short())
+		if c := v.CheckIn; c != nil {
+			fmt.Fprintf(a.stdout, "checked in %s at gate %q\n", c.Time.UTC().Format(time.RFC3339), c.Gate)
+		}
+	default:
+		fmt.Fprintf(a.stdout, "%s %s: %s\n", strings.ToUpper(string(v.Verdict)), f.Short(), v.Reason)
+	}
+	fmt.Fprintf(a.stdout, "device %s sale %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
+	a.ticketFacts(h, v)
+	return v.Verdict, nil
 }
 
 func (a *app) resendCmd() *cobra.Command {

@@ -88,6 +88,9 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(b.Flush())
 		ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o644))
 	},
+	// sale and void write a device's synced journal into the hub's ledger (ledger_script_test.go).
+	"sale": scriptSale,
+	"void": scriptVoid,
 	// waitfile FILE: waits until FILE exists.
 	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {
