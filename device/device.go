@@ -12,8 +12,6 @@ package device
 import (
 	"context"
 	"errors"
-
-	"ticketkiosk/escpos"
 )
 
 // KeyKind says what a Key is.
@@ -97,7 +95,7 @@ type Display interface {
 type Printer interface {
 	// Status asks the printer for its state (DLE EOT). A printer that does not answer
 	// within the context's deadline (or the driver's own timeout) returns ErrOffline.
-	Status(ctx context.Context) (escpos.Status, error)
+	Status(ctx context.Context) (PrinterStatus, error)
 	// Print sends one job (an ESC/POS byte stream) and returns once it is written.
 	Print(ctx context.Context, job []byte) error
 	Halt() error

@@ -68,11 +68,11 @@ func FuzzParseStatus(f *testing.F) {
 		if err == nil {
 			for n := 1; n <= 4; n++ {
 				var again Status
-				if err := again.ParseStatusByte(n, s.StatusByte(n)); err != nil {
+				if err := ParseStatusByte(&again, n, StatusByte(s, n)); err != nil {
 					t.Fatalf("StatusByte(%d) of %+v is rejected: %v", n, s, err)
 				}
 			}
-			if again, _ := ParseStatus([4]byte{s.StatusByte(1), s.StatusByte(2), s.StatusByte(3), s.StatusByte(4)}); again != s {
+			if again, _ := ParseStatus([4]byte{StatusByte(s, 1), StatusByte(s, 2), StatusByte(s, 3), StatusByte(s, 4)}); again != s {
 				t.Fatalf("% x → %+v → %+v", p, s, again)
 			}
 		} else if !errors.Is(err, ErrStatus) {
@@ -83,7 +83,7 @@ func FuzzParseStatus(f *testing.F) {
 		}
 		a, err := ParseASB(p)
 		if err == nil {
-			back := a.ASB()
+			back := ASB(a)
 			if again, err := ParseASB(back[:]); err != nil || again != a {
 				t.Fatalf("ASB % x → %+v → % x → %+v, %v", p, a, back, again, err)
 			}

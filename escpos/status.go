@@ -3,28 +3,14 @@ package escpos
 import (
 	"fmt"
 	"io"
-	"strings"
+
+	"ticketkiosk/device"
 )
 
-// Status is a printer's state as read from DLE EOT 1..4 or GS a automatic status back.
-type Status struct {
-	Online          bool // DLE EOT 1 bit 3 clear
-	DrawerOpen      bool // drawer kick-out connector pin 3 (DLE EOT 1 bit 2)
-	CoverOpen       bool // DLE EOT 2 bit 2
-	FeedButton      bool // paper being fed by the feed button (DLE EOT 2 bit 3)
-	PaperNearEnd    bool // DLE EOT 4 bits 2,3
-	PaperEnd        bool // DLE EOT 2 bit 5 / DLE EOT 4 bits 5,6
-	CutterError     bool // DLE EOT 3 bit 3 (autocutter error)
-	Unrecoverable   bool // DLE EOT 3 bit 5
-	AutoRecoverable bool // DLE EOT 3 bit 6
-	Error           bool // an error occurred (DLE EOT 2 bit 6)
-}
-
-// Ready reports whether a ticket can be printed now: online, cover closed, paper present
-// and no error. Paper near end still prints.
-func (s Status) Ready() bool {
-	return s.Online && !s.CoverOpen && !s.PaperEnd && !s.CutterError && !s.Unrecoverable && !s.Error
-}
+// Status is a printer's state as read from DLE EOT 1..4 or GS a automatic status back. It
+// is device.PrinterStatus, the state the kiosk's core reads; this package reads and writes
+// its bytes.
+type Status = device.PrinterStatus
 
 // StatusQuery returns the real-time status request DLE EOT n for n = 1 (printer),
 // 2 (offline cause), 3 (error cause) or 4 (roll paper sensor).
@@ -41,7 +27,7 @@ const (
 // ParseStatusByte reads the reply byte b to DLE EOT n into s, setting only the fields
 // that reply carries. A byte whose fixed bits are wrong (line noise, an ASB block, a
 // printer in another mode) is rejected with ErrStatus and s is left unchanged.
-func (s *Status) ParseStatusByte(n int, b byte) error {
+func ParseStatusByte(s *Status, n int, b byte) error {
 	if n < 1 || n > 4 {
 		return fmt.Errorf("escpos: status query %d: %w", n, ErrArgument)
 	}
@@ -72,7 +58,7 @@ func (s *Status) ParseStatusByte(n int, b byte) error {
 func ParseStatus(replies [4]byte) (Status, error) {
 	var s Status
 	for i, b := range replies {
-		if err := s.ParseStatusByte(i+1, b); err != nil {
+		if err := ParseStatusByte(&s, i+1, b); err != nil {
 			return Status{}, err
 		}
 	}
@@ -80,8 +66,8 @@ func ParseStatus(replies [4]byte) (Status, error) {
 }
 
 // StatusByte returns the byte a printer in state s answers to DLE EOT n (1..4); it is the
-// inverse of ParseStatusByte and what VirtualPrinter sends.
-func (s Status) StatusByte(n int) byte {
+// inverse of ParseStatusByte and what the virtual printer sends.
+func StatusByte(s Status, n int) byte {
 	b := byte(eotFixedBits)
 	set := func(on bool, bits byte) {
 		if on {
@@ -136,7 +122,7 @@ func ParseASB(p []byte) (Status, error) {
 }
 
 // ASB returns the 4-byte automatic status back block for s (the inverse of ParseASB).
-func (s Status) ASB() [4]byte {
+func ASB(s Status) [4]byte {
 	var p [4]byte
 	p[0] = 0x10
 	if s.DrawerOpen {
@@ -169,34 +155,6 @@ func (s Status) ASB() [4]byte {
 	return p
 }
 
-// String describes s in plain words: "ready", "paper out", "cover open, paper near end",
-// "ready, paper near end". Faults come first; notes (paper near end, feeding, drawer
-// signal high) follow.
-func (s Status) String() string {
-	var parts []string
-	add := func(on bool, what string) {
-		if on {
-			parts = append(parts, what)
-		}
-	}
-	add(s.CoverOpen, "cover open")
-	add(s.PaperEnd, "paper out")
-	add(s.CutterError, "cutter error")
-	add(s.Unrecoverable, "unrecoverable error")
-	add(s.AutoRecoverable, "auto-recoverable error")
-	add(s.Error && !s.CutterError && !s.Unrecoverable && !s.AutoRecoverable, "error")
-	if !s.Online && len(parts) == 0 {
-		parts = append(parts, "offline")
-	}
-	if s.Ready() {
-		parts = append(parts, "ready")
-	}
-	add(s.PaperNearEnd && !s.PaperEnd, "paper near end")
-	add(s.FeedButton, "feeding")
-	add(s.DrawerOpen, "drawer open")
-	return strings.Join(parts, ", ")
-}
-
 // QueryStatus asks the printer on rw for its four real-time statuses (DLE EOT 1..4), one
 // at a time, and merges the replies. Bytes of automatic status back blocks that arrive in
 // between are recognised by their fixed bits and passed over; any other byte is an error
@@ -220,7 +178,7 @@ func QueryStatus(rw io.ReadWriter) (Status, error) {
 				return Status{}, fmt.Errorf("escpos: DLE EOT %d reply %#02x: %w", n, b[0], ErrStatus)
 			}
 		}
-		if err := s.ParseStatusByte(n, b[0]); err != nil {
+		if err := ParseStatusByte(&s, n, b[0]); err != nil {
 			return Status{}, err
 		}
 	}

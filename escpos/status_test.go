@@ -51,7 +51,7 @@ func TestParseStatus(t *testing.T) {
 				t.Errorf("Ready() = %v for %q", got.Ready(), tt.str)
 			}
 			for n := 1; n <= 4; n++ {
-				if b := got.StatusByte(n); b != tt.replies[n-1] {
+				if b := StatusByte(got, n); b != tt.replies[n-1] {
 					t.Errorf("StatusByte(%d) = %#x, want %#x", n, b, tt.replies[n-1])
 				}
 			}
@@ -63,7 +63,7 @@ func TestParseStatusRejectsNoise(t *testing.T) {
 	for _, b := range []byte{0x00, 0xff, 0x10, 0x02, 0x13, 0x92, 0x16 | 0x80, '?', 0x0a} {
 		for n := 1; n <= 4; n++ {
 			s := Status{Online: true}
-			if err := s.ParseStatusByte(n, b); !errors.Is(err, ErrStatus) {
+			if err := ParseStatusByte(&s, n, b); !errors.Is(err, ErrStatus) {
 				t.Errorf("ParseStatusByte(%d, %#x) error = %v, want ErrStatus", n, b, err)
 			}
 			if s != (Status{Online: true}) {
@@ -72,7 +72,7 @@ func TestParseStatusRejectsNoise(t *testing.T) {
 		}
 	}
 	var s Status
-	if err := s.ParseStatusByte(5, 0x12); !errors.Is(err, ErrArgument) {
+	if err := ParseStatusByte(&s, 5, 0x12); !errors.Is(err, ErrArgument) {
 		t.Errorf("n = 5: %v", err)
 	}
 }
@@ -85,11 +85,11 @@ func TestStatusByteRoundTrip(t *testing.T) {
 		ok := 0
 		for b := range 256 {
 			var s Status
-			if err := s.ParseStatusByte(n, byte(b)); err != nil {
+			if err := ParseStatusByte(&s, n, byte(b)); err != nil {
 				continue
 			}
 			ok++
-			got := s.StatusByte(n)
+			got := StatusByte(s, n)
 			// Bits 2,3 and 5,6 of n = 4 are pairs: either bit means the condition.
 			if n == 4 {
 				if (got&0x0c != 0) != (byte(b)&0x0c != 0) || (got&0x60 != 0) != (byte(b)&0x60 != 0) {
@@ -125,7 +125,7 @@ func TestParseASB(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("ParseASB(% x) = %+v, want %+v", tt.in, got, tt.want)
 		}
-		back := got.ASB()
+		back := ASB(got)
 		again, err := ParseASB(back[:])
 		if err != nil || again != got {
 			t.Errorf("ASB() round trip: % x → %+v, %v", back, again, err)

@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"ticketkiosk/device"
-	"ticketkiosk/escpos"
 	"ticketkiosk/escpos/virtual"
 )
 
@@ -70,18 +69,18 @@ func lastJob(dir string) (int, error) {
 
 // Status reports ready when a file can be created in the folder, and ErrOffline when
 // not.
-func (p *File) Status(ctx context.Context) (escpos.Status, error) {
+func (p *File) Status(ctx context.Context) (device.PrinterStatus, error) {
 	if err := ctx.Err(); err != nil {
-		return escpos.Status{}, err
+		return device.PrinterStatus{}, err
 	}
 	f, err := os.CreateTemp(p.dir, ".status-*")
 	if err != nil {
-		return escpos.Status{}, fmt.Errorf("printer: file: %w: %w", device.ErrOffline, err)
+		return device.PrinterStatus{}, fmt.Errorf("printer: file: %w: %w", device.ErrOffline, err)
 	}
 	name := f.Name()
 	f.Close()
 	os.Remove(name)
-	return escpos.Status{Online: true}, nil
+	return device.PrinterStatus{Online: true}, nil
 }
 
 // Print writes job as the next numbered .escpos file, then its .png and .txt

@@ -16,7 +16,7 @@ import (
 
 // StatusError is device.ErrNotReady with the status the printer reported; Print returns
 // it when the printer stops during a job.
-type StatusError struct{ Status escpos.Status }
+type StatusError struct{ Status device.PrinterStatus }
 
 func (e *StatusError) Error() string { return "printer not ready: " + e.Status.String() }
 
@@ -161,21 +161,21 @@ const maxNoise = 64
 // A reply that comes after its query timed out would be taken for the next query's, so
 // the line is first let settle, and a status whose replies turn out to have been out of
 // step is asked once more after a longer settle.
-func queryStatus(ctx context.Context, l link, timeout time.Duration) (escpos.Status, error) {
+func queryStatus(ctx context.Context, l link, timeout time.Duration) (device.PrinterStatus, error) {
 	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	var st escpos.Status
+	var st device.PrinterStatus
 	for attempt := 1; ; attempt++ {
 		l.settle(time.Duration(attempt) * settleQuiet)
-		st = escpos.Status{}
+		st = device.PrinterStatus{}
 		for n := 1; n <= 4; n++ {
 			if _, err := l.Write(escpos.StatusQuery(n)); err != nil {
-				return escpos.Status{}, fmt.Errorf("printer: status query: %w: %w", device.ErrOffline, err)
+				return device.PrinterStatus{}, fmt.Errorf("printer: status query: %w: %w", device.ErrOffline, err)
 			}
 			if err := readReply(ctx, l, deadline, n, &st); err != nil {
-				return escpos.Status{}, err
+				return device.PrinterStatus{}, err
 			}
 		}
 		if attempt == 3 || !l.late(settleQuiet) {
@@ -185,7 +185,7 @@ func queryStatus(ctx context.Context, l link, timeout time.Duration) (escpos.Sta
 }
 
 // readReply reads the reply to DLE EOT n into st, skipping bytes that cannot be one.
-func readReply(ctx context.Context, l link, deadline time.Time, n int, st *escpos.Status) error {
+func readReply(ctx context.Context, l link, deadline time.Time, n int, st *device.PrinterStatus) error {
 	for skipped := 0; ; skipped++ {
 		if skipped > maxNoise {
 			return fmt.Errorf("printer: DLE EOT %d: %d bytes that are no status reply: %w", n, skipped, device.ErrOffline)
@@ -199,7 +199,7 @@ func readReply(ctx context.Context, l link, deadline time.Time, n int, st *escpo
 		case err != nil:
 			return fmt.Errorf("printer: DLE EOT %d: %w: %w", n, device.ErrOffline, err)
 		}
-		if st.ParseStatusByte(n, b) == nil {
+		if escpos.ParseStatusByte(st, n, b) == nil {
 			return nil
 		}
 	}

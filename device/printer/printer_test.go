@@ -577,9 +577,9 @@ func (l *scriptLink) readByte(context.Context, time.Time) (byte, error) {
 func FuzzPrinterStatusReplies(f *testing.F) {
 	ready := escpos.Status{Online: true}
 	paper := virtual.StateCoverOpen.Status()
-	asb := ready.ASB()
-	f.Add([]byte{ready.StatusByte(1), ready.StatusByte(2), ready.StatusByte(3), ready.StatusByte(4)})
-	f.Add([]byte{paper.StatusByte(1), paper.StatusByte(2), paper.StatusByte(3), paper.StatusByte(4)})
+	asb := escpos.ASB(ready)
+	f.Add([]byte{escpos.StatusByte(ready, 1), escpos.StatusByte(ready, 2), escpos.StatusByte(ready, 3), escpos.StatusByte(ready, 4)})
+	f.Add([]byte{escpos.StatusByte(paper, 1), escpos.StatusByte(paper, 2), escpos.StatusByte(paper, 3), escpos.StatusByte(paper, 4)})
 	f.Add(append(asb[:], 0x12, 0x12, 0x12, 0x12))
 	f.Add([]byte{0x00, 0xff, 0x12, 0x13, 0x11, 0x12})
 	f.Add([]byte{})
@@ -596,7 +596,7 @@ func FuzzPrinterStatusReplies(f *testing.F) {
 					break
 				}
 				if b&0x93 == 0x12 {
-					_ = want.ParseStatusByte(n, b)
+					_ = escpos.ParseStatusByte(&want, n, b)
 					rest, ok = rest[i+1:], true
 					break
 				}
@@ -679,7 +679,7 @@ func (l *lateReply) Write(p []byte) (int, error) {
 }
 
 func TestStatusRepliesOutOfStep(t *testing.T) {
-	stale := virtual.StateCoverOpen.Status().StatusByte(1) // "offline" in reply to DLE EOT 1
+	stale := escpos.StatusByte(virtual.StateCoverOpen.Status(), 1) // "offline" in reply to DLE EOT 1
 	t.Run("serial", func(t *testing.T) {
 		master, tty, err := pty.Open()
 		if err != nil {

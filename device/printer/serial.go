@@ -12,7 +12,6 @@ import (
 	"github.com/tarm/serial"
 
 	"ticketkiosk/device"
-	"ticketkiosk/escpos"
 )
 
 // serialPoll is the serial port's read timeout (VTIME): how often the reply reader
@@ -107,12 +106,12 @@ func (p *Serial) line() (*sender, error) {
 }
 
 // Status asks the printer for its state; no answer within the timeout is ErrOffline.
-func (p *Serial) Status(ctx context.Context) (escpos.Status, error) {
+func (p *Serial) Status(ctx context.Context) (device.PrinterStatus, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, err := p.line()
 	if err != nil {
-		return escpos.Status{}, err
+		return device.PrinterStatus{}, err
 	}
 	return queryStatus(ctx, s.l, p.cfg.StatusTimeout)
 }

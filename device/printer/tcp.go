@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"ticketkiosk/device"
-	"ticketkiosk/escpos"
 )
 
 // TCP is an ESC/POS printer on a raw TCP port (9100, "JetDirect"). It dials on
@@ -64,12 +63,12 @@ func (p *TCP) drop() {
 
 // Status asks the printer for its state; no answer (or no connection) within the
 // timeout is ErrOffline.
-func (p *TCP) Status(ctx context.Context) (escpos.Status, error) {
+func (p *TCP) Status(ctx context.Context) (device.PrinterStatus, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, err := p.connect(ctx)
 	if err != nil {
-		return escpos.Status{}, err
+		return device.PrinterStatus{}, err
 	}
 	st, err := queryStatus(ctx, s.l, p.cfg.StatusTimeout)
 	if err != nil {

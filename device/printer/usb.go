@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"ticketkiosk/device"
-	"ticketkiosk/escpos"
 )
 
 // USB is an ESC/POS printer on the Linux USB printer class device (usblp,
@@ -56,7 +55,7 @@ func openUSB(cfg Config, noDeadline bool) (*USB, error) {
 }
 
 // Status asks the printer for its state; no answer within the timeout is ErrOffline.
-func (p *USB) Status(ctx context.Context) (escpos.Status, error) {
+func (p *USB) Status(ctx context.Context) (device.PrinterStatus, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return queryStatus(ctx, p.l, p.cfg.StatusTimeout)

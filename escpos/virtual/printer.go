@@ -113,7 +113,7 @@ func (v *Printer) change(f func()) {
 func (v *Printer) silent() bool { return v.status == nil && v.state == StateOffline }
 
 func (v *Printer) sendASB() {
-	block := v.current().ASB()
+	block := escpos.ASB(v.current())
 	v.reply(block[:]...)
 }
 
@@ -215,7 +215,7 @@ func (v *Printer) answer(n int) {
 	if n < 1 || n > 4 || v.silent() {
 		return
 	}
-	v.reply(v.current().StatusByte(n))
+	v.reply(escpos.StatusByte(v.current(), n))
 }
 
 // ReadReplies returns and forgets the reply bytes queued so far.
