@@ -248,6 +248,12 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(fullDiskEnv); path != "" {
 		os.Exit(fullDiskChild(path))
 	}
+	if cycle := os.Getenv(powerCutEnv); cycle != "" {
+		os.Exit(powerCutChild(cycle))
+	}
+	if arg := os.Getenv(powerCutCheckEnv); arg != "" {
+		os.Exit(powerCutCheck(arg))
+	}
 	os.Exit(m.Run())
 }
 
