@@ -86,7 +86,7 @@ func powerCutChild(cycle string) int {
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
 	for i := 1; ; i++ {
 		qty := 1 + i%3
-		e, err := s.Append(c, "boss@example.org", func(tx *Tx, e *journal.Entry) error {
+		e, err := s.Append(c, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindSale
 			e.Sale = &journal.Sale{Outlet: "o1", Event: "e1", Currency: "EUR", Delivery: "print",
 				Lines: []journal.Line{{Type: "std", Qty: qty, Price: 1000}}, Total: int64(qty) * 1000}
