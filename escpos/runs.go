@@ -107,7 +107,12 @@ func (b *Builder) segments(s string, note func(Degradation)) []segment {
 		}
 		if c, ok := b.page.byteOrBase(r); ok {
 			put(b.page, c)
-			cur = b.page
+			if c >= 0x80 {
+				cur = b.page
+			}
+			if note != nil {
+				note(Degradation{Text: string(r), Printed: string(b.page.decode(c)), Reason: "no code page of " + b.modelName() + " has it"})
+			}
 			i += size
 			continue
 		}
@@ -132,15 +137,18 @@ func (b *Builder) segments(s string, note func(Degradation)) []segment {
 			cur = b.page
 		}
 		if note != nil {
-			name := b.prof.Model
-			if name == "" {
-				name = b.prof.Name
-			}
-			note(Degradation{Text: s[i:j], Printed: b.page.decodeAll(enc), Reason: "no code page of " + name + " has it"})
+			note(Degradation{Text: s[i:j], Printed: b.page.decodeAll(enc), Reason: "no code page of " + b.modelName() + " has it"})
 		}
 		i = j
 	}
 	return segs
+}
+
+func (b *Builder) modelName() string {
+	if b.prof.Model != "" {
+		return b.prof.Model
+	}
+	return b.prof.Name
 }
 
 // control reports the characters Text drops: C0 and C1 controls and DEL.

@@ -85,11 +85,16 @@ func (b *Builder) Wrapped(s string) *Builder {
 	return b
 }
 
+// columns is the characters a line holds in the current font and width: the model's
+// Fonts entry where it has one.
 func (b *Builder) columns() int {
 	cols := b.prof.Columns
 	if b.font == FontB {
 		w, _ := FontB.Cell()
 		cols = b.prof.Dots / w
+		if c := b.prof.Fonts[FontB].Columns; c > 0 {
+			cols = c
+		}
 	}
 	return max(cols/max(b.width, 1), 1)
 }

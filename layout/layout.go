@@ -265,6 +265,16 @@ func (l *Layout) qr(b *escpos.Builder, payload string) {
 	}
 }
 
+// Printable returns s as the layout's printer prints it, and what of it degrades and why
+// (characters no code page of the model has).
+func (l *Layout) Printable(s string) (string, []escpos.Degradation) {
+	var buf bytes.Buffer
+	b := l.begin(&buf)
+	printed := b.Printable(s)
+	b.Text(s)
+	return printed, b.Degraded()
+}
+
 // QRMode says how tickets get their QR code on the layout's printer: "native",
 // "image (GS v 0)" or "none".
 func (l *Layout) QRMode() string {

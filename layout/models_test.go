@@ -152,3 +152,20 @@ func TestTicketBytesPerModel(t *testing.T) {
 			New(Options{Profile: p}).QRMode())
 	}
 }
+
+// TestPrintable: the layout says what prints and what degrades: on the TM-T88IV (no
+// Windows Cyrillic page) „“, € and № come from its other pages, ѝ has none.
+func TestPrintable(t *testing.T) {
+	p, err := escpos.LookupProfile("tm-t88iv", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(Options{Profile: p})
+	got, degraded := l.Printable("„Щурците“ № 1 — 20,00 €, ѝ")
+	if l.CodePage() != "PC866" || got != "„Щурците“ № 1 — 20,00 €, и" {
+		t.Errorf("%s prints %q", l.CodePage(), got)
+	}
+	if len(degraded) != 1 || degraded[0].String() != `"ѝ" printed as "и": no code page of Epson TM-T88IV has it` {
+		t.Errorf("degraded %v", degraded)
+	}
+}

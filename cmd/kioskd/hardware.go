@@ -188,6 +188,13 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 		say(true, "model", "%s", prof.Describe())
 		if lay, err := cfg.Layout(); err == nil {
 			say(lay.QRMode() != "none", "tickets", "code page %s, QR %s, error level %s", lay.CodePage(), lay.QRMode(), level)
+			const sample = "„Щурците“ № 1 — 20,00 €, ѝ"
+			printed, degraded := lay.Printable(sample)
+			if len(degraded) == 0 {
+				say(true, "text", "%s prints as written", sample)
+			} else {
+				say(true, "text", "%s prints as %s: %v", sample, printed, degraded)
+			}
 		}
 	}
 	switch {

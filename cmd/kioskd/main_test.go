@@ -116,7 +116,8 @@ func TestCheckSaysModel(t *testing.T) {
 	path, _ := writeConfig(t, "[printer]\nkind = \"file\"\npath = \"/tmp\"\nmodel = \"pos-5890\"\nqr_level = \"Q\"\n")
 	_, out, _ := kioskd(t, "check", "--config", path)
 	for _, want := range []string{"ok    model     Zjiang POS-5890 class (58 mm): 384 dots, font A 32 / font B 42 columns;",
-		"QR as image; images GS v 0; no cutter", "ok    tickets   code page WPC1251, QR image (GS v 0), error level Q"} {
+		"QR as image; images GS v 0; no cutter", "ok    tickets   code page WPC1251, QR image (GS v 0), error level Q",
+		"ok    text      „Щурците“ № 1 — 20,00 €, ѝ prints as „Щурците“ № 1 — 20,00 €, и: [\"ѝ\" printed as \"и\""} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
