@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,33 @@ func TestFlowReportPrintsOnce(t *testing.T) {
 	d.shows("Отчет: Днес")
 	if jobs := d.jobs(); len(jobs) != 1 {
 		t.Fatalf("%d jobs printed, want 1: %q", len(jobs), jobs)
+	}
+}
+
+// TestFlowEventsOrder: the events on sale come first, by date, then those that are not,
+// by date, each with why it is not on sale; the cashier need not pick one to find out.
+func TestFlowEventsOrder(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	now := r.clock.Now() // 29.11.2026
+	types := []catalog.TicketType{{ID: "std", Name: "Стандартен", Price: 1000}}
+	reconfigure(t, r, func(c *catalog.DeviceConfig) {
+		c.Events = append(c.Events[:len(c.Events):len(c.Events)],
+			catalog.Event{ID: "a-ended", Title: "Свършила", Start: now.AddDate(0, 1, 0), SaleTo: now.Add(-time.Hour), Types: types},
+			catalog.Event{ID: "b-later", Title: "Хамлет", Start: now.AddDate(0, 1, 17), Types: types},
+			catalog.Event{ID: "c-soon", Title: "Скоро", Start: now.AddDate(0, 6, 0), SaleFrom: now.AddDate(0, 0, 6), Types: types})
+	})
+	d := newDriver(t, r, FlowOptions{Rows: 8, Cols: 20, Logger: quiet})
+	d.run("3000⏎ann-pass⏎1⏎")
+	want := []string{
+		">1 15.01 Хамлет",
+		" 2 14.03 Концерт",
+		" 3 01.01 Мин. минало",
+		" 4 29.12 Свъ. спряно",
+		" 5 29.05 С. от 05.12",
+	}
+	for i, w := range want {
+		if got := strings.TrimRight(d.screen[i+1], " "); got != w {
+			t.Errorf("row %d = %q, want %q\n%s", i+1, got, w, d.screen)
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"ticketkiosk/catalog"
@@ -23,9 +25,41 @@ type sellFlow struct {
 	last   uint64 // the session's last sale, which the sale number field offers
 }
 
+// events returns the events linked to the outlet in the order the list shows them: those
+// on sale first, each part by date (then id).
+func (f *Flow) events() ([]EventView, error) {
+	evs, err := f.k.Events()
+	slices.SortStableFunc(evs, func(a, b EventView) int {
+		if a.OnSale != b.OnSale {
+			if a.OnSale {
+				return -1
+			}
+			return 1
+		}
+		if c := a.Event.Start.Compare(b.Event.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Event.ID, b.Event.ID)
+	})
+	return evs, err
+}
+
+// notOnSale says why an event is not on sale at now: it is past, its sale has closed, or
+// it opens on a later day.
+func (f *Flow) notOnSale(e *catalog.Event, now time.Time) string {
+	l := f.lang()
+	switch {
+	case !e.SaleFrom.IsZero() && now.Before(e.SaleFrom):
+		return l.tr(mSaleFrom, l.date(e.SaleFrom.In(f.config().Outlet.Location()), false))
+	case !e.Start.IsZero() && !now.Before(e.Start):
+		return l.tr(mSalePast)
+	}
+	return l.tr(mSaleEnded)
+}
+
 // startSell starts a sale from the main menu: the events linked to the outlet.
 func (f *Flow) startSell(context.Context) {
-	evs, err := f.k.Events()
+	evs, err := f.events()
 	if err != nil {
 		f.refuse(stMenu, err)
 		return
@@ -49,9 +83,13 @@ func sellScreens(s *[numStates]screen) {
 		items: func(f *Flow) []item {
 			l := f.lang()
 			loc := f.config().Outlet.Location()
+			now := f.k.Now()
 			out := make([]item, len(f.sell.events))
 			for i, e := range f.sell.events {
 				out[i] = item{name: l.date(e.Event.Start.In(loc), false) + " " + e.Event.Title}
+				if !e.OnSale {
+					out[i].detail = f.notOnSale(e.Event, now)
+				}
 			}
 			return out
 		},
@@ -261,7 +299,7 @@ func (f *Flow) reload() bool {
 			typeID = f.sell.events[f.sell.ev].Types[f.sell.ty].ID
 		}
 	}
-	evs, err := f.k.Events()
+	evs, err := f.events()
 	if err != nil {
 		evs = nil
 	}

@@ -206,7 +206,7 @@ func TestFlowCashierSellsPrintsAndReports(t *testing.T) {
 	}
 
 	d.run("1⏎")
-	d.shows("Събития", ">1 14.03 Концерт", "2 01.01 Минало")
+	d.shows("Събития", ">1 14.03 Концерт", "2 01.01 Мин. минало")
 	d.run("⏎")
 	d.shows("Концерт", ">1 Стандарт. 12,50 €", "2 Детски (5) 6,00 €")
 	d.run("⏎")
@@ -404,7 +404,7 @@ func TestFlowRefusals(t *testing.T) {
 		d.run("3000⏎ann-pass⏎1⏎2⏎")
 		d.shows("Не се продава в момента")
 		d.run("⏎")
-		d.shows("Събития", ">2 01.01 Минало")
+		d.shows("Събития", ">2 01.01 Мин. минало")
 	})
 	t.Run("sold out", func(t *testing.T) {
 		r := newRig(t, catalog.DeliveryPrint)
@@ -817,7 +817,7 @@ func TestFlowConfigChangesMidSale(t *testing.T) {
 	d.run("⏎")
 	d.shows("Събитието не се продава тук")
 	d.run("⏎")
-	d.shows("Събития", ">1 01.01 Минало")
+	d.shows("Събития", ">1 01.01 Мин. минало")
 	d.lacks("Концерт")
 	if n := len(d.jobs()); n != 0 {
 		t.Fatalf("%d jobs", n)

@@ -98,6 +98,9 @@ const (
 	mNotSupervisor
 	mUnknownEvent
 	mNotOnSale
+	mSalePast
+	mSaleEnded
+	mSaleFrom
 	mUnknownType
 	mBadQuantity
 	mSoldOut
@@ -216,6 +219,9 @@ var text = [mCount][2]string{
 	mNotSupervisor:    {"A supervisor must do this", "Само за управител"},
 	mUnknownEvent:     {"Event not sold here", "Събитието не се продава тук"},
 	mNotOnSale:        {"Not on sale now", "Не се продава в момента"},
+	mSalePast:         {"past", "минало"},
+	mSaleEnded:        {"closed", "спряно"},
+	mSaleFrom:         {"from %s", "от %s"},
 	mUnknownType:      {"Unknown ticket type", "Непознат вид билет"},
 	mBadQuantity:      {"Quantity: 1 to %d", "Брой: от 1 до %d"},
 	mSoldOut:          {"Sold out: only %d left", "Няма толкова: остават %d"},

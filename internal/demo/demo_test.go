@@ -31,8 +31,9 @@ func TestPipedDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	// Login 2002 / 222222, Sell, first event, first type, quantity 2, confirm.
-	script := CashierCode + "\n" + CashierPass + "\n" + "1\n1\n1\n" + "\b2\n" + "\n"
+	// Login 2002 / 222222, Sell, the jazz concert (second by date), first type, quantity
+	// 2, confirm.
+	script := CashierCode + "\n" + CashierPass + "\n" + "1\n2\n1\n" + "\b2\n" + "\n"
 	go func() {
 		feed.WriteString(script)
 		feed.Close()
