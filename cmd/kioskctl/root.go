@@ -65,7 +65,29 @@ ticket checks and device status.`,
 		a.demoCmd(),
 		a.ticketURLCmd(),
 	)
+	refuseUnknown(root)
 	return root
+}
+
+// refuseUnknown makes every command group under root (a command with subcommands and
+// nothing of its own to run) refuse an argument that names none of its subcommands: cobra
+// would print the group's help and exit 0, so a script's mistyped or missing subcommand
+// (event remove, user enable) would look done. A group given nothing prints its help.
+func refuseUnknown(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() {
+			refuseUnknown(c)
+			if !c.Runnable() {
+				c.Args = func(cmd *cobra.Command, args []string) error {
+					if len(args) > 0 {
+						return fmt.Errorf("unknown command %q for %q (see %s --help)", args[0], cmd.CommandPath(), cmd.CommandPath())
+					}
+					return nil
+				}
+				c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+			}
+		}
+	}
 }
 
 func (a *app) logger() *slog.Logger {
