@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/mqtttest"
@@ -65,11 +66,6 @@ func procStatus(pid int, field string) int64 {
 	return 0
 }
 
-type benchClock struct{}
-
-func (benchClock) Now() time.Time { return time.Now() }
-func (benchClock) Synced() bool   { return true }
-
 // BenchmarkIngest drains 200 simulated devices at once through a local Mosquitto into a
 // `serve` hub running as its own process: each device's store holds 250 sales (50,000
 // entries in all), the devices' mqtt engines start together, and the time runs until every
@@ -96,7 +92,7 @@ func BenchmarkIngest(b *testing.B) {
 			must(b, err)
 			b.Cleanup(func() { st.Close() })
 			for s := 0; s < perDevice; s++ {
-				_, err := st.Append(benchClock{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
+				_, err := st.Append(clock.Wall{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
 					code, err := journal.NewCode(journal.TicketFacts{Device: dev.id, Sale: e.Seq, N: 1, Of: 1, Event: "concert", Type: "std"}, dev.priv)
 					e.Kind, e.Sale = journal.KindSale, &journal.Sale{Outlet: "o1", Event: "concert", Currency: "EUR", Delivery: "print",
 						Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
@@ -123,7 +119,7 @@ func BenchmarkIngest(b *testing.B) {
 		var engines []*mqtt.Device
 		for _, st := range stores {
 			d, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: broker, AllowInsecure: true}, Store: st,
-				HubKey: h.PublicKey(), Clock: benchClock{}, Logger: quiet})
+				HubKey: h.PublicKey(), Logger: quiet})
 			must(b, err)
 			engines = append(engines, d)
 		}

@@ -12,17 +12,13 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/hub/mail/mailtest"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
 	"ticketkiosk/testkit"
 )
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-func (wallClock) Synced() bool   { return true }
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -60,7 +56,7 @@ func TestServeEmailsSales(t *testing.T) {
 	must(t, err)
 	defer st.Close()
 	sale := func(buyer string) *journal.Entry {
-		e, err := st.Append(wallClock{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
+		e, err := st.Append(clock.Wall{}, "anna@example.org", func(tx journal.Tx, e *journal.Entry) error {
 			code, err := journal.NewCode(journal.TicketFacts{Device: "k1", Sale: e.Seq, N: 1, Of: 1, Event: "concert", Type: "vip"}, k.priv)
 			e.Kind, e.Sale = journal.KindSale, &journal.Sale{Outlet: "web", Event: "concert", Currency: "EUR", Delivery: "email", Buyer: buyer,
 				Lines: []journal.Line{{Type: "vip", Qty: 1, Price: 4000}}, Total: 4000, Tickets: []journal.Ticket{{N: 1, Type: "vip", Code: code}}}
@@ -72,7 +68,7 @@ func TestServeEmailsSales(t *testing.T) {
 	s1 := sale("first@example.org")
 
 	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, Store: st, HubKey: h.PublicKey(),
-		Clock: wallClock{}, Logger: quiet, StateEvery: 200 * time.Millisecond})
+		Logger: quiet, StateEvery: 200 * time.Millisecond})
 	must(t, err)
 	dev.Start()
 	defer dev.Halt()

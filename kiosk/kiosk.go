@@ -17,6 +17,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 )
 
@@ -102,14 +103,9 @@ type Layout interface {
 // Clock tells the time and whether the wall clock is synchronised.
 type Clock = journal.Clock
 
-// SystemClock is the wall clock; Synced reports what the function says (nil: always true).
-type SystemClock struct{ IsSynced func() bool }
-
-// Now returns the current time.
-func (c SystemClock) Now() time.Time { return time.Now() }
-
-// Synced reports whether the clock is synchronised.
-func (c SystemClock) Synced() bool { return c.IsSynced == nil || c.IsSynced() }
+// SystemClock is the wall clock: clock.Wall, the time of its Clock (nil: the real one)
+// and Synced as its IsSynced says (nil: always true).
+type SystemClock = clock.Wall
 
 // Options configure a Kiosk.
 type Options struct {

@@ -75,7 +75,7 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
 	appendSales(t, st, 3)
-	dev, err := NewDevice(DeviceOptions{Conn: k1Conn, Store: st, HubKey: hubPub, Clock: testClock{}, Logger: testLogger()})
+	dev, err := NewDevice(DeviceOptions{Conn: k1Conn, Store: st, HubKey: hubPub, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func deviceProcess() int {
 	}
 	defer st.Close()
 	pub, _, _ := ed25519.GenerateKey(nil)
-	d, err := NewDevice(DeviceOptions{Conn: Options{URL: url, AllowInsecure: true}, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger()})
+	d, err := NewDevice(DeviceOptions{Conn: Options{URL: url, AllowInsecure: true}, Store: st, HubKey: pub, Logger: testLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -13,6 +13,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/store"
 )
 
@@ -28,8 +29,12 @@ type DeviceOptions struct {
 	Store  *store.Store      // the device's store; its device id is the client id
 	HubKey ed25519.PublicKey // verifies configs
 	Health func() Health     // called from the engine; must not block
-	Clock  store.Clock
-	Logger *slog.Logger
+	// Clock times the engine and stamps the configs it applies; nil: the real clock.
+	Clock clock.Clock
+	// ClockSynced reports whether the wall clock is synchronised, as the config entries
+	// record; nil: it is.
+	ClockSynced func() bool
+	Logger      *slog.Logger
 	// OnConfig, when set, is called from the engine after a config was applied.
 	OnConfig func(*catalog.DeviceConfig)
 
@@ -86,9 +91,10 @@ var _ fmt.Stringer = (*Device)(nil)
 
 // NewDevice checks the options and builds the device's client; Start connects it.
 func NewDevice(opt DeviceOptions) (*Device, error) {
-	if opt.Store == nil || opt.Clock == nil {
-		return nil, errors.New("mqtt: device needs a store and a clock")
+	if opt.Store == nil {
+		return nil, errors.New("mqtt: device needs a store")
 	}
+	opt.Clock = clock.Or(opt.Clock)
 	if len(opt.HubKey) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("mqtt: hub public key has %d bytes, want %d", len(opt.HubKey), ed25519.PublicKeySize)
 	}
@@ -303,7 +309,7 @@ type engine struct {
 
 func (d *Device) run() {
 	defer close(d.done)
-	tick := time.NewTicker(min(d.opt.StateEvery, d.opt.AckTimeout) / 4)
+	tick, ticks := d.opt.Clock.NewTicker(min(d.opt.StateEvery, d.opt.AckTimeout) / 4)
 	defer tick.Stop()
 	e := &engine{acked: d.opt.Store.Acked(), connStop: make(chan struct{})}
 	e.next = e.acked
@@ -313,7 +319,7 @@ func (d *Device) run() {
 		case <-d.quit:
 			return
 		case <-d.sig:
-		case <-tick.C:
+		case <-ticks:
 		}
 		d.step(e)
 	}
@@ -478,7 +484,7 @@ func (d *Device) handleConfig(data []byte, oversize int) {
 		var cfg *catalog.DeviceConfig
 		cfg, err = catalog.Open(data, d.opt.HubKey, d.id)
 		if err == nil {
-			_, err = d.opt.Store.ApplyConfig(cfg, data, d.opt.Clock)
+			_, err = d.opt.Store.ApplyConfig(cfg, data, clock.Wall{Clock: d.opt.Clock, IsSynced: d.opt.ClockSynced})
 		}
 		if err == nil {
 			d.refused.Store(0)

@@ -80,7 +80,7 @@ func TestConfigRefusals(t *testing.T) {
 			mu      sync.Mutex
 			applied []uint64
 		)
-		dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: hubPub, Clock: testClock{}, Logger: testLogger(),
+		dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: hubPub, Logger: testLogger(),
 			Health: func() Health { return Health{Software: "test", Printer: "ok"} },
 			OnConfig: func(cfg *catalog.DeviceConfig) {
 				mu.Lock()
@@ -216,7 +216,7 @@ func TestClientOptions(t *testing.T) {
 	defer st.Close()
 	pub, _ := newKey(t)
 	mk := func(o Options) error {
-		_, err := NewDevice(DeviceOptions{Conn: o, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger()})
+		_, err := NewDevice(DeviceOptions{Conn: o, Store: st, HubKey: pub, Logger: testLogger()})
 		return err
 	}
 	if err := mk(Options{URL: "tcp://127.0.0.1:1883"}); !errors.Is(err, ErrInsecure) {
@@ -243,7 +243,7 @@ func TestClientOptions(t *testing.T) {
 	if err := mk(Options{URL: "ssl://127.0.0.1:8883", Prefix: "a/#"}); !errors.Is(err, ErrTopic) {
 		t.Errorf("bad prefix: %v", err)
 	}
-	if _, err := NewDevice(DeviceOptions{Conn: Options{URL: "ssl://h:1"}, Store: st, HubKey: pub[:5], Clock: testClock{}}); err == nil {
+	if _, err := NewDevice(DeviceOptions{Conn: Options{URL: "ssl://h:1"}, Store: st, HubKey: pub[:5]}); err == nil {
 		t.Error("short hub key accepted")
 	}
 }
@@ -256,7 +256,7 @@ func TestHaltWithoutStart(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
 	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger()})
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

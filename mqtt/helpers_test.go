@@ -24,6 +24,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt/mqtttest"
 	"ticketkiosk/store"
@@ -37,11 +38,6 @@ func testLogger() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
-
-type testClock struct{}
-
-func (testClock) Now() time.Time { return time.Now() }
-func (testClock) Synced() bool   { return true }
 
 const bcryptShape = "$2a$10$abcdefghijklmnopqrstuuJ3a1Kk0tGxzxqL0JXzJ8L9JvYz2o1e"
 
@@ -99,7 +95,7 @@ func addSales(s *store.Store, n int) error {
 		if i%3 == 0 {
 			actor = "bob@example.org"
 		}
-		_, err := s.Append(testClock{}, actor, func(tx journal.Tx, e *journal.Entry) error {
+		_, err := s.Append(clock.Wall{}, actor, func(tx journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindSale
 			e.Sale = &journal.Sale{Outlet: "sofia-1", Event: "e1", Currency: "EUR", Delivery: "print",
 				Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,

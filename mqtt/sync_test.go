@@ -131,7 +131,7 @@ func (r *hubRig) stop() {
 func startDevice(t testing.TB, conn Options, st *store.Store) *Device {
 	t.Helper()
 	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
 		AckTimeout: 2 * time.Second, Health: func() Health { return Health{Software: "test", Printer: "ok"} }})
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +297,7 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	appendSales(t, st, 5)
 	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
 	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
 		AckTimeout: time.Hour, StateEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +341,7 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 	devConn := conn
 	devConn.dial = k.dial
 	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: devConn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+	d, err := NewDevice(DeviceOptions{Conn: devConn, Store: st, HubKey: pub, Logger: testLogger(),
 		BatchEntries: 50, AckTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -460,7 +460,7 @@ func TestStateRepublished(t *testing.T) {
 		}
 	}})
 	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Clock: testClock{}, Logger: testLogger(),
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
 		StateEvery: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -522,7 +522,7 @@ func TestHubKilledMidDrain(t *testing.T) {
 		_ = cmd.Wait()
 	}
 	hub := startHubProcess()
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: make(ed25519.PublicKey, ed25519.PublicKeySize), Clock: testClock{},
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: make(ed25519.PublicKey, ed25519.PublicKeySize),
 		Logger: testLogger(), BatchEntries: 50, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

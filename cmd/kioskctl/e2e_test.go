@@ -16,16 +16,12 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/hub"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
 )
-
-type kioskClock struct{}
-
-func (kioskClock) Now() time.Time { return time.Now() }
-func (kioskClock) Synced() bool   { return true }
 
 // ctl runs one kioskctl command line in-process and returns its exit status and output.
 func ctl(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -58,7 +54,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // sell appends a sale of qty tickets per type through the device's store, with signed codes.
 func sell(t *testing.T, s *store.Store, key ed25519.PrivateKey, actor string, qty map[string]int) *journal.Entry {
 	t.Helper()
-	e, err := s.Append(kioskClock{}, actor, func(tx journal.Tx, e *journal.Entry) error {
+	e, err := s.Append(clock.Wall{}, actor, func(tx journal.Tx, e *journal.Entry) error {
 		cfg, err := s.Config()
 		if err != nil {
 			return err
@@ -126,7 +122,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer st.Close()
 	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, Store: st, HubKey: hubKey,
-		Clock: kioskClock{}, Logger: quiet, StateEvery: 200 * time.Millisecond, AckTimeout: time.Second,
+		Logger: quiet, StateEvery: 200 * time.Millisecond, AckTimeout: time.Second,
 		Health: func() mqtt.Health { return mqtt.Health{Software: "test", Printer: "ok"} }})
 	if err != nil {
 		t.Fatal(err)
@@ -155,14 +151,14 @@ func TestEndToEnd(t *testing.T) {
 	s1 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 2, "vip": 1})
 	s2 := sell(t, st, priv, "anna@example.org", map[string]int{"std": 1})
 	s3 := sell(t, st, priv, "boss@example.org", map[string]int{"vip": 2})
-	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
+	if _, err := st.Append(clock.Wall{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.Void = journal.KindVoid, &journal.Void{Sale: s2.Seq, Approver: "boss@example.org"}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := catalog.HashPassword("pass-cleo")
-	if _, err := st.Append(kioskClock{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
+	if _, err := st.Append(clock.Wall{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "cleo@example.org", Code: "1002", Role: "cashier", Outlet: "books", PasswordHash: hash, CreatedBy: "boss@example.org"}
 		return nil
 	}); err != nil {

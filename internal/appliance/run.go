@@ -15,6 +15,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/internal/version"
 	"ticketkiosk/journal"
 	"ticketkiosk/kiosk"
@@ -37,9 +38,9 @@ type Parts struct {
 // Options tune Run.
 type Options struct {
 	Logger *slog.Logger
-	Clock  kiosk.Clock // default: the wall clock, synced per ClockSynced
-	// ClockSynced reports whether the system clock is synchronised (e.g. from timedatex);
-	// nil: assume it is.
+	Clock  clock.Clock // the main loop's, the link's and the entries' time; nil: the real clock
+	// ClockSynced reports whether the system clock is synchronised (e.g. from timedatex),
+	// as journal entries record; nil: assume it is.
 	ClockSynced func() bool
 	Ready       func() // called once the store is open and the hardware probed
 	// Watchdog is called every WatchdogEvery while the main loop is healthy: it has shown
@@ -82,9 +83,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	if opt.Clock == nil {
-		opt.Clock = kiosk.SystemClock{IsSynced: opt.ClockSynced}
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.StatusEvery <= 0 {
 		opt.StatusEvery = 5 * time.Second
 	}
@@ -97,7 +96,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 	if parts.Keypad == nil {
 		return nil, errors.New("appliance: no keypad")
 	}
-	a := &Daemon{cfg: cfg, parts: parts, opt: opt, log: opt.Logger, live: newLiveness()}
+	a := &Daemon{cfg: cfg, parts: parts, opt: opt, log: opt.Logger, live: newLiveness(opt.Clock)}
 	a.health.Store(mqtt.Health{Software: version.Version, Printer: "unknown"})
 	key, err := LoadKey(cfg.StateDir)
 	if err != nil {
@@ -122,7 +121,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 		return nil, err
 	}
 	a.core, err = kiosk.New(kiosk.Options{
-		Store: st, Key: key, Clock: opt.Clock, Printer: printer, Layout: lay, Logger: a.log,
+		Store: st, Key: key, Clock: kiosk.SystemClock{Clock: opt.Clock, IsSynced: opt.ClockSynced}, Printer: printer, Layout: lay, Logger: a.log,
 		Appended: a.appended,
 	})
 	if err != nil {
@@ -153,7 +152,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 			Conn: mqtt.Options{URL: cfg.MQTT.URL, Username: cfg.MQTT.Username, PasswordFile: cfg.MQTT.PasswordFile,
 				CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
 				AllowInsecure: cfg.MQTT.AllowInsecure, Prefix: cfg.MQTT.Prefix},
-			Store: st, HubKey: hubKey, Clock: opt.Clock, Logger: a.log,
+			Store: st, HubKey: hubKey, Clock: opt.Clock, ClockSynced: opt.ClockSynced, Logger: a.log,
 			Health: func() mqtt.Health { return a.health.Load().(mqtt.Health) },
 			OnConfig: func(c *catalog.DeviceConfig) {
 				a.log.Info("config applied", "version", c.Version)
@@ -227,14 +226,12 @@ func (a *Daemon) Run(ctx context.Context) error {
 		defer watching.Done()
 		a.watch(watchCtx)
 	}()
-	for deadline := time.Now().Add(a.opt.WaitConfig); a.st.ConfigVersion() == 0 && time.Now().Before(deadline); {
-		select {
-		case <-ctx.Done():
+	for start := a.opt.Clock.Now(); a.st.ConfigVersion() == 0 && a.opt.Clock.Since(start) < a.opt.WaitConfig; {
+		if !clock.Sleep(ctx, a.opt.Clock, 50*time.Millisecond) {
 			a.drain()
 			return nil
-		case <-time.After(50 * time.Millisecond):
-			a.live.alive()
 		}
+		a.live.alive()
 	}
 	keys := make(chan keyResult, 16)
 	readCtx, stopReading := context.WithCancel(ctx)
@@ -270,7 +267,7 @@ func (a *Daemon) Run(ctx context.Context) error {
 	}
 	a.log.Info("kiosk running", "device", a.cfg.DeviceID, "config_version", a.st.ConfigVersion(), "printer", a.cfg.Printer.Kind)
 	a.show(a.flow.Screen())
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick, ticks := a.opt.Clock.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	work := context.WithoutCancel(ctx) // a sale in progress is finished, not cut short
 	var runErr error
@@ -295,7 +292,7 @@ loop:
 			// screen changes what the flow draws without a key (show skips repeats).
 			scr, _ := a.flow.SetStatus(s)
 			a.show(scr)
-		case now := <-tick.C:
+		case now := <-ticks:
 			scr, _ := a.flow.Tick(now)
 			a.show(scr)
 		}
@@ -309,11 +306,11 @@ loop:
 
 // pollStatus checks the printer and the link every StatusEvery and sends what it found.
 func (a *Daemon) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
-	t := time.NewTicker(a.opt.StatusEvery)
+	t, ticks := a.opt.Clock.NewTicker(a.opt.StatusEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-t.C:
+		case <-ticks:
 		case <-ctx.Done():
 			return
 		}
@@ -364,13 +361,12 @@ func (a *Daemon) drain() {
 	if a.link == nil {
 		return
 	}
-	deadline := time.Now().Add(a.opt.DrainOnExit)
-	for time.Now().Before(deadline) {
+	for start := a.opt.Clock.Now(); a.opt.Clock.Since(start) < a.opt.DrainOnExit; {
 		if bl, err := a.st.Unsynced(); err != nil || bl.Entries == 0 {
 			break
 		}
 		a.link.Wake()
-		time.Sleep(50 * time.Millisecond)
+		clock.Sleep(context.Background(), a.opt.Clock, 50*time.Millisecond)
 	}
 	if err := a.link.Halt(); err != nil {
 		a.log.Warn("mqtt halt", "err", err)

@@ -7,6 +7,7 @@ import (
 
 	"ticketkiosk/device"
 	"ticketkiosk/escpos"
+	"ticketkiosk/internal/clock"
 )
 
 // The service manager's watchdog restarts kioskd when it stops hearing from it. The ping
@@ -26,20 +27,22 @@ const (
 
 // liveness is what the main loop shows of its progress to the health check.
 type liveness struct {
+	clk  clock.Clock
 	mu   sync.Mutex
 	beat time.Time            // the main loop's last sign of progress
 	ops  map[uint64]time.Time // hardware operations in progress: their deadlines (zero: none)
 	next uint64
 }
 
-func newLiveness() *liveness {
-	return &liveness{beat: time.Now(), ops: make(map[uint64]time.Time)}
+func newLiveness(clk clock.Clock) *liveness {
+	clk = clock.Or(clk)
+	return &liveness{clk: clk, beat: clk.Now(), ops: make(map[uint64]time.Time)}
 }
 
 // alive records that the main loop made progress now.
 func (l *liveness) alive() {
 	l.mu.Lock()
-	l.beat = time.Now()
+	l.beat = l.clk.Now()
 	l.mu.Unlock()
 }
 
@@ -51,12 +54,12 @@ func (l *liveness) enter(ctx context.Context) (exit func()) {
 	l.next++
 	id := l.next
 	l.ops[id] = deadline
-	l.beat = time.Now()
+	l.beat = l.clk.Now()
 	l.mu.Unlock()
 	return func() {
 		l.mu.Lock()
 		delete(l.ops, id)
-		l.beat = time.Now()
+		l.beat = l.clk.Now()
 		l.mu.Unlock()
 	}
 }
@@ -90,17 +93,17 @@ func (a *Daemon) watch(ctx context.Context) {
 		return
 	}
 	check := min(healthCheckEvery, a.opt.WatchdogEvery)
-	t := time.NewTicker(check)
+	t, ticks := a.opt.Clock.NewTicker(check)
 	defer t.Stop()
 	var last time.Time
 	for {
-		now := time.Now()
+		now := a.opt.Clock.Now()
 		if (last.IsZero() || now.Sub(last) >= a.opt.WatchdogEvery) && a.live.healthy(now, a.opt.StallAfter) {
 			a.opt.Watchdog()
 			last = now
 		}
 		select {
-		case <-t.C:
+		case <-ticks:
 		case <-ctx.Done():
 			return
 		}

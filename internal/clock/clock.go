@@ -98,3 +98,17 @@ func After(c Clock, d time.Duration) <-chan time.Time {
 	_, ch := Or(c).NewTimer(d)
 	return ch
 }
+
+// Wall is the wall clock as a journal entry records it: the time from Clock (nil: the real
+// clock) and whether that time is synchronised, from IsSynced (nil: it is). It is the
+// journal.Clock the kiosk's store stamps entries with.
+type Wall struct {
+	Clock    Clock
+	IsSynced func() bool
+}
+
+// Now returns the time of w's Clock.
+func (w Wall) Now() time.Time { return Or(w.Clock).Now() }
+
+// Synced reports whether w's time is synchronised.
+func (w Wall) Synced() bool { return w.IsSynced == nil || w.IsSynced() }

@@ -109,3 +109,16 @@ type nopTicker struct{}
 
 func (nopTicker) Reset(time.Duration) {}
 func (nopTicker) Stop()               {}
+
+func TestWall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := Wall{}
+		if !w.Synced() || !w.Now().Equal(time.Now()) {
+			t.Fatalf("the zero Wall: synced %v, now %v; want synced at the real time", w.Synced(), w.Now())
+		}
+		w = Wall{Clock: stopped{}, IsSynced: func() bool { return false }}
+		if w.Synced() || !w.Now().IsZero() {
+			t.Fatalf("Wall over a stopped clock, not synced: synced %v, now %v", w.Synced(), w.Now())
+		}
+	})
+}
