@@ -66,13 +66,20 @@ func TestPowerCut(t *testing.T) {
 		Child: func(cycle int, nosync bool) *exec.Cmd {
 			return powercut.Self(powerCutEnv+"="+strconv.Itoa(cycle), powerCutNoSync+"="+strconv.FormatBool(nosync))
 		},
-		Confirmed: func(t *testing.T, line string) {
+		Unit: "acknowledged entries",
+		Confirmed: func(t *testing.T, line string) int {
 			var upto uint64
 			if _, err := fmt.Sscanf(line, "ack %d", &upto); err != nil {
 				t.Errorf("child said %q", line)
-				return
+				return 0
 			}
-			acked = max(acked, upto)
+			if upto <= acked {
+				t.Errorf("acknowledged %d after %d", upto, acked)
+				return 0
+			}
+			n := upto - acked
+			acked = upto
+			return int(n)
 		},
 		Confirmations: func() int { return int(acked) },
 		Check: func(t *testing.T, backing string) *exec.Cmd {

@@ -18,8 +18,12 @@ import (
 // Power cuts: a child process sells on a store kept on a power-cut filesystem (package
 // testkit/powercut: what was not fsync'd is lost, unsynced pages may be torn) and prints
 // each sale once Append returned, the moment the kiosk's screen says done and the tickets
-// print. The power goes at a random operation of the filesystem; then every sale the child
-// confirmed must be in the journal, the chain whole, and the counters those of the journal.
+// print, and again once PrintDone returned, as the kiosk's Sell does. The power goes at a
+// random operation of the filesystem; then every sale the child confirmed must be in the
+// journal, the chain whole, the counters those of the journal, no sale whose PrintDone was
+// confirmed still marked printing (offered for a reprint at start-up), and every mark a
+// sale's. (The one sale a boot may leave with its mark either way is the last: its PrintDone
+// may have committed before the cut without the child saying so.)
 // The same run with bbolt's fsync switched off (Options.NoSync) must be caught losing sales.
 const (
 	powerCutEnv      = "STORE_POWER_CUT_CHILD"  // the cycle number: the child sells
@@ -28,8 +32,9 @@ const (
 )
 
 type confirmedSale struct {
-	qty  int
-	code string
+	qty     int
+	code    string
+	printed bool // PrintDone returned
 }
 
 func TestPowerCut(t *testing.T) {
@@ -50,20 +55,28 @@ func TestPowerCut(t *testing.T) {
 		Child: func(cycle int, nosync bool) *exec.Cmd {
 			return powercut.Self(powerCutEnv+"="+strconv.Itoa(cycle), powerCutNoSync+"="+strconv.FormatBool(nosync))
 		},
-		Confirmed: func(t *testing.T, line string) {
+		Unit: "sales",
+		Confirmed: func(t *testing.T, line string) int {
 			var seq uint64
 			var c confirmedSale
+			if _, err := fmt.Sscanf(line, "printed %d", &seq); err == nil {
+				c = confirmed[seq]
+				c.printed = true
+				confirmed[seq] = c
+				return 0
+			}
 			if _, err := fmt.Sscanf(line, "sold %d %d %s", &seq, &c.qty, &c.code); err != nil {
 				t.Errorf("child said %q", line)
-				return
+				return 0
 			}
 			confirmed[seq] = c
+			return 1
 		},
 		Confirmations: func() int { return len(confirmed) },
 		Check: func(t *testing.T, backing string) *exec.Cmd {
 			var b strings.Builder
 			for seq, c := range confirmed {
-				fmt.Fprintf(&b, "%d %d %s\n", seq, c.qty, c.code)
+				fmt.Fprintf(&b, "%d %d %s %t\n", seq, c.qty, c.code, c.printed)
 			}
 			list := filepath.Join(t.TempDir(), "confirmed")
 			if err := os.WriteFile(list, []byte(b.String()), 0o600); err != nil {
@@ -76,7 +89,8 @@ func TestPowerCut(t *testing.T) {
 }
 
 // powerCutChild sells on the mount until its filesystem fails (the cut), printing
-// "sold SEQ QTY CODE" for each sale confirmed.
+// "sold SEQ QTY CODE" for each sale committed and "printed SEQ" once its printing mark is
+// cleared.
 func powerCutChild(cycle string) int {
 	s, err := Open(filepath.Join(os.Getenv(powercut.DirEnv), "k.db"), Options{Device: "k1", NoSync: os.Getenv(powerCutNoSync) == "true"})
 	if err != nil {
@@ -86,20 +100,25 @@ func powerCutChild(cycle string) int {
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
 	for i := 1; ; i++ {
 		qty := 1 + i%3
-		e, err := s.Append(c, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
+		e, err := s.Append(c, "boss@example.org", func(tx journal.Tx, e *journal.Entry) error {
 			e.Kind = journal.KindSale
 			e.Sale = &journal.Sale{Outlet: "o1", Event: "e1", Currency: "EUR", Delivery: "print",
 				Lines: []journal.Line{{Type: "std", Qty: qty, Price: 1000}}, Total: int64(qty) * 1000}
 			for n := 1; n <= qty; n++ {
 				e.Sale.Tickets = append(e.Sale.Tickets, journal.Ticket{N: n, Type: "std", Code: fmt.Sprintf("P%s-%d-%d", cycle, i, n)})
 			}
-			return nil
+			return tx.Printing(e.Seq)
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "sale:", err)
 			return 0
 		}
 		fmt.Printf("sold %d %d %s\n", e.Seq, qty, e.Sale.Tickets[0].Code)
+		if err := s.PrintDone(e.Seq); err != nil {
+			fmt.Fprintln(os.Stderr, "print done:", err)
+			return 0
+		}
+		fmt.Printf("printed %d\n", e.Seq)
 		c.t = c.t.Add(time.Minute)
 	}
 }
@@ -117,7 +136,7 @@ func powerCutCheck(path string) int {
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		var seq uint64
 		var c confirmedSale
-		if _, err := fmt.Sscanf(line, "%d %d %s", &seq, &c.qty, &c.code); err == nil {
+		if _, err := fmt.Sscanf(line, "%d %d %s %t", &seq, &c.qty, &c.code, &c.printed); err == nil {
 			confirmed[seq] = c
 		}
 	}
@@ -128,7 +147,8 @@ func powerCutCheck(path string) int {
 }
 
 // storeProblems opens the store as the next boot would and lists what is wrong: a
-// confirmed sale missing or different, a broken chain, counters that are not the journal's.
+// confirmed sale missing or different, a broken chain, counters that are not the journal's,
+// a printing mark that is not as confirmed.
 func storeProblems(path string, confirmed map[uint64]confirmedSale) (problems []string) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -154,6 +174,24 @@ func storeProblems(path string, confirmed map[uint64]confirmedSale) (problems []
 			problems = append(problems, fmt.Sprintf("confirmed sale %d (%s) lost: %v", seq, c.code, err))
 		} else if len(e.Sale.Tickets) != c.qty || e.Sale.Tickets[0].Code != c.code {
 			problems = append(problems, fmt.Sprintf("confirmed sale %d (%s) is now %s×%d", seq, c.code, e.Sale.Tickets[0].Code, len(e.Sale.Tickets)))
+		}
+	}
+	marked := map[uint64]bool{}
+	if seqs, err := s.Interrupted(); err != nil {
+		problems = append(problems, fmt.Sprintf("printing marks: %v", err))
+	} else {
+		for _, seq := range seqs {
+			marked[seq] = true
+		}
+	}
+	for seq, c := range confirmed {
+		if c.printed && marked[seq] {
+			problems = append(problems, fmt.Sprintf("confirmed sale %d: printed, and marked printing again", seq))
+		}
+	}
+	for seq := range marked {
+		if seq == 0 || seq > uint64(len(all)) || all[seq-1].Kind != journal.KindSale {
+			problems = append(problems, fmt.Sprintf("a printing mark for %d, which is no sale", seq))
 		}
 	}
 	var qty, amount, tickets, total int64

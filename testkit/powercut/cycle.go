@@ -117,8 +117,11 @@ type Target struct {
 	Setup func(t *testing.T, backing string)
 	// Child is the process of a boot; nosync: it runs with fsync switched off.
 	Child func(cycle int, nosync bool) *exec.Cmd
-	// Confirmed takes a line the process printed; Confirmations says how many are held.
-	Confirmed     func(t *testing.T, line string)
+	// Unit names what is confirmed, for the log: "sales", "acknowledged entries".
+	Unit string
+	// Confirmed takes a line the process printed and says how many new confirmations it
+	// made; Confirmations says how many are held, to check.
+	Confirmed     func(t *testing.T, line string) int
 	Confirmations func() int
 	// Check is the process that lists the problems of what survived in the backing
 	// directory, one a line (see Check): a confirmation lost, damage.
@@ -168,7 +171,7 @@ func run(t *testing.T, tg Target, cuts int, seed uint64, nosync bool) {
 			opt.Keep = 0
 		}
 		n, t0 := 0, time.Now()
-		st, err := Cycle(backing, opt, tg.Child(cycle, nosync), func(line string) { tg.Confirmed(t, line); n++ })
+		st, err := Cycle(backing, opt, tg.Child(cycle, nosync), func(line string) { n += tg.Confirmed(t, line) })
 		if err != nil {
 			t.Fatalf("cut %d at op %d: %v", cycle, opt.CutAt, err)
 		}
@@ -179,9 +182,9 @@ func run(t *testing.T, tg Target, cuts int, seed uint64, nosync bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("cut %d at op %d (%d ops, %d fsyncs, %v; check %v): %d confirmed in this boot, %d checked; unsynced pages kept %d, dropped %d; %d problems",
+		t.Logf("cut %d at op %d (%d ops, %d fsyncs, %v; check %v): %d %s confirmed in this boot, %d held; unsynced pages kept %d, dropped %d; %d problems",
 			cycle, opt.CutAt, st.Ops, st.FileSyncs, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond),
-			n, tg.Confirmations(), st.Kept, st.Dropped, len(problems))
+			n, tg.Unit, tg.Confirmations(), st.Kept, st.Dropped, len(problems))
 		if len(problems) == 0 {
 			continue
 		}
@@ -196,7 +199,8 @@ func run(t *testing.T, tg Target, cuts int, seed uint64, nosync bool) {
 		tg.Setup(t, backing)
 		tg.Forget()
 	}
-	t.Logf("%d cuts, %d confirmed, %d confirmations checked after the cuts, %d cuts caught losing data", cuts, confirmed, checked, caught)
+	t.Logf("%d cuts, %d %s confirmed, %d checks after the cuts (every confirmation is checked again after each later cut), %d cuts caught losing data",
+		cuts, confirmed, tg.Unit, checked, caught)
 	if nosync && caught == 0 {
 		t.Fatalf("with fsync off, %d power cuts lost nothing confirmed: the harness cannot see a loss", cuts)
 	}
