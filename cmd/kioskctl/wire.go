@@ -103,6 +103,7 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 			defer stop()
 			published, applied := 0, 0
 			seen := map[string]mqtt.Pushed{}
+			prog := newProgress(a.stderr)
 			res, perr := mqtt.Push(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
 				old := seen[p.Device]
 				seen[p.Device] = p
@@ -112,9 +113,9 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 				if p.Applied >= p.Version && old.Applied < p.Version {
 					applied++
 				}
-				fmt.Fprintf(a.stderr, "\rpushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied)
+				prog.update(fmt.Sprintf("pushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied))
 			}}, envs)
-			fmt.Fprintln(a.stderr)
+			prog.done()
 			if res == nil && perr != nil {
 				return perr
 			}
