@@ -2,6 +2,7 @@ package layout
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,28 +129,35 @@ func TestLongestCodeFits58(t *testing.T) {
 	}
 }
 
-// TestTicketBytesPerModel prints the bytes of a one-ticket 80 mm Bulgarian job per model,
-// with the printer's own QR command where it has one and with the QR as an image (go test
-// -run TestTicketBytesPerModel -v ./layout).
+// TestTicketBytesPerModel prints the bytes of a one-ticket Bulgarian job per model (80 mm
+// but for the 58 mm classes), with the printer's own QR command where it has one and with
+// the QR as an image in each image command the model obeys, and what the model uses
+// (go test -run TestTicketBytesPerModel -v ./layout).
 func TestTicketBytesPerModel(t *testing.T) {
 	sale := oneTicketSale(t)
 	cfg := testConfig(catalog.LocaleBG)
-	t.Logf("%-12s %5s %-10s %7s %7s  %s", "model", "dots", "image", "native", "image", "QR used")
-	for _, p := range escpos.Models() {
-		native := "-"
-		if p.QR {
-			job, err := New(Options{Profile: p, QRLevel: escpos.QRLevelM}).Tickets(cfg, sale, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			native = fmt.Sprint(len(job))
-		}
-		raster, err := New(Options{Profile: p, QRLevel: escpos.QRLevelM, RasterQR: true}).Tickets(cfg, sale, 0)
+	size := func(p escpos.Profile, raster bool) string {
+		job, err := New(Options{Profile: p, QRLevel: escpos.QRLevelM, RasterQR: raster}).Tickets(cfg, sale, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%-12s %5d %-10s %7s %7d  %s", p.Name, p.Dots, p.ImageMode(), native, len(raster),
-			New(Options{Profile: p}).QRMode())
+		return fmt.Sprint(len(job))
+	}
+	t.Logf("%-12s %4s %6s %7s %7s %8s %7s  %s", "model", "dots", "native", "GS v 0", "GS ( L", "ESC * 33", "ESC * 1", "QR used")
+	for _, p := range escpos.Models() {
+		cells := map[escpos.ImageMode]string{}
+		for _, m := range p.Images {
+			q := p
+			q.Images = []escpos.ImageMode{m}
+			cells[m] = size(q, true)
+		}
+		native := "-"
+		if p.QR {
+			native = size(p, false)
+		}
+		cell := func(m escpos.ImageMode) string { return cmp.Or(cells[m], "-") }
+		t.Logf("%-12s %4d %6s %7s %7s %8s %7s  %s", p.Name, p.Dots, native, cell(escpos.ImageRaster),
+			cell(escpos.ImageGraphics), cell(escpos.ImageColumn24), cell(escpos.ImageColumn8), New(Options{Profile: p}).QRMode())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/escpos"
 	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
@@ -261,14 +262,16 @@ line). Production uses Mosquitto or a broker cluster.`,
 
 func (a *app) escposCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "escpos", Short: "ESC/POS tools: the virtual printer"}
-	var png, txt string
+	var png, txt, model string
 	var width int
 	render := &cobra.Command{
-		Use:   "render FILE [--png OUT] [--txt OUT]",
+		Use:   "render FILE [--png OUT] [--txt OUT] [--model M]",
 		Short: "Render an ESC/POS byte stream as the printer would print it",
 		Long: `render runs FILE (ESC/POS bytes, "-" for standard input) through the virtual
 printer and writes the paper as a PNG (--png) and as a text transcript (--txt, "-" for
-standard output) with QR codes, barcodes and cuts as markers.`,
+standard output) with QR codes, barcodes and cuts as markers. --model reads the stream
+as that printer model would (its width and code page numbers), and reports every
+command the model does not obey.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if png == "" && txt == "" {
@@ -284,7 +287,16 @@ standard output) with QR codes, barcodes and cuts as markers.`,
 			if err != nil {
 				return err
 			}
-			p, rerr := virtual.Render(data, virtual.RenderOptions{Width: width})
+			o := virtual.RenderOptions{Width: width}
+			if model != "" {
+				if o.Profile, err = escpos.LookupProfile(model, 0); err != nil {
+					return fmt.Errorf("--model: %w (one of %s)", err, strings.Join(escpos.ProfileNames(), ", "))
+				}
+				if err := o.Profile.Check(data); err != nil {
+					fmt.Fprintln(a.stderr, err)
+				}
+			}
+			p, rerr := virtual.Render(data, o)
 			if p == nil {
 				return fmt.Errorf("render %s: %w", args[0], rerr)
 			}
@@ -316,7 +328,8 @@ standard output) with QR codes, barcodes and cuts as markers.`,
 	}
 	render.Flags().StringVar(&png, "png", "", "write the paper as a PNG")
 	render.Flags().StringVar(&txt, "txt", "", "write the text transcript (- for stdout)")
-	render.Flags().IntVar(&width, "width", 0, "paper width in dots (default: the profile's, 576 for 80 mm)")
+	render.Flags().IntVar(&width, "width", 0, "paper width in dots (default: the model's, 576 for 80 mm)")
+	render.Flags().StringVar(&model, "model", "", "printer model (kioskd's [printer] model), e.g. tm-t88v")
 	cmd.AddCommand(render)
 	return cmd
 }
