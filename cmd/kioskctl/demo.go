@@ -13,13 +13,17 @@ import (
 
 func (a *app) demoCmd() *cobra.Command {
 	var out string
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Run broker, hub, a demo catalogue and one kiosk in this terminal",
 		Long: `demo runs the whole product on this machine: an embedded MQTT broker, a hub with a
 demo catalogue (an outlet in Sofia, two events, a supervisor and a cashier whose codes and
 passwords it prints), and one kiosk whose keypad and display are this terminal and whose
 printer writes each job as .escpos with .png and .txt renderings into DIR/tickets.
+
+DIR (--out, default demo-output) must be new or empty, or hold a previous demo's output:
+that one is not deleted but renamed to DIR-YYYYMMDD-HHMMSS (the time of its demo.log), and
+the demo says so. A folder holding anything else is refused.
 
 With piped input the same flow runs from the pipe and the demo ends at the end of input:
   printf '2002\n222222\n...' | kioskctl demo`,
@@ -30,4 +34,6 @@ With piped input the same flow runs from the pipe and the demo ends at the end o
 			return demo.Run(ctx, demo.Options{Dir: out, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: a.stderr})
 		},
 	}
+	cmd.Flags().StringVar(&out, "out", "demo-output", "folder of the demo's hub, kiosk, tickets and log")
+	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ import (
 
 // Options configure Run.
 type Options struct {
-	Dir    string    // output folder, emptied first; default "demo-output"
+	Dir    string    // output folder, new or empty (see PrepareDir); default "demo-output"
 	Stdin  *os.File  // the keypad: a terminal or a pipe
 	Stdout *os.File  // the display
 	Stderr io.Writer // what the demo says about itself
@@ -47,6 +48,49 @@ const (
 	OutletID        = "sofia-center"
 )
 
+// demoFiles are what a demo writes into its folder.
+var demoFiles = map[string]bool{"hub": true, "kiosk": true, "tickets": true, "demo.log": true}
+
+// PrepareDir makes dir ready for a new demo without deleting anything: a folder that does
+// not exist or is empty is used as it is; a previous demo's output (only what a demo
+// writes: hub, kiosk, tickets, demo.log) is renamed to dir-YYYYMMDD-HHMMSS after its log's
+// time, and kept names that new folder; any other folder is refused.
+func PrepareDir(dir string) (kept string, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo: --out %s: %w", dir, err)
+	}
+	isDemo := false
+	for _, e := range entries {
+		if !demoFiles[e.Name()] {
+			return "", fmt.Errorf("demo: --out %s is not empty and is not a demo's output (it holds %s); give a new or empty folder", dir, e.Name())
+		}
+		isDemo = isDemo || e.Name() == "demo.log"
+	}
+	if !isDemo {
+		return "", fmt.Errorf("demo: --out %s is not empty and is not a demo's output (no demo.log); give a new or empty folder", dir)
+	}
+	st, err := os.Stat(filepath.Join(dir, "demo.log"))
+	if err != nil {
+		return "", fmt.Errorf("demo: --out %s: %w", dir, err)
+	}
+	base := filepath.Clean(dir) + "-" + st.ModTime().Format("20060102-150405")
+	kept = base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(kept); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		kept = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(dir, kept); err != nil {
+		return "", fmt.Errorf("demo: keep the previous output: %w", err)
+	}
+	return kept, nil
+}
+
 // Run runs the demo until the input ends or ctx is done.
 func Run(ctx context.Context, o Options) error {
 	if o.Dir == "" {
@@ -55,8 +99,12 @@ func Run(ctx context.Context, o Options) error {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	if err := os.RemoveAll(o.Dir); err != nil {
+	kept, err := PrepareDir(o.Dir)
+	if err != nil {
 		return err
+	}
+	if kept != "" {
+		fmt.Fprintf(o.Stderr, "The previous demo's output is kept in %s.\n", kept)
 	}
 	hubDir, kioskDir, ticketDir := filepath.Join(o.Dir, "hub"), filepath.Join(o.Dir, "kiosk"), filepath.Join(o.Dir, "tickets")
 	for _, d := range []string{hubDir, kioskDir, ticketDir} {
