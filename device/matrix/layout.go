@@ -1,25 +1,6 @@
 package matrix
 
-import (
-	"time"
-
-	"ticketkiosk/device"
-)
-
-// Clock is the time source of the keypad scanner; tests pass a fake one.
-type Clock interface {
-	Now() time.Time
-	Sleep(d time.Duration)
-}
-
-// SystemClock is the Clock of the running machine.
-type SystemClock struct{}
-
-// Now returns the current time.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// Sleep pauses the calling goroutine for d.
-func (SystemClock) Sleep(d time.Duration) { time.Sleep(d) }
+import "ticketkiosk/device"
 
 // KeyCap is what one position of a keypad emits: Key when it is pressed, or, when Long is
 // set, Key on a short press (emitted at release) and Long once the key has been held for

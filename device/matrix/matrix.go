@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ticketkiosk/device"
+	"ticketkiosk/internal/clock"
 
 	"periph.io/x/conn/v3/gpio"
 )
@@ -80,8 +81,8 @@ type Options struct {
 	PollInterval time.Duration
 	// QueueLen is how many keys wait for ReadKey before new ones are dropped. Default 32.
 	QueueLen int
-	// Clock times debouncing and repeats; default SystemClock.
-	Clock Clock
+	// Clock times the scan, debouncing and repeats; nil: the real clock.
+	Clock clock.Clock
 	// Logger gets pin errors and dropped keys; default slog.Default().
 	Logger *slog.Logger
 }
@@ -112,9 +113,7 @@ func New(rows, cols []gpio.PinIO, opts *Options) (*Keypad, error) {
 	if o.QueueLen <= 0 {
 		o.QueueLen = 32
 	}
-	if o.Clock == nil {
-		o.Clock = SystemClock{}
-	}
+	o.Clock = clock.Or(o.Clock)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -203,18 +202,28 @@ func (m *Keypad) run() {
 		raw, err := m.scan()
 		if err != nil {
 			m.pinError(err)
-			m.o.Clock.Sleep(m.o.PollInterval)
+			m.sleep(m.o.PollInterval)
 			continue
 		}
 		m.step(m.o.Clock.Now(), raw)
 		if m.raw == 0 && m.stable == 0 {
 			if err := m.idle(); err != nil {
 				m.pinError(err)
-				m.o.Clock.Sleep(m.o.PollInterval)
+				m.sleep(m.o.PollInterval)
 			}
 			continue
 		}
-		m.o.Clock.Sleep(m.o.ScanInterval)
+		m.sleep(m.o.ScanInterval)
+	}
+}
+
+// sleep waits d on the clock, or until Halt.
+func (m *Keypad) sleep(d time.Duration) {
+	t, fired := m.o.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-fired:
+	case <-m.stop:
 	}
 }
 
@@ -266,7 +275,7 @@ func (m *Keypad) idle() error {
 	}
 	if !down {
 		if m.polling {
-			m.o.Clock.Sleep(m.o.PollInterval)
+			m.sleep(m.o.PollInterval)
 		} else {
 			select {
 			case <-m.edge:

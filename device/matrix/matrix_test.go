@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ticketkiosk/device"
@@ -18,25 +18,23 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 )
 
-// wiring is a fake keypad matrix in virtual time. It is also the driver's Clock: Sleep
-// advances the virtual time at once. Keys are pressed during scripted intervals; a column
-// reads low when a pressed key connects it to a row driven low, through any chain of
-// pressed keys, as on a real keypad without diodes (so three keys make a ghost).
+// wiring is a fake keypad matrix. The tests run in a testing/synctest bubble, so its time
+// and the driver's are the bubble's fake clock, which jumps ahead whenever every goroutine
+// waits. Keys are pressed during scripted intervals; a column reads low when a pressed key
+// connects it to a row driven low, through any chain of pressed keys, as on a real keypad
+// without diodes (so three keys make a ghost).
 //
-// When the driver is idle (every row driven low) a column's WaitForEdge jumps the virtual
-// time to the next scripted press and reports an edge; with nothing left it blocks for
-// the timeout in real time and closes quiet.
+// A column's WaitForEdge watches its pin millisecond by millisecond and reports an edge
+// when, with every row driven low (the driver idle), the column falls low; once the script
+// has played out and the driver waits idle, it closes quiet.
 type wiring struct {
-	mu       sync.Mutex
-	now      time.Time
-	rows     []*fakeRow
-	cols     []*fakeCol
-	presses  map[[2]int][][2]time.Duration // [row, col] → [from, to) since start
-	start    time.Time
-	advanced bool // a jump is waiting for the driver to scan
-	quiet    chan struct{}
-	isQuiet  bool
-	sleeps   int
+	mu      sync.Mutex
+	rows    []*fakeRow
+	cols    []*fakeCol
+	presses map[[2]int][][2]time.Duration // [row, col] → [from, to) since start
+	start   time.Time
+	quiet   chan struct{}
+	isQuiet bool
 }
 
 type fakeRow struct {
@@ -56,11 +54,10 @@ type fakeCol struct {
 
 func newWiring(rows, cols int, noEdge bool) *wiring {
 	w := &wiring{
-		start:   time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		start:   time.Now(),
 		presses: map[[2]int][][2]time.Duration{},
 		quiet:   make(chan struct{}),
 	}
-	w.now = w.start
 	for i := 0; i < rows; i++ {
 		w.rows = append(w.rows, &fakeRow{Pin: &gpiotest.Pin{N: fmt.Sprintf("R%d", i), Num: i}, w: w})
 	}
@@ -95,29 +92,9 @@ func (w *wiring) colPins() []gpio.PinIO {
 	return p
 }
 
-// Now implements Clock.
-func (w *wiring) Now() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
-
-// Sleep implements Clock: virtual time passes at once.
-func (w *wiring) Sleep(d time.Duration) {
-	w.mu.Lock()
-	w.now = w.now.Add(d)
-	w.sleeps++
-	long := w.now.Sub(w.start) > time.Hour
-	w.mu.Unlock()
-	if long {
-		time.Sleep(time.Millisecond) // a polling driver after the script: do not spin
-	}
-	runtime.Gosched()
-}
-
 // down reports whether key (r, c) is pressed now; w.mu is held.
 func (w *wiring) down(r, c int) bool {
-	t := w.now.Sub(w.start)
+	t := time.Since(w.start)
 	for _, iv := range w.presses[[2]int{r, c}] {
 		if t >= iv[0] && t < iv[1] {
 			return true
@@ -168,18 +145,27 @@ func (w *wiring) level(c int) gpio.Level {
 	return gpio.High
 }
 
-// nextPress returns the start of the next scripted press after now; w.mu is held.
-func (w *wiring) nextPress() (time.Time, bool) {
-	t := w.now.Sub(w.start)
-	var best time.Duration = -1
+// pending reports whether a scripted press is down now or still to come; w.mu is held.
+func (w *wiring) pending() bool {
+	t := time.Since(w.start)
 	for _, ivs := range w.presses {
 		for _, iv := range ivs {
-			if iv[0] > t && (best < 0 || iv[0] < best) {
-				best = iv[0]
+			if iv[1] > t {
+				return true
 			}
 		}
 	}
-	return w.start.Add(best), best >= 0
+	return false
+}
+
+// idle reports whether the driver drives every row low, waiting for an edge; w.mu is held.
+func (w *wiring) idle() bool {
+	for _, r := range w.rows {
+		if !r.driven {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *fakeRow) Out(l gpio.Level) error {
@@ -192,7 +178,6 @@ func (p *fakeRow) Out(l gpio.Level) error {
 func (p *fakeRow) In(pull gpio.Pull, edge gpio.Edge) error {
 	p.w.mu.Lock()
 	p.driven = false
-	p.w.advanced = false
 	p.w.mu.Unlock()
 	return p.Pin.In(pull, edge)
 }
@@ -215,25 +200,26 @@ func (p *fakeCol) Read() gpio.Level {
 
 func (p *fakeCol) WaitForEdge(timeout time.Duration) bool {
 	w := p.w
-	w.mu.Lock()
-	idle := !w.advanced
-	for _, r := range w.rows {
-		idle = idle && r.driven
+	low := func() bool { // the column is low with the driver idle; w.mu is held
+		return w.idle() && w.level(p.idx) == gpio.Low
 	}
-	if idle {
-		if t, ok := w.nextPress(); ok {
-			w.now = t
-			w.advanced = true
-			w.mu.Unlock()
-			return true
-		}
-		if !w.isQuiet {
+	w.mu.Lock()
+	was := low()
+	w.mu.Unlock()
+	for waited := time.Duration(0); waited < timeout; waited += time.Millisecond {
+		time.Sleep(time.Millisecond)
+		w.mu.Lock()
+		now := low()
+		if w.idle() && !w.pending() && !w.isQuiet {
 			w.isQuiet = true
 			close(w.quiet)
 		}
+		w.mu.Unlock()
+		if now && !was {
+			return true
+		}
+		was = now
 	}
-	w.mu.Unlock()
-	time.Sleep(timeout)
 	return false
 }
 
@@ -241,7 +227,6 @@ func (p *fakeCol) WaitForEdge(timeout time.Duration) bool {
 // returns the keys it emitted.
 func matrixKeys(t *testing.T, w *wiring, o Options) []device.Key {
 	t.Helper()
-	o.Clock = w
 	o.IdleTimeout = 5 * time.Millisecond
 	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	m, err := New(w.rowPins(), w.colPins(), &o)
@@ -273,219 +258,239 @@ func matrixKeys(t *testing.T, w *wiring, o Options) []device.Key {
 var testTiming = Options{Debounce: 20 * time.Millisecond, ScanInterval: 5 * time.Millisecond}
 
 func TestMatrixSinglePress(t *testing.T) {
-	for _, pos := range [][2]int{{0, 0}, {1, 2}, {2, 1}, {3, 3}, {3, 0}, {3, 2}} {
-		w := newWiring(4, 4, false)
-		w.press(pos[0], pos[1], [2]int{100, 250})
-		keys := matrixKeys(t, w, testTiming)
-		want := Layout4x4()[pos[0]][pos[1]].Key
-		if len(keys) != 1 || keys[0] != want {
-			t.Errorf("press %v: keys %q, want %q", pos, keytest.String(keys), want)
+	synctest.Test(t, func(t *testing.T) {
+		for _, pos := range [][2]int{{0, 0}, {1, 2}, {2, 1}, {3, 3}, {3, 0}, {3, 2}} {
+			w := newWiring(4, 4, false)
+			w.press(pos[0], pos[1], [2]int{100, 250})
+			keys := matrixKeys(t, w, testTiming)
+			want := Layout4x4()[pos[0]][pos[1]].Key
+			if len(keys) != 1 || keys[0] != want {
+				t.Errorf("press %v: keys %q, want %q", pos, keytest.String(keys), want)
+			}
 		}
-	}
+	})
 }
 
 func TestMatrixSequence(t *testing.T) {
-	w := newWiring(4, 4, false)
-	w.press(3, 3, [2]int{100, 200})   // D = OK
-	w.press(0, 0, [2]int{300, 400})   // 1
-	w.press(3, 1, [2]int{500, 600})   // 0
-	w.press(2, 3, [2]int{700, 760})   // C = Cancel
-	w.press(3, 0, [2]int{800, 900})   // * = Backspace
-	w.press(3, 2, [2]int{1000, 1100}) // # = Symbol
-	w.press(0, 0, [2]int{1200, 1300}) // 1 again
-	if got, want := keytest.String(matrixKeys(t, w, testTiming)), "OK 1 0 Cancel Backspace Symbol 1"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		w.press(3, 3, [2]int{100, 200})   // D = OK
+		w.press(0, 0, [2]int{300, 400})   // 1
+		w.press(3, 1, [2]int{500, 600})   // 0
+		w.press(2, 3, [2]int{700, 760})   // C = Cancel
+		w.press(3, 0, [2]int{800, 900})   // * = Backspace
+		w.press(3, 2, [2]int{1000, 1100}) // # = Symbol
+		w.press(0, 0, [2]int{1200, 1300}) // 1 again
+		if got, want := keytest.String(matrixKeys(t, w, testTiming)), "OK 1 0 Cancel Backspace Symbol 1"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixBounce(t *testing.T) {
-	w := newWiring(4, 4, false)
-	// Contacts chatter for 12 ms on press and on release.
-	w.press(1, 1, [2]int{100, 102}, [2]int{106, 107}, [2]int{111, 300}, [2]int{303, 306}, [2]int{309, 312})
-	// A 10 ms glitch is shorter than the debounce time: no key.
-	w.press(2, 2, [2]int{500, 510})
-	if got := keytest.String(matrixKeys(t, w, testTiming)); got != "5" {
-		t.Errorf("keys %q, want one 5", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		// Contacts chatter for 12 ms on press and on release.
+		w.press(1, 1, [2]int{100, 102}, [2]int{106, 107}, [2]int{111, 300}, [2]int{303, 306}, [2]int{309, 312})
+		// A 10 ms glitch is shorter than the debounce time: no key.
+		w.press(2, 2, [2]int{500, 510})
+		if got := keytest.String(matrixKeys(t, w, testTiming)); got != "5" {
+			t.Errorf("keys %q, want one 5", got)
+		}
+	})
 }
 
 func TestMatrixTwoKeys(t *testing.T) {
-	w := newWiring(4, 4, false)
-	w.press(0, 1, [2]int{100, 500}) // 2, held
-	w.press(2, 2, [2]int{200, 300}) // 9 while 2 is down
-	w.press(1, 0, [2]int{700, 900}) // 4 and 8 pressed together
-	w.press(2, 1, [2]int{700, 900})
-	if got, want := keytest.String(matrixKeys(t, w, testTiming)), "2 9 4 8"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		w.press(0, 1, [2]int{100, 500}) // 2, held
+		w.press(2, 2, [2]int{200, 300}) // 9 while 2 is down
+		w.press(1, 0, [2]int{700, 900}) // 4 and 8 pressed together
+		w.press(2, 1, [2]int{700, 900})
+		if got, want := keytest.String(matrixKeys(t, w, testTiming)), "2 9 4 8"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixTwoKeysOneColumn(t *testing.T) {
-	// Two keys in one column, one after the other: no ghost is possible.
-	w := newWiring(4, 4, false)
-	w.press(0, 0, [2]int{100, 500})
-	w.press(2, 0, [2]int{200, 400})
-	if got, want := keytest.String(matrixKeys(t, w, testTiming)), "1 7"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		// Two keys in one column, one after the other: no ghost is possible.
+		w := newWiring(4, 4, false)
+		w.press(0, 0, [2]int{100, 500})
+		w.press(2, 0, [2]int{200, 400})
+		if got, want := keytest.String(matrixKeys(t, w, testTiming)), "1 7"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixGhost(t *testing.T) {
-	// 1, 2 and 4 held together make 5 read pressed on a matrix without diodes: the
-	// driver must not emit 5 (nor guess that 4 is real).
-	w := newWiring(4, 4, false)
-	w.press(0, 0, [2]int{100, 600})
-	w.press(0, 1, [2]int{200, 600})
-	w.press(1, 0, [2]int{300, 600})
-	w.press(3, 3, [2]int{800, 900})
-	if got, want := keytest.String(matrixKeys(t, w, testTiming)), "1 2 OK"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		// 1, 2 and 4 held together make 5 read pressed on a matrix without diodes: the
+		// driver must not emit 5 (nor guess that 4 is real).
+		w := newWiring(4, 4, false)
+		w.press(0, 0, [2]int{100, 600})
+		w.press(0, 1, [2]int{200, 600})
+		w.press(1, 0, [2]int{300, 600})
+		w.press(3, 3, [2]int{800, 900})
+		if got, want := keytest.String(matrixKeys(t, w, testTiming)), "1 2 OK"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixRepeat(t *testing.T) {
-	w := newWiring(4, 4, false)
-	o := testTiming
-	o.RepeatDelay = 400 * time.Millisecond
-	o.RepeatInterval = 100 * time.Millisecond
-	// Up held 1050 ms: the press is accepted at 120 ms (after the debounce time), then
-	// repeats at 520, 620, ..., 1120; the release comes at 1150.
-	w.press(0, 3, [2]int{100, 1150})
-	// A digit held as long does not repeat.
-	w.press(0, 2, [2]int{2000, 3000})
-	// Down held 450 ms: one repeat.
-	w.press(1, 3, [2]int{4000, 4450})
-	// Up held a moment: no repeat.
-	w.press(0, 3, [2]int{5000, 5100})
-	got := keytest.String(matrixKeys(t, w, o))
-	if want := "Up Up Up Up Up Up Up Up 3 Down Down Up"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		o := testTiming
+		o.RepeatDelay = 400 * time.Millisecond
+		o.RepeatInterval = 100 * time.Millisecond
+		// Up held 1050 ms: the press is accepted at 120 ms (after the debounce time), then
+		// repeats at 520, 620, ..., 1120; the release comes at 1150.
+		w.press(0, 3, [2]int{100, 1150})
+		// A digit held as long does not repeat.
+		w.press(0, 2, [2]int{2000, 3000})
+		// Down held 450 ms: one repeat.
+		w.press(1, 3, [2]int{4000, 4450})
+		// Up held a moment: no repeat.
+		w.press(0, 3, [2]int{5000, 5100})
+		got := keytest.String(matrixKeys(t, w, o))
+		if want := "Up Up Up Up Up Up Up Up 3 Down Down Up"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixLongPress3x4(t *testing.T) {
-	w := newWiring(4, 3, false)
-	o := testTiming
-	o.LongPress = 800 * time.Millisecond
-	w.press(3, 0, [2]int{100, 200})   // * short: Backspace, at release
-	w.press(3, 0, [2]int{500, 2000})  // * long: Cancel once, nothing at release
-	w.press(3, 2, [2]int{2500, 2600}) // # short: OK
-	w.press(3, 2, [2]int{3000, 4000}) // # long: Symbol
-	w.press(1, 1, [2]int{4500, 6000}) // 5, held: once
-	if got, want := keytest.String(matrixKeys(t, w, o)), "Backspace Cancel OK Symbol 5"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 3, false)
+		o := testTiming
+		o.LongPress = 800 * time.Millisecond
+		w.press(3, 0, [2]int{100, 200})   // * short: Backspace, at release
+		w.press(3, 0, [2]int{500, 2000})  // * long: Cancel once, nothing at release
+		w.press(3, 2, [2]int{2500, 2600}) // # short: OK
+		w.press(3, 2, [2]int{3000, 4000}) // # long: Symbol
+		w.press(1, 1, [2]int{4500, 6000}) // 5, held: once
+		if got, want := keytest.String(matrixKeys(t, w, o)), "Backspace Cancel OK Symbol 5"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+	})
 }
 
 func TestMatrixPolling(t *testing.T) {
-	// Pins without edge detection: the driver polls, and the keys are the same.
-	w := newWiring(4, 4, true)
-	w.press(0, 0, [2]int{100, 200})
-	w.press(3, 3, [2]int{300, 400})
-	o := testTiming
-	o.Clock = w
-	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	m, err := New(w.rowPins(), w.colPins(), &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var keys []device.Key
-	for len(keys) < 2 {
-		k, err := m.ReadKey(ctx)
+	synctest.Test(t, func(t *testing.T) {
+		// Pins without edge detection: the driver polls, and the keys are the same.
+		w := newWiring(4, 4, true)
+		w.press(0, 0, [2]int{100, 200})
+		w.press(3, 3, [2]int{300, 400})
+		o := testTiming
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		m, err := New(w.rowPins(), w.colPins(), &o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, k)
-	}
-	if err := m.Halt(); err != nil {
-		t.Fatal(err)
-	}
-	if keytest.String(keys) != "1 OK" {
-		t.Errorf("keys %q", keytest.String(keys))
-	}
-	for _, c := range w.cols {
-		if c.edge != gpio.NoEdge || c.pull != gpio.PullUp {
-			t.Errorf("column %s: edge %v pull %v", c, c.edge, c.pull)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		var keys []device.Key
+		for len(keys) < 2 {
+			k, err := m.ReadKey(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
 		}
-	}
+		if err := m.Halt(); err != nil {
+			t.Fatal(err)
+		}
+		if keytest.String(keys) != "1 OK" {
+			t.Errorf("keys %q", keytest.String(keys))
+		}
+		for _, c := range w.cols {
+			if c.edge != gpio.NoEdge || c.pull != gpio.PullUp {
+				t.Errorf("column %s: edge %v pull %v", c, c.edge, c.pull)
+			}
+		}
+	})
 }
 
 func TestMatrixHalt(t *testing.T) {
-	w := newWiring(4, 4, false)
-	o := testTiming
-	o.Clock = w
-	o.IdleTimeout = 5 * time.Millisecond
-	m, err := New(w.rowPins(), w.colPins(), &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-w.quiet // idle, waiting for edges
-	for _, c := range w.cols {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		o := testTiming
+		o.IdleTimeout = 5 * time.Millisecond
+		m, err := New(w.rowPins(), w.colPins(), &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-w.quiet // idle, waiting for edges
+		for _, c := range w.cols {
+			w.mu.Lock()
+			edge, pull := c.edge, c.pull
+			w.mu.Unlock()
+			if edge != gpio.FallingEdge || pull != gpio.PullUp {
+				t.Errorf("column %s while running: edge %v pull %v", c, edge, pull)
+			}
+		}
 		w.mu.Lock()
-		edge, pull := c.edge, c.pull
+		for _, r := range w.rows {
+			if !r.driven {
+				t.Errorf("idle: row %s not driven low", r)
+			}
+		}
 		w.mu.Unlock()
-		if edge != gpio.FallingEdge || pull != gpio.PullUp {
-			t.Errorf("column %s while running: edge %v pull %v", c, edge, pull)
+		read := make(chan error, 1)
+		go func() {
+			_, err := m.ReadKey(context.Background())
+			read <- err
+		}()
+		if err := m.Halt(); err != nil {
+			t.Fatal(err)
 		}
-	}
-	w.mu.Lock()
-	for _, r := range w.rows {
-		if !r.driven {
-			t.Errorf("idle: row %s not driven low", r)
+		if err := <-read; !errors.Is(err, device.ErrHalted) {
+			t.Errorf("ReadKey during Halt: %v", err)
 		}
-	}
-	w.mu.Unlock()
-	read := make(chan error, 1)
-	go func() {
-		_, err := m.ReadKey(context.Background())
-		read <- err
-	}()
-	if err := m.Halt(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-read; !errors.Is(err, device.ErrHalted) {
-		t.Errorf("ReadKey during Halt: %v", err)
-	}
-	if _, err := m.ReadKey(context.Background()); !errors.Is(err, device.ErrHalted) {
-		t.Errorf("ReadKey after Halt: %v", err)
-	}
-	select {
-	case <-m.done:
-	default:
-		t.Error("the scanner still runs after Halt")
-	}
-	for _, r := range w.rows {
-		if r.driven {
-			t.Errorf("row %s still driven after Halt", r)
+		if _, err := m.ReadKey(context.Background()); !errors.Is(err, device.ErrHalted) {
+			t.Errorf("ReadKey after Halt: %v", err)
 		}
-	}
-	for _, c := range w.cols {
-		if c.edge != gpio.NoEdge || c.pull != gpio.PullUp {
-			t.Errorf("column %s after Halt: edge %v pull %v", c, c.edge, c.pull)
+		select {
+		case <-m.done:
+		default:
+			t.Error("the scanner still runs after Halt")
 		}
-	}
-	if err := m.Halt(); err != nil {
-		t.Errorf("second Halt: %v", err)
-	}
+		for _, r := range w.rows {
+			if r.driven {
+				t.Errorf("row %s still driven after Halt", r)
+			}
+		}
+		for _, c := range w.cols {
+			if c.edge != gpio.NoEdge || c.pull != gpio.PullUp {
+				t.Errorf("column %s after Halt: edge %v pull %v", c, c.edge, c.pull)
+			}
+		}
+		if err := m.Halt(); err != nil {
+			t.Errorf("second Halt: %v", err)
+		}
+	})
 }
 
 func TestMatrixContext(t *testing.T) {
-	w := newWiring(4, 4, false)
-	m, err := New(w.rowPins(), w.colPins(), &Options{Clock: w, IdleTimeout: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Halt()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := m.ReadKey(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled ReadKey: %v", err)
-	}
-	if m.String() != "matrix keypad 4x4" {
-		t.Errorf("String %q", m.String())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWiring(4, 4, false)
+		m, err := New(w.rowPins(), w.colPins(), &Options{IdleTimeout: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Halt()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := m.ReadKey(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled ReadKey: %v", err)
+		}
+		if m.String() != "matrix keypad 4x4" {
+			t.Errorf("String %q", m.String())
+		}
+	})
 }
 
 func TestMatrixBadLayout(t *testing.T) {
