@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,8 +24,9 @@ const DirEnv = "POWERCUT_DIR"
 // cuts the power at opt.CutAt (or when cmd exits), kills cmd as the cut would, and unmounts.
 // The backing directory then holds what survived. Every line printed before the cut has
 // been handed over when Cycle returns; a line printed after it (the process had finished the
-// work before the cut and was writing its report) is handed over too. Standard error of
-// cmd is in the error when Cycle fails.
+// work before the cut and was writing its report) is handed over too. A process that dies
+// after the cut (its mmap faults with SIGBUS, a library panics on EIO) died with the power;
+// one that fails before it is an error, with its standard error.
 func Cycle(backing string, opt Options, cmd *exec.Cmd, confirmed func(line string)) (Stats, error) {
 	mnt, err := os.MkdirTemp("", "powercut-mnt-")
 	if err != nil {
@@ -61,6 +63,9 @@ func Cycle(backing string, opt Options, cmd *exec.Cmd, confirmed func(line strin
 	case <-time.After(2 * time.Minute):
 		hung = fmt.Errorf("powercut: %s neither exited nor reached the cut (op %d) in 2 minutes", cmd.Path, opt.CutAt)
 	}
+	p.mu.Lock()
+	diedOfTheCut := p.cut // a process may die of a dead disk (SIGBUS on its mmap, EIO)
+	p.mu.Unlock()
 	p.Cut()
 	cmd.Process.Kill()
 	<-done
@@ -72,11 +77,10 @@ func Cycle(backing string, opt Options, cmd *exec.Cmd, confirmed func(line strin
 	if hung != nil {
 		return st, fmt.Errorf("%w\n%s", hung, stderr.Bytes())
 	}
-	if _, killed := werr.(*exec.ExitError); werr != nil && !killed {
-		return st, fmt.Errorf("powercut: %s: %v\n%s", cmd.Path, werr, stderr.Bytes())
-	}
-	if bytes.Contains(stderr.Bytes(), []byte("panic:")) {
-		return st, fmt.Errorf("powercut: %s panicked:\n%s", cmd.Path, stderr.Bytes())
+	if werr != nil && !diedOfTheCut {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			return st, fmt.Errorf("powercut: %s failed before the cut: %v\n%s", cmd.Path, werr, stderr.Bytes())
+		}
 	}
 	return st, nil
 }
