@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"ticketkiosk/catalog"
@@ -11,7 +12,8 @@ import (
 // textLayout wraps the lines of a text screen: it returns the title, the lines, the hint
 // when it has a row of its own (4 rows and more, when the lines fit above it), and how many
 // lines a page shows. Otherwise the hint is the last line, and lines that need scrolling
-// leave the last column to the scroll marks.
+// leave the last column to the scroll marks. A line with a detail that does not fit beside
+// its name breaks in two, the name and then the detail at the right: neither is cut.
 func (f *Flow) textLayout() (title string, lines []string, hint string, page int) {
 	s := &screens[f.st]
 	title, raw, hint := s.text(f)
@@ -24,7 +26,16 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 		var out []string
 		for _, it := range raw {
 			if it.detail != "" {
-				out = append(out, pair(it.name, it.detail, w))
+				if utf8.RuneCountInString(it.name)+1+utf8.RuneCountInString(it.detail) <= w {
+					out = append(out, pair(it.name, it.detail, w))
+				} else {
+					name := strings.TrimLeft(it.name, " ")
+					indent := it.name[:len(it.name)-len(name)] // a report's type under its event
+					for _, l := range wrap(name, w-len(indent)) {
+						out = append(out, indent+l)
+					}
+					out = append(out, pair("", it.detail, w))
+				}
 				continue
 			}
 			out = append(out, wrap(it.name, w)...)

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
@@ -225,13 +224,13 @@ func (f *Flow) scopeName() string {
 	return ""
 }
 
-// reportText lays a report out: whose it is, a line per ticket type with its tickets and
-// money (under a line per event when it covers every event), and the total.
+// reportText lays a report out: whose it is, a line per ticket type with its tickets (with
+// their unit, so that a count never runs into the amount) and money (under a line per event when it covers every event), and the total.
 func (f *Flow) reportText() (string, []item, string) {
 	l := f.lang()
 	cfg := f.config()
 	sum := func(t journal.Tally) string {
-		return strconv.FormatInt(t.Tickets, 10) + " " + l.money(t.Amount, cfg.Outlet.Currency)
+		return l.tr(mPieces, t.Tickets) + " " + l.money(t.Amount, cfg.Outlet.Currency)
 	}
 	lines := []item{{name: f.scopeName()}}
 	r := f.report.result

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,6 +143,34 @@ func TestFlowEventsOrder(t *testing.T) {
 	for i, w := range want {
 		if got := strings.TrimRight(d.screen[i+1], " "); got != w {
 			t.Errorf("row %d = %q, want %q\n%s", i+1, got, w, d.screen)
+		}
+	}
+}
+
+// TestFlowReportCountsApart: on the report screen a count and an amount never run
+// together ("Общо    18 603,00 €" read as 18,603 €): the count carries its unit, and a
+// line too long for the display breaks between the name and the figures.
+func TestFlowReportCountsApart(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	ann := r.login(t, "3000", "ann-pass")
+	r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 18}}})
+	glued := regexp.MustCompile(`\d \d[\d ]*,\d\d`)
+	for _, size := range [][2]int{{4, 20}, {2, 16}} {
+		d := newDriver(t, r, FlowOptions{Rows: size[0], Cols: size[1], Logger: quiet})
+		d.run("3000⏎ann-pass⏎2⏎⏎1⏎")
+		var seen []string
+		for range 8 {
+			seen = append(seen, d.screen...)
+			d.run("↓")
+		}
+		text := strings.Join(seen, "\n")
+		for _, row := range seen {
+			if glued.MatchString(row) {
+				t.Errorf("%dx%d: a count runs into an amount: %q\n%s", size[0], size[1], row, text)
+			}
+		}
+		if !strings.Contains(text, "18 бр.") || !strings.Contains(text, "225,00 €") || !strings.Contains(text, "Стандартен") {
+			t.Errorf("%dx%d: the report lacks its figures or the type's whole name:\n%s", size[0], size[1], text)
 		}
 	}
 }

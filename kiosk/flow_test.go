@@ -258,9 +258,9 @@ func TestFlowCashierSellsPrintsAndReports(t *testing.T) {
 	d.run("2⏎")
 	d.shows("Отчет: Днес", "ann@example.org")
 	d.run("↓")
-	d.shows("Концерт", "Детски", "3 18,00 €")
+	d.shows("Концерт", "Детски", "3 бр. 18,00 €")
 	d.run("↓↓↓")
-	d.shows("Стандар. 2 25,00 €", "Общо", "5 43,00 €")
+	d.shows("Стандартен", "2 бр. 25,00 €", "Общо", "5 бр. 43,00 €")
 	d.run("⏎")
 	jobs = d.jobs()
 	if got := jobs[len(jobs)-1]; got != "Отчет ann@example.org Днес 5 4300\n" {
@@ -325,12 +325,12 @@ func TestFlowSupervisorEmailDelivery(t *testing.T) {
 	d.run("2⏎")
 	d.shows("Report for", "1 My sales", "2 The outlet", "3 One user")
 	d.run("2⏎2⏎1⏎")
-	d.shows("Report: Whole period", "Книжарница", "3 €37.50")
+	d.shows("Report: Whole period", "Книжарница", "3 pcs €37.50")
 	d.run("⎋⎋⎋3⏎")
 	d.shows("User", "ann@example.org", "sup@example.org")
 	d.lacks("carl@") // carl belongs to other
 	d.run("2⏎1⏎1⏎")
-	d.shows("sup@example.org", "No sales", "0 €0.00")
+	d.shows("sup@example.org", "No sales", "0 pcs €0.00")
 
 	// A cashier of an email outlet has nothing to reprint.
 	d.run("⎋⎋⎋⎋⎋")
@@ -529,9 +529,9 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	}
 	// The outlet's report counts the voided tickets out of the totals.
 	d.run("⏎2⏎2⏎1⏎2⏎")
-	d.shows("Отчет: Днес", "Книжарница", "Стандарт. 0 0,00 €")
+	d.shows("Отчет: Днес", "Книжарница", "Стандартен")
 	d.run("↓↓↓")
-	d.shows("Общо", "0 0,00 €", "Анулирани билети: 3")
+	d.shows("Общо", "0 бр. 0,00 €", "Анулирани билети: 3")
 	d.run("⎋⎋⎋⎋")
 	d.shows("Меню: sup")
 	d.run("5⏎⏎") // refused at the number, not after the question
@@ -609,15 +609,19 @@ func TestFlowReportRange(t *testing.T) {
 	d.run("⏎20261130⏎")
 	d.shows("До (ГГГГММДД)")
 	d.run("20261201⏎")
-	d.shows("Отчет: 30.11-01.12", "Детски", "2 12,00 €")
+	d.shows("Отчет: 30.11-01.12", "Детски", "2 бр. 12,00 €")
 	d.lacks("Стандарт") // sold on 29.11
 	// The dates may come in either order.
 	d.run("⎋6⏎20261201⏎20261129⏎")
-	d.shows("Отчет: 29.11-01.12", "Стандарт")
+	d.shows("Отчет: 29.11-01.12", "Детски")
+	d.run("↓↓")
+	d.shows("Стандарт")
 	d.run("⎋3⏎") // yesterday: nothing
 	d.shows("Няма продажби")
 	d.run("⎋4⏎") // 7 days: both
-	d.shows("Стандарт", "Детски")
+	d.shows("Детски")
+	d.run("↓↓")
+	d.shows("Стандарт")
 }
 
 func TestFlowIdleLogout(t *testing.T) {

@@ -99,6 +99,7 @@ const (
 	mUnknownEvent
 	mNotOnSale
 	mSalePast
+	mPieces
 	mSaleEnded
 	mSaleFrom
 	mUnknownType
@@ -220,6 +221,7 @@ var text = [mCount][2]string{
 	mUnknownEvent:     {"Event not sold here", "Събитието не се продава тук"},
 	mNotOnSale:        {"Not on sale now", "Не се продава в момента"},
 	mSalePast:         {"past", "минало"},
+	mPieces:           {"%d pcs", "%d бр."},
 	mSaleEnded:        {"closed", "спряно"},
 	mSaleFrom:         {"from %s", "от %s"},
 	mUnknownType:      {"Unknown ticket type", "Непознат вид билет"},
