@@ -47,6 +47,7 @@ func TestModels(t *testing.T) {
 					if err := p.Check(job); err != nil {
 						t.Errorf("%s: %v", kind, err)
 					}
+					checkNoWastedCodePage(t, job)
 					paper := render(t, job, p)
 					checkWidth(t, paper.Text, p.Columns)
 					if paper.Wrapped != 0 {
@@ -77,6 +78,38 @@ func TestModels(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkNoWastedCodePage fails on an ESC t that another ESC t or ESC @ replaces before a
+// character outside ASCII used it.
+func checkNoWastedCodePage(t *testing.T, job []byte) {
+	t.Helper()
+	cmds, err := escpos.Parse(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := -1 // offset of an ESC t not used yet
+	for _, c := range cmds {
+		switch c.Op {
+		case escpos.OpCodePage, escpos.OpInit:
+			if pending >= 0 {
+				t.Errorf("ESC t at byte %d replaced at byte %d before use", pending, c.Offset)
+			}
+			pending = -1
+			if c.Op == escpos.OpCodePage {
+				pending = c.Offset
+			}
+		case escpos.OpText:
+			for _, b := range c.Data {
+				if b >= 0x80 {
+					pending = -1
+				}
+			}
+		}
+	}
+	if pending >= 0 {
+		t.Errorf("ESC t at byte %d never used", pending)
 	}
 }
 
