@@ -11,6 +11,7 @@ import (
 
 	"ticketkiosk/escpos/escpostest"
 	"ticketkiosk/escpos/virtual"
+	"ticketkiosk/testkit"
 )
 
 // The field binary, whole, on its own architecture: `make test-arm` runs this file (build
@@ -71,7 +72,7 @@ func TestFieldBinary(t *testing.T) {
 			hubHas := func(seq uint64) {
 				t.Helper()
 				var got uint64
-				if !waitUntil(90*time.Second, func() bool {
+				if !testkit.Poll(90*time.Second, func() bool {
 					d, err := e.deviceStatus(k.id)
 					got = d.HubSeq
 					return err == nil && got >= seq

@@ -20,6 +20,7 @@ import (
 
 	"ticketkiosk/hub"
 	"ticketkiosk/mqtt/mqtttest"
+	"ticketkiosk/testkit"
 )
 
 var (
@@ -72,20 +73,6 @@ func build(t testing.TB, target string, env []string, pkgs ...string) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// waitUntil polls cond until it holds or max passes (readiness, not a timing assertion).
-func waitUntil(max time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(max)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // startBroker starts Mosquitto on a free loopback port with the extra config lines (see
@@ -242,7 +229,7 @@ func (h *hubProc) Start() {
 		logf.Close()
 		close(done)
 	}()
-	ok := waitUntil(30*time.Second, func() bool {
+	ok := testkit.Poll(30*time.Second, func() bool {
 		select {
 		case <-done:
 			return true

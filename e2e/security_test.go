@@ -126,7 +126,7 @@ func TestConfigRefusals(t *testing.T) {
 	for _, c := range cases {
 		wait(t, attacker.Publish(tp.Config("k1"), 1, true, c.payload))
 		var last string
-		ok := waitUntil(30*time.Second, func() bool {
+		ok := testkit.Poll(30*time.Second, func() bool {
 			d, err := e.deviceStatus("k1")
 			if err != nil {
 				return false
@@ -236,7 +236,7 @@ func TestTLSAndACLThroughKioskd(t *testing.T) {
 		t.Fatal(err)
 	}
 	// k1's journal reaches the hub through the ACL; the impostor is never heard of as k2.
-	if !waitUntil(30*time.Second, func() bool {
+	if !testkit.Poll(30*time.Second, func() bool {
 		d, err := e.deviceStatus("k1")
 		return err == nil && d.HubSeq >= 1 && d.Applied == d.Version && d.Status == "online"
 	}) {
@@ -268,7 +268,7 @@ func TestTLSAndACLThroughKioskd(t *testing.T) {
 	if _, err := impostor.WaitScreen("OK to log in", 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if !waitUntil(30*time.Second, func() bool {
+	if !testkit.Poll(30*time.Second, func() bool {
 		d, err := e.deviceStatus("k2")
 		return err == nil && d.Applied == d.Version && d.HubSeq >= 1
 	}) {

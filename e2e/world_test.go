@@ -115,7 +115,7 @@ func syncAll(t testing.TB, e *env, ks []*kiosk, max time.Duration) {
 			continue
 		}
 		k.mustStart()
-		if !waitUntil(max, func() bool { return hubSeq() >= last }) {
+		if !testkit.Poll(max, func() bool { return hubSeq() >= last }) {
 			t.Fatalf("%s: the hub has seq %d of %d after %v", k.id, hubSeq(), last, max)
 		}
 		k.Stop()

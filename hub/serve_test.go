@@ -20,17 +20,6 @@ import (
 	"ticketkiosk/testkit"
 )
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestServeEmailsSales: a sale of an email outlet travels from the device's store over the
 // embedded broker into serve, which stores it, acknowledges it and emails the tickets
 // through the SMTP relay; status (through serve's API) shows it sent, and a relay that
@@ -79,12 +68,12 @@ func TestServeEmailsSales(t *testing.T) {
 	go func() {
 		done <- NewServer(h, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond}).Run(ctx)
 	}()
-	eventually(t, "the email of the first sale", func() bool { return len(srv.Messages()) == 1 })
+	testkit.Eventually(t, 20*time.Second, "the email of the first sale", func() bool { return len(srv.Messages()) == 1 })
 	pm := mailtest.Parse(t, srv.Messages()[0].Data)
 	if srv.Messages()[0].To != "first@example.org" || testkit.QRCodePNG(t, pm.Images["ticket-1@ticketkiosk"]) != s1.Sale.Tickets[0].Code {
 		t.Fatalf("email to %s", srv.Messages()[0].To)
 	}
-	eventually(t, "the sale acknowledged", func() bool { bl, _ := st.Unsynced(); return bl.Entries == 0 })
+	testkit.Eventually(t, 20*time.Second, "the sale acknowledged", func() bool { bl, _ := st.Unsynced(); return bl.Entries == 0 })
 
 	q, err := h.Query()
 	must(t, err)
@@ -101,7 +90,7 @@ func TestServeEmailsSales(t *testing.T) {
 	srv.Refuse(mailtest.ErrBusy)
 	sale("second@example.org")
 	dev.Wake()
-	eventually(t, "the delivery problem in status", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the delivery problem in status", func() bool {
 		s, err := q.Status()
 		must(t, err)
 		return len(s.Mail.Problems) == 1 && strings.Contains(s.Mail.Problems[0].LastError, "mailbox busy") && s.Mail.Problems[0].To == "second@example.org"

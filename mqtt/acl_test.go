@@ -96,8 +96,8 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 		t.Fatalf("push k2 (offline): %+v, %v", res, err)
 	}
 	// k1's sales and its config_applied entry reach the hub through the ACL.
-	eventually(t, 20*time.Second, "k1's journal at the hub", func() bool { return st.Acked() == 4 })
-	eventually(t, 20*time.Second, "k1's state at the hub", func() bool { return hub.States()["k1"].ConfigVersion == 1 })
+	testkit.Eventually(t, 20*time.Second, "k1's journal at the hub", func() bool { return st.Acked() == 4 })
+	testkit.Eventually(t, 20*time.Second, "k1's state at the hub", func() bool { return hub.States()["k1"].ConfigVersion == 1 })
 
 	// A rogue client with k1's certificate tries k2's topics.
 	tp, _ := NewTopics("")
@@ -127,7 +127,7 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 			acks <- a.UptoSeq
 		}
 	}))
-	eventually(t, 20*time.Second, "k1's own retained config", func() bool {
+	testkit.Eventually(t, 20*time.Second, "k1's own retained config", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return got[tp.Config("k1")] > 0
@@ -167,7 +167,7 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 	k2 := rawClient(t, k2Conn, "k2")
 	wait(t, k2.Publish(tp.State("k1"), 1, true, DeviceState{Status: Offline, ConfigVersion: 99}.Encode()))
 	wait(t, k2.Publish(tp.State("k2"), 1, true, DeviceState{Status: Online, ConfigVersion: 0}.Encode()))
-	eventually(t, 20*time.Second, "k2's own state at the hub", func() bool { _, ok := hub.States()["k2"]; return ok })
+	testkit.Eventually(t, 20*time.Second, "k2's own state at the hub", func() bool { _, ok := hub.States()["k2"]; return ok })
 	if s := hub.States()["k1"]; s.ConfigVersion != 1 || s.Status != Online {
 		t.Fatalf("k2 overwrote k1's state: %+v", s)
 	}

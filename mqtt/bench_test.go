@@ -16,6 +16,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 // procStatus reads a field of /proc/self/status in kB (0 where there is none).
@@ -84,7 +85,7 @@ func BenchmarkDrainMosquitto(b *testing.B) {
 		dir := b.TempDir()
 		st := backlogStore(b, dir, n, false)
 		rig := startHub(b, conn, filepath.Join(dir, "ledger.db"), false)
-		eventually(b, time.Minute, "the hub online", func() bool { return rig.hub.client.IsConnectionOpen() })
+		testkit.Eventually(b, time.Minute, "the hub online", func() bool { return rig.hub.client.IsConnectionOpen() })
 
 		st.Close() // the device process opens it
 		b.StartTimer()
@@ -97,7 +98,7 @@ func BenchmarkDrainMosquitto(b *testing.B) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		eventually(b, 10*time.Minute, "the ledger to hold everything", func() bool {
+		testkit.Eventually(b, 10*time.Minute, "the ledger to hold everything", func() bool {
 			devs, _ := rig.l.Devices()
 			return len(devs) == 1 && devs[0].LastSeq == n
 		})
@@ -182,7 +183,7 @@ func BenchmarkHubManyDevices(b *testing.B) {
 			var total time.Duration
 			for i := 0; i < b.N; i++ {
 				rig := startHub(b, conn, filepath.Join(b.TempDir(), "ledger.db"), false, single)
-				eventually(b, time.Minute, "the hub online", func() bool { return rig.hub.client.IsConnectionOpen() })
+				testkit.Eventually(b, time.Minute, "the hub online", func() bool { return rig.hub.client.IsConnectionOpen() })
 				done := make(chan struct{}, devices)
 				clients := make([]paho.Client, devices)
 				for d := range devices {

@@ -356,16 +356,3 @@ func wait(t testing.TB, tok paho.Token) {
 		t.Fatalf("mqtt: %v", tok.Error())
 	}
 }
-
-// eventually waits until cond holds, failing the test after limit. The limit only bounds a
-// hang; no test asserts how fast anything is.
-func eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

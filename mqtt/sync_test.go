@@ -17,6 +17,7 @@ import (
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 // countingSink is the ledger, counting what the hub handed it.
@@ -189,9 +190,9 @@ func drain(t *testing.T, b broker, n int, single bool) {
 			wait(t, inj.Publish(tp.Journal("k1"), 1, false, batch(from)))
 		}
 	}
-	eventually(t, limit, "the hub online", func() bool { return hubOnlineSince(0) })
+	testkit.Eventually(t, limit, "the hub online", func() bool { return hubOnlineSince(0) })
 	inject()
-	eventually(t, limit, "the injected batches stored", func() bool {
+	testkit.Eventually(t, limit, "the injected batches stored", func() bool {
 		devs, _ := rig.l.Devices()
 		_, _, dups, held := rig.sink.counts()
 		return len(devs) == 1 && devs[0].LastSeq >= 200 && dups >= 100 && held >= 100
@@ -202,19 +203,19 @@ func drain(t *testing.T, b broker, n int, single bool) {
 
 	t0 := time.Now()
 	startDevice(t, conn, st)
-	eventually(t, limit, "a third acknowledged", func() bool { return st.Acked() >= uint64(n/3) })
+	testkit.Eventually(t, limit, "a third acknowledged", func() bool { return st.Acked() >= uint64(n/3) })
 	t.Logf("%d acknowledged after %v; restarting the broker", st.Acked(), time.Since(t0))
 	b.Restart()
-	eventually(t, limit, "two thirds acknowledged", func() bool { return st.Acked() >= uint64(2*n/3) })
+	testkit.Eventually(t, limit, "two thirds acknowledged", func() bool { return st.Acked() >= uint64(2*n/3) })
 	t.Logf("%d acknowledged after %v; killing the hub", st.Acked(), time.Since(t0))
 	crashed := time.Now().UnixMilli()
 	rig.crash(t)
-	eventually(t, limit, "the reopened hub online", func() bool { return hubOnlineSince(crashed) })
+	testkit.Eventually(t, limit, "the reopened hub online", func() bool { return hubOnlineSince(crashed) })
 	inject()
 
-	eventually(t, limit, "everything acknowledged", func() bool { return st.Acked() == uint64(n) })
+	testkit.Eventually(t, limit, "everything acknowledged", func() bool { return st.Acked() == uint64(n) })
 	t.Logf("all %d acknowledged after %v", n, time.Since(t0))
-	eventually(t, limit, "the hub to have everything", func() bool {
+	testkit.Eventually(t, limit, "the hub to have everything", func() bool {
 		devs, _ := rig.l.Devices()
 		return len(devs) == 1 && devs[0].LastSeq == uint64(n)
 	})
@@ -267,7 +268,7 @@ func drain(t *testing.T, b broker, n int, single bool) {
 		t.Fatalf("device backlog %+v, %v", bl, err)
 	}
 	// The hub heard the device say so.
-	eventually(t, limit, "the device's state with nothing unsynced", func() bool {
+	testkit.Eventually(t, limit, "the device's state with nothing unsynced", func() bool {
 		p, ok := rig.hub.States()["k1"]
 		return ok && p.Status == Online && p.Unsynced == 0 && p.Software == "test"
 	})
@@ -304,21 +305,21 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	}
 	d.Start()
 	defer d.Halt()
-	eventually(t, 20*time.Second, "the backlog acknowledged", func() bool { return st.Acked() == 5 })
+	testkit.Eventually(t, 20*time.Second, "the backlog acknowledged", func() bool { return st.Acked() == 5 })
 	if broker, hub := d.Online(); !broker || !hub {
 		t.Fatalf("online: broker %v, hub %v", broker, hub)
 	}
 	for i := uint64(6); i <= 8; i++ {
 		appendSales(t, st, 1)
 		d.Wake()
-		eventually(t, 20*time.Second, "the new entry at the hub", func() bool {
+		testkit.Eventually(t, 20*time.Second, "the new entry at the hub", func() bool {
 			e, err := rig.l.Entry("k1", i)
 			return err == nil && e.Seq == i
 		})
 	}
-	eventually(t, 20*time.Second, "the new entries acknowledged", func() bool { return st.Acked() == 8 })
+	testkit.Eventually(t, 20*time.Second, "the new entries acknowledged", func() bool { return st.Acked() == 8 })
 	rig.hub.Halt()
-	eventually(t, 20*time.Second, "the device to see the hub offline", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the device to see the hub offline", func() bool {
 		broker, hub := d.Online()
 		return broker && !hub
 	})
@@ -347,7 +348,7 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Start()
-	eventually(t, 30*time.Second, "part of the backlog acknowledged", func() bool { return st.Acked() >= 500 })
+	testkit.Eventually(t, 30*time.Second, "part of the backlog acknowledged", func() bool { return st.Acked() >= 500 })
 	// kill -9: the engine stops where it is, the connection drops without a DISCONNECT,
 	// and the store is closed under it.
 	d.halt.Do(func() {
@@ -360,7 +361,7 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, "the device's will at the hub", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the device's will at the hub", func() bool {
 		p, ok := rig.hub.States()["k1"]
 		return ok && p.Status == Offline
 	})
@@ -371,7 +372,7 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 		t.Fatalf("after the crash: acked %d (was %d), last %d", st.Acked(), acked, st.LastSeq())
 	}
 	startDevice(t, conn, st)
-	eventually(t, 30*time.Second, "everything acknowledged", func() bool { return st.Acked() == 3000 })
+	testkit.Eventually(t, 30*time.Second, "everything acknowledged", func() bool { return st.Acked() == 3000 })
 	devs, err := rig.l.Devices()
 	if err != nil || len(devs) != 1 || devs[0].LastSeq != 3000 || devs[0].Entries != 3000 || devs[0].Alarms != 0 {
 		t.Fatalf("hub: %+v, %v", devs, err)
@@ -413,7 +414,7 @@ func TestNoJournalWhileHubOffline(t *testing.T) {
 	d := startDevice(t, conn, st)
 	// The device publishes its state after any journal of the same step, on the same
 	// connection: once the spy has its state, a journal message would have come first.
-	eventually(t, 20*time.Second, "the device's state", func() bool { mu.Lock(); defer mu.Unlock(); return state > 0 })
+	testkit.Eventually(t, 20*time.Second, "the device's state", func() bool { mu.Lock(); defer mu.Unlock(); return state > 0 })
 	mu.Lock()
 	if journals != 0 {
 		t.Fatalf("%d journal messages with no hub", journals)
@@ -427,8 +428,8 @@ func TestNoJournalWhileHubOffline(t *testing.T) {
 		t.Fatalf("online: broker %v, hub %v", broker, hub)
 	}
 	startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
-	eventually(t, 20*time.Second, "the journal once the hub is online", func() bool { return st.Acked() == 3 })
-	eventually(t, 20*time.Second, "a state with nothing unsynced", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the journal once the hub is online", func() bool { return st.Acked() == 3 })
+	testkit.Eventually(t, 20*time.Second, "a state with nothing unsynced", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return last.Unsynced == 0 && last.OldestUnsyncedS == 0
@@ -467,7 +468,7 @@ func TestStateRepublished(t *testing.T) {
 	}
 	d.Start()
 	defer d.Halt()
-	eventually(t, 20*time.Second, "three state publishes", func() bool {
+	testkit.Eventually(t, 20*time.Second, "three state publishes", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(tss) >= 3 && tss[2] > tss[0]
@@ -530,14 +531,14 @@ func TestHubKilledMidDrain(t *testing.T) {
 	d.Start()
 	defer d.Halt()
 	for _, at := range []uint64{n / 3, 2 * n / 3} {
-		eventually(t, 60*time.Second, fmt.Sprintf("%d acknowledged", at), func() bool { return st.Acked() >= at })
+		testkit.Eventually(t, 60*time.Second, fmt.Sprintf("%d acknowledged", at), func() bool { return st.Acked() >= at })
 		kill(hub)
 		if a := st.Acked(); a >= n {
 			t.Fatalf("the hub was killed after the drain (%d acknowledged)", a)
 		}
 		hub = startHubProcess()
 	}
-	eventually(t, 60*time.Second, "everything acknowledged", func() bool { return st.Acked() == n })
+	testkit.Eventually(t, 60*time.Second, "everything acknowledged", func() bool { return st.Acked() == n })
 	kill(hub)
 
 	l, err := ledger.Open(ledgerPath, ledger.Options{Logger: testLogger()})
@@ -587,7 +588,7 @@ func TestDeviceKilledMidDrain(t *testing.T) {
 		return cmd
 	}
 	cmd := device()
-	eventually(t, 60*time.Second, "part of the journal at the hub", func() bool { return acked() >= n/3 })
+	testkit.Eventually(t, 60*time.Second, "part of the journal at the hub", func() bool { return acked() >= n/3 })
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"ticketkiosk/testkit"
 )
 
 // passwordHook lets in only the users of its table, and remembers who tried.
@@ -104,13 +106,13 @@ func TestWebSocketWithPasswordFile(t *testing.T) {
 	}
 
 	rig := startHub(t, hubConn, filepath.Join(dir, "ledger.db"), true)
-	eventually(t, 20*time.Second, "the hub online", func() bool { return lastHub() == Online })
+	testkit.Eventually(t, 20*time.Second, "the hub online", func() bool { return lastHub() == Online })
 
 	st := openStore(t, filepath.Join(dir, "k1.db"), "k1", true)
 	defer st.Close()
 	appendSales(t, st, 10)
 	startDevice(t, devConn, st)
-	eventually(t, 20*time.Second, "the journal over ws", func() bool { return st.Acked() == 10 })
+	testkit.Eventually(t, 20*time.Second, "the journal over ws", func() bool { return st.Acked() == 10 })
 	if hook.attempts("k1:s3cret") == 0 {
 		t.Fatal("the broker never saw the password from the file")
 	}
@@ -121,12 +123,12 @@ func TestWebSocketWithPasswordFile(t *testing.T) {
 	appendSales(t, bad, 1)
 	badConn := Options{URL: url, AllowInsecure: true, Username: "k2", PasswordFile: pwFile("k2.pw", "guess")}
 	startDevice(t, badConn, bad)
-	eventually(t, 20*time.Second, "a refused attempt", func() bool { return hook.attempts("k2:guess") > 0 })
+	testkit.Eventually(t, 20*time.Second, "a refused attempt", func() bool { return hook.attempts("k2:guess") > 0 })
 	if devs, _ := rig.l.Devices(); len(devs) != 1 || bad.Acked() != 0 {
 		t.Fatalf("a device with a wrong password got through: %+v", devs)
 	}
 
 	// The hub stopping says offline on its retained state.
 	rig.hub.Halt()
-	eventually(t, 20*time.Second, "the hub offline", func() bool { return lastHub() == Offline })
+	testkit.Eventually(t, 20*time.Second, "the hub offline", func() bool { return lastHub() == Offline })
 }

@@ -21,6 +21,7 @@ import (
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
+	"ticketkiosk/testkit"
 )
 
 // ctl runs one kioskctl command line in-process and returns its exit status and output.
@@ -38,17 +39,6 @@ func mustCtl(t *testing.T, stdin string, args ...string) string {
 		t.Fatalf("kioskctl %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
 	}
 	return out
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // sell appends a sale of qty tickets per type through the device's store, with signed codes.
@@ -176,11 +166,11 @@ func TestEndToEnd(t *testing.T) {
 	go func() {
 		served <- hub.NewServer(h, hub.ServeOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, AutoPush: true, Collect: 100 * time.Millisecond}).Run(ctx)
 	}()
-	waitFor(t, "every entry acknowledged", func() bool {
+	testkit.Eventually(t, 20*time.Second, "every entry acknowledged", func() bool {
 		bl, err := st.Unsynced()
 		return err == nil && bl.Entries == 0
 	})
-	waitFor(t, "config 2 with the device's user", func() bool {
+	testkit.Eventually(t, 20*time.Second, "config 2 with the device's user", func() bool {
 		c, err := st.Config()
 		if err != nil || c.Version < 2 {
 			return false
@@ -294,7 +284,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// The device's next state reports nothing unsynced and config 2 applied.
 	var sj hub.Status
-	waitFor(t, "the device reporting it is in sync", func() bool {
+	testkit.Eventually(t, 20*time.Second, "the device reporting it is in sync", func() bool {
 		if err := json.Unmarshal([]byte(mustCtl(t, "", "status", "--format", "json")), &sj); err != nil {
 			t.Fatal(err)
 		}
