@@ -32,6 +32,7 @@ const (
 	KindUserCreated   Kind = "user_created"   // a supervisor created a user on the device
 	KindUserDisabled  Kind = "user_disabled"  // a supervisor disabled a user it created
 	KindLoginLocked   Kind = "login_locked"   // too many failed logins
+	KindLoginUnlocked Kind = "login_unlocked" // a supervisor ended a lock before its time
 	KindConfigApplied Kind = "config_applied" // a signed config version was applied
 )
 
@@ -132,7 +133,10 @@ type UserFact struct {
 	CreatedBy    string `json:"created_by,omitempty"`
 }
 
-// Lock records a user locked out after failed logins.
+// Lock records a user locked out after failed logins (login_locked), or a lock a
+// supervisor ended (login_unlocked: Until is when it would have ended, Failures 0). User is
+// the name the failures were counted under: the user's email, or the id typed when no user
+// has it (unknown ids are counted and locked alike, so a lock tells nothing about who exists).
 type Lock struct {
 	User     string `json:"user"`
 	Failures int    `json:"failures"`
@@ -228,7 +232,7 @@ func (e *Entry) Validate() error {
 		ok = e.Print != nil && e.Print.Sale > 0 && e.Print.Sale < e.Seq
 	case KindUserCreated, KindUserDisabled:
 		ok = e.User != nil && e.User.Email != ""
-	case KindLoginLocked:
+	case KindLoginLocked, KindLoginUnlocked:
 		ok = e.Lock != nil && e.Lock.User != ""
 	case KindConfigApplied:
 		ok = e.Config != nil

@@ -192,24 +192,32 @@ func (k *Kiosk) authenticate(id, password string) (catalog.User, error) {
 	if err != nil {
 		return catalog.User{}, err
 	}
-	u, ok := k.findUser(id)
-	if !ok {
-		// Spend the time a real check takes, so a wrong id cannot be told from a wrong password.
-		_ = catalog.CheckPassword(dummyHash(), password)
-		return catalog.User{}, ErrBadCredentials
+	// An id no user has goes the same way as a known one with a wrong password: one
+	// password check at the same cost (against a hash nobody's password matches), failures
+	// counted and locked under the id typed, the same answers. Only the right password of a
+	// known user, which proves the user exists, can tell anything apart (disabled).
+	u, known := k.findUser(id)
+	name, hash := loginName(id), dummyHash()
+	if known {
+		name, hash = u.Email, u.PasswordHash
 	}
-	now := k.opt.Clock.Now()
-	if locked, until := k.opt.Store.Login(u.Email).Locked(now); locked {
+	locked, until := k.opt.Store.Login(name).Locked(k.opt.Clock.Now())
+	right := checkPassword(hash, password) == nil && known
+	if locked {
+		// Locked whatever the password: the check above only spends the same time.
 		return catalog.User{}, &LockedError{Until: until}
 	}
-	if err := catalog.CheckPassword(u.PasswordHash, password); err != nil {
-		st, entry, ferr := k.opt.Store.LoginFailed(k.opt.Clock, u.Email, cfg.Policy)
+	if !right && name == "" {
+		return catalog.User{}, ErrBadCredentials // no name to count under; no one is called ""
+	}
+	if !right {
+		st, entry, ferr := k.opt.Store.LoginFailed(k.opt.Clock, name, cfg.Policy)
 		if ferr != nil {
 			return catalog.User{}, fmt.Errorf("kiosk: record failed login: %w", ferr)
 		}
 		k.appended(entry)
 		if entry != nil {
-			k.log.Warn("user locked after failed logins", "user", u.Email, "until", time.UnixMilli(st.Until))
+			k.log.Warn("user locked after failed logins", "user", name, "known", known, "until", time.UnixMilli(st.Until))
 			return catalog.User{}, &LockedError{Until: time.UnixMilli(st.Until)}
 		}
 		return catalog.User{}, ErrBadCredentials
@@ -222,6 +230,13 @@ func (k *Kiosk) authenticate(id, password string) (catalog.User, error) {
 	}
 	return u, nil
 }
+
+// checkPassword verifies a password against a hash: catalog.CheckPassword, a variable so
+// that tests count the work each login does.
+var checkPassword = catalog.CheckPassword
+
+// loginName is the name failures of an id no user has are counted under: the id typed.
+func loginName(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
 // dummyHash is a bcrypt hash at the password cost of a password nobody has.
 var dummyHash = sync.OnceValue(func() string {

@@ -24,6 +24,10 @@ type Store interface {
 	Login(email string) catalog.LoginState
 	LoginFailed(at journal.Clock, email string, p catalog.Policy) (catalog.LoginState, *journal.Entry, error)
 	LoginSucceeded(email string) error
+	// Logins returns every failed-login record by the name it counts (an email, or an id
+	// no user has); Unlock clears a locked one and journals login_unlocked by actor.
+	Logins() (map[string]catalog.LoginState, error)
+	Unlock(at journal.Clock, actor, name string) (*journal.Entry, error)
 	// Append writes one journal entry that fill builds inside the transaction; an error
 	// from fill refuses it and nothing is written.
 	Append(at journal.Clock, actor string, fill func(tx journal.Tx, e *journal.Entry) error) (*journal.Entry, error)
