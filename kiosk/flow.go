@@ -70,6 +70,7 @@ type Flow struct {
 	report reportFlow
 	sale   saleFlow
 	users  usersFlow
+	unlock unlockFlow
 
 	// message
 	note     string
@@ -110,6 +111,7 @@ const (
 	stDisable
 	stDisableAsk
 	stMessage
+	stUnlock
 	numStates
 )
 
@@ -162,7 +164,7 @@ var screens [numStates]screen
 
 func init() {
 	for _, define := range []func(*[numStates]screen){coreScreens, loginScreens, sellScreens,
-		reportScreens, saleScreens, userScreens} {
+		reportScreens, saleScreens, userScreens, unlockScreens} {
 		define(&screens)
 	}
 	for st, s := range screens {
@@ -238,6 +240,7 @@ var menuEntries = []menuEntry{
 	{mVoid, (*Flow).isSupervisor, func(f *Flow, _ context.Context) { f.startSaleAction(mVoid) }},
 	{mNewUser, (*Flow).isSupervisor, (*Flow).startNewUser},
 	{mDisableUser, (*Flow).isSupervisor, (*Flow).startDisable},
+	{mUnlock, (*Flow).anyLocked, (*Flow).startUnlock},
 	{mLogout, nil, func(f *Flow, _ context.Context) { f.logout() }},
 }
 

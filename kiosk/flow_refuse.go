@@ -99,6 +99,7 @@ var sentinels = []struct {
 	{ErrNotPrinted, mNotPrintedOutlet},
 	{ErrSessionEnded, mSessionEnded},
 	{ErrSelfDisable, mSelfDisable},
+	{ErrNotLocked, mNotLocked},
 }
 
 // printerWords says what is wrong with the printer of a refusal.

@@ -132,6 +132,10 @@ const (
 	mPaperNearEnd
 	mFeeding
 	mDrawerOpen
+	mUnlock
+	mUnlocked
+	mNotLocked
+	mNoSuchUser
 	mCount // the number of texts
 )
 
@@ -254,6 +258,10 @@ var text = [mCount][2]string{
 	mPaperNearEnd:     {"paper near end", "хартията свършва"},
 	mFeeding:          {"feeding", "подава хартия"},
 	mDrawerOpen:       {"drawer open", "отворено чекмедже"},
+	mUnlock:           {"Locked users", "Заключени"},
+	mUnlocked:         {"%s unlocked", "%s е отключен"},
+	mNotLocked:        {"Not locked any more", "Вече не е заключен"},
+	mNoSuchUser:       {"no such user", "няма такъв"},
 }
 
 // lang is the index of a locale in text: 0 English, 1 Bulgarian.

@@ -193,3 +193,40 @@ func TestSupervisorUnlocks(t *testing.T) {
 		t.Fatalf("unlock after the lock's time: %v", err)
 	}
 }
+
+// TestFlowSupervisorUnlocks: the menu offers the locked users to a supervisor only while
+// someone is locked; OK on one ends its lock.
+func TestFlowSupervisorUnlocks(t *testing.T) {
+	r := newRig(t, catalog.DeliveryPrint)
+	setLocale(t, r, catalog.LocaleEN)
+	d := newDriver(t, r, FlowOptions{Rows: 8, Cols: 40})
+	d.run("1000⏎boss-pass⏎")
+	d.shows("Menu")
+	d.lacks("Locked users")
+	d.run("8⏎") // log out
+	d.shows("OK to log in")
+	for _, id := range []string{"3000", "9999"} {
+		for range 5 {
+			r.k.Login(id, "bad")
+		}
+	}
+	d.run("⏎5000⏎carl-pass⏎")
+	d.shows("Menu")
+	d.lacks("Locked users")
+	d.run("4⏎")
+	d.shows("OK to log in")
+	d.run("⏎")
+	d.run("1000⏎boss-pass⏎")
+	d.run("↓↓↓↓↓↓↓↓")
+	d.shows("8 Locked users", "9 Log out")
+	d.run("8⏎")
+	d.shows("Locked users", "ann@example.org", "9999", "no such user")
+	d.run("⏎")
+	d.shows("ann@example.org unlocked")
+	if e := lastEntry(t, r); e.Kind != journal.KindLoginUnlocked || e.Actor != "boss@example.org" || e.Lock.User != "ann@example.org" {
+		t.Fatalf("entry = %+v", e)
+	}
+	if _, err := r.k.Login("3000", "ann-pass"); err != nil {
+		t.Fatalf("ann after the unlock: %v", err)
+	}
+}
