@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -8,6 +11,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/boltutil"
+	"ticketkiosk/mqtt"
 )
 
 // Split divides an outlet's allotment of one ticket type between its devices so that the
@@ -166,6 +170,82 @@ type Signed struct {
 	Outlet   string
 	Version  uint64
 	Envelope []byte
+
+	prevSigned []byte       // the device's signed version before (nil: none)
+	grants     []grantWrite // the grants recorded with it
+}
+
+// PushSigned publishes configs that SignConfigs signed (mqtt.Push with o) and takes back,
+// with Unsign, what was recorded for those not published: all of them when the push could
+// not connect, so a push that published nothing changes nothing and the next push signs
+// them again.
+func (h *Hub) PushSigned(ctx context.Context, o mqtt.PushOptions, configs []Signed) ([]mqtt.Pushed, error) {
+	envs := make([][]byte, len(configs))
+	for i, s := range configs {
+		envs[i] = s.Envelope
+	}
+	res, err := mqtt.Push(ctx, o, envs)
+	if res == nil && err != nil {
+		return nil, errors.Join(err, h.Unsign(configs, false))
+	}
+	published := map[string]bool{}
+	for _, p := range res {
+		published[p.Device] = p.Published
+	}
+	var unsent []Signed
+	for _, s := range configs {
+		if !published[s.Device] {
+			unsent = append(unsent, s)
+		}
+	}
+	return res, errors.Join(err, h.Unsign(unsent, true))
+}
+
+// putOrDelete puts v at k, or deletes k when v is nil.
+func putOrDelete(b *bolt.Bucket, k, v []byte) error {
+	if v == nil {
+		return b.Delete(k)
+	}
+	return b.Put(k, v)
+}
+
+// grantWrite is a grant SignConfigs recorded: its key, the value before (nil: none) and the
+// cap written.
+type grantWrite struct {
+	key, prev []byte
+	n         uint64
+}
+
+// Unsign takes back what SignConfigs recorded for configs that were not published, so that
+// the next push signs them again: each device's signed version goes back to what it was,
+// unless a later SignConfigs moved it. With sent false the envelope surely never reached
+// the broker (the push could not connect), so the grants recorded with it go back too
+// where they are still as recorded; with sent true it may have (no PUBACK is no proof it
+// was not stored), so the grants stay: a grant a device may hold is never lowered.
+func (h *Hub) Unsign(configs []Signed, sent bool) error {
+	return h.update(func(tx *bolt.Tx) error {
+		for _, s := range configs {
+			if signed(tx, s.Device) != s.Version {
+				continue
+			}
+			if err := putOrDelete(tx.Bucket(bPushed), []byte(s.Device), s.prevSigned); err != nil {
+				return err
+			}
+			if sent {
+				continue
+			}
+			b := tx.Bucket(bGrants)
+			for _, g := range s.grants {
+				if boltutil.GetU64(b.Get(g.key)) != g.n {
+					continue
+				}
+				if err := putOrDelete(b, g.key, g.prev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // SignConfigs builds and signs the config of every device of an outlet ("" for every
@@ -195,15 +275,18 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 			if err != nil {
 				return fmt.Errorf("hub: sign config of %s: %w", d.ID, err)
 			}
+			s := Signed{Device: d.ID, Outlet: d.Outlet, Version: cfg.Version, Envelope: env, prevSigned: bytes.Clone(tx.Bucket(bPushed).Get([]byte(d.ID)))}
 			for _, g := range grants {
-				if err := tx.Bucket(bGrants).Put(grantKey(d.ID, g.event, g.typ), boltutil.U64(uint64(g.n))); err != nil {
+				k := grantKey(d.ID, g.event, g.typ)
+				s.grants = append(s.grants, grantWrite{key: k, prev: bytes.Clone(tx.Bucket(bGrants).Get(k)), n: uint64(g.n)})
+				if err := tx.Bucket(bGrants).Put(k, boltutil.U64(uint64(g.n))); err != nil {
 					return err
 				}
 			}
 			if err := tx.Bucket(bPushed).Put([]byte(d.ID), boltutil.U64(cfg.Version)); err != nil {
 				return err
 			}
-			out = append(out, Signed{Device: d.ID, Outlet: d.Outlet, Version: cfg.Version, Envelope: env})
+			out = append(out, s)
 		}
 		return nil
 	})

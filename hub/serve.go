@@ -243,13 +243,9 @@ func (s *Server) autoPush(ctx context.Context) {
 	if len(signed) == 0 {
 		return
 	}
-	envs := make([][]byte, len(signed))
-	for i, s := range signed {
-		envs[i] = s.Envelope
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
-	res, err := mqtt.Push(ctx, mqtt.PushOptions{Conn: s.o.Conn, ClientID: id, Logger: h.opt.Logger}, envs)
+	res, err := h.PushSigned(ctx, mqtt.PushOptions{Conn: s.o.Conn, ClientID: id, Logger: h.opt.Logger}, signed)
 	log.Info("auto push after users changed on devices", "configs", len(res), "err", err)
 }

@@ -97,6 +97,9 @@ type session struct {
 	onConnect func(paho.Client)
 	onLost    func(error)
 	log       *slog.Logger
+	// once: the first connect is tried once and its token says why it failed (a push
+	// reports it); without it the connect is retried until it succeeds.
+	once bool
 }
 
 // newClient builds the one long-lived paho client of a device or the hub: clean session
@@ -126,7 +129,7 @@ func newClient(o Options, s session) (paho.Client, error) {
 		SetCleanSession(true).
 		SetOrderMatters(true).
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
+		SetConnectRetry(!s.once).
 		SetKeepAlive(durationOr(o.KeepAlive, 30*time.Second)).
 		SetPingTimeout(10 * time.Second).
 		SetConnectTimeout(durationOr(o.ConnectTimeout, 10*time.Second)).

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sort"
+	"strings"
 	"sync"
+	"syscall"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"ticketkiosk/catalog"
 )
@@ -35,6 +39,44 @@ func (p Pushed) Refused() bool { return p.ConfigError != "" && p.Applied != p.Ve
 // or refused its config.
 var ErrPushIncomplete = errors.New("mqtt: not every device answered the push")
 
+// ErrNotConnected is returned (wrapped, with the reason) by Push when it could not connect
+// to the broker: the broker refused the connection (its CONNACK reason: not authorised, bad
+// user name or password, …), was unreachable, or did not answer in time. Nothing was
+// published.
+var ErrNotConnected = errors.New("mqtt: push: not connected, nothing published")
+
+// connectError says why a push could not connect to the broker at url.
+func connectError(url string, err error) error {
+	var reason string
+	refusals := []struct {
+		err  error
+		code byte
+	}{
+		{packets.ErrorRefusedNotAuthorised, packets.ErrRefusedNotAuthorised},
+		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword},
+		{packets.ErrorRefusedIDRejected, packets.ErrRefusedIDRejected},
+		{packets.ErrorRefusedServerUnavailable, packets.ErrRefusedServerUnavailable},
+		{packets.ErrorRefusedBadProtocolVersion, packets.ErrRefusedBadProtocolVersion},
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			reason = fmt.Sprintf("the broker refused the connection: %s (CONNACK code %d)", strings.ToLower(r.err.Error()), r.code)
+			break
+		}
+	}
+	var ne net.Error
+	switch {
+	case reason != "":
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		reason = "no answer from the broker in time"
+	case errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED):
+		reason = fmt.Sprintf("broker unreachable: %v", err)
+	default:
+		reason = err.Error()
+	}
+	return fmt.Errorf("%w: %s: %s", ErrNotConnected, url, reason)
+}
+
 // PushOptions configure Push.
 type PushOptions struct {
 	Conn     Options
@@ -49,7 +91,8 @@ type PushOptions struct {
 // their devices' config topics, then follows the devices' state topics until each reports
 // the version applied or refused, or ctx ends (ErrPushIncomplete; the results say who is
 // missing). The configs stay retained: a device offline now applies its config when it
-// connects.
+// connects. The connect is tried once: when it fails nothing is published, the results are
+// nil and the error (ErrNotConnected) says why.
 func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, error) {
 	if opt.ClientID == "" {
 		opt.ClientID = "hub-push"
@@ -125,6 +168,7 @@ func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, e
 	client, err := newClient(opt.Conn, session{
 		clientID: opt.ClientID,
 		log:      log,
+		once:     true,
 		onConnect: func(c paho.Client) {
 			t := c.Subscribe(topics.All(KindState), 1, onState)
 			go func() {
@@ -140,14 +184,24 @@ func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, e
 		return nil, err
 	}
 	defer client.Disconnect(250)
-	client.Connect()
+	ct := client.Connect()
+	select {
+	case <-ct.Done():
+		if err := ct.Error(); err != nil {
+			err = connectError(opt.Conn.URL, err)
+			log.Debug("config push: not connected", "err", err)
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, connectError(opt.Conn.URL, ctx.Err())
+	}
 	select {
 	case err := <-subscribed:
 		if err != nil {
 			return nil, fmt.Errorf("mqtt: push: subscribe: %w", err)
 		}
 	case <-ctx.Done():
-		return results, fmt.Errorf("mqtt: push: connect: %w", ctx.Err())
+		return results, fmt.Errorf("mqtt: push: subscribe: %w", ctx.Err())
 	}
 
 	// Publish with a window of PUBACKs outstanding.

@@ -44,6 +44,32 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Setenv(args[0], l.Addr().String())
 		ts.Check(l.Close())
 	},
+	// silentport VAR: sets $VAR to a loopback address that accepts connections and never
+	// answers (a broker that hangs), until the script ends.
+	"silentport": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: silentport VAR")
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		ts.Setenv(args[0], l.Addr().String())
+		var conns []net.Conn
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conns = append(conns, c)
+			}
+		}()
+		ts.Defer(func() {
+			l.Close()
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+	},
 	// waitport ADDR: waits until something listens on ADDR.
 	"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {

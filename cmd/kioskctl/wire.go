@@ -93,10 +93,6 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 				fmt.Fprintln(a.stdout, "nothing to push: every device has its current config (use --all to push again)")
 				return nil
 			}
-			envs := make([][]byte, len(signed))
-			for i, s := range signed {
-				envs[i] = s.Envelope
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -104,7 +100,7 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 			published, applied := 0, 0
 			seen := map[string]mqtt.Pushed{}
 			prog := newProgress(a.stderr)
-			res, perr := mqtt.Push(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
+			res, perr := h.PushSigned(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
 				old := seen[p.Device]
 				seen[p.Device] = p
 				if p.Published && !old.Published {
@@ -114,7 +110,7 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 					applied++
 				}
 				prog.update(fmt.Sprintf("pushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied))
-			}}, envs)
+			}}, signed)
 			prog.done()
 			if res == nil && perr != nil {
 				return perr

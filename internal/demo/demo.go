@@ -164,14 +164,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	envs := make([][]byte, len(signed))
-	for i, s := range signed {
-		envs[i] = s.Envelope
-	}
 	go func() {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		if _, err := mqtt.Push(pctx, mqtt.PushOptions{Conn: conn, Logger: log}, envs); err != nil {
+		if _, err := h.PushSigned(pctx, mqtt.PushOptions{Conn: conn, Logger: log}, signed); err != nil {
 			log.Warn("push", "err", err)
 		}
 	}()
