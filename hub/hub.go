@@ -26,6 +26,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/hub/mail"
+	"ticketkiosk/internal/clock"
 )
 
 // Errors.
@@ -51,19 +52,6 @@ func problem(where, format string, args ...any) error {
 	return invalid(catalog.Problems{{Where: where, What: fmt.Sprintf(format, args...)}})
 }
 
-// Clock tells the time. The hub never calls time.Now directly.
-type Clock interface {
-	Now() time.Time
-}
-
-// SystemClock is the wall clock.
-type SystemClock struct{}
-
-// Now returns the current time.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-var _ Clock = SystemClock{}
-
 // Files in the hub directory.
 const (
 	KeyFile = "hub.key" // the hub's Ed25519 private key seed, base64, mode 0600
@@ -72,16 +60,14 @@ const (
 
 // Options configure Open and Init.
 type Options struct {
-	Clock   Clock         // default SystemClock
+	Clock   clock.Clock   // the hub's time, its timers and tickers; nil: the real clock
 	Timeout time.Duration // how long to wait for another process's transaction; default 10s
 	Logger  *slog.Logger  // default slog.Default()
 	NoSync  bool          // skip fsync (tests and benchmarks only)
 }
 
 func (o Options) withDefaults() Options {
-	if o.Clock == nil {
-		o.Clock = SystemClock{}
-	}
+	o.Clock = clock.Or(o.Clock)
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}

@@ -116,7 +116,7 @@ func (m *Mailer) send(ml Mail) error {
 // Run sends due emails until ctx ends, looking every Poll and whenever wake receives.
 func (m *Mailer) Run(ctx context.Context, wake <-chan struct{}) error {
 	m.defaults()
-	t := time.NewTicker(m.Poll)
+	t, ticks := m.Hub.opt.Clock.NewTicker(m.Poll)
 	defer t.Stop()
 	for {
 		if _, _, err := m.SendDue(); err != nil {
@@ -125,7 +125,7 @@ func (m *Mailer) Run(ctx context.Context, wake <-chan struct{}) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-ticks:
 		case <-wake:
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"ticketkiosk/hub/mail"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 	"ticketkiosk/mqtt"
@@ -97,7 +98,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer l.Close()
 
 	col, err := mqtt.NewCollector(mqtt.CollectorOptions{
-		Conn: o.Conn, Sink: l, Software: o.Software, Now: h.opt.Clock.Now, Logger: h.opt.Logger,
+		Conn: o.Conn, Sink: l, Software: o.Software, Clock: h.opt.Clock, Logger: h.opt.Logger,
 		OnState: func(device string, p mqtt.Presence) {
 			s.mu.Lock()
 			s.states[device] = p
@@ -172,7 +173,7 @@ func orDefault(s, def string) string {
 // from many devices gathered for 100ms: one catalogue transaction, one fsync, for all of
 // them) and every Collect. It also saves the device states received meanwhile.
 func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
-	t := time.NewTicker(s.o.Collect)
+	t, ticks := s.h.opt.Clock.NewTicker(s.o.Collect)
 	defer t.Stop()
 	for {
 		if s.collectAll(l) {
@@ -191,9 +192,9 @@ func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
 		case <-s.wakeCollect:
 			select {
 			case <-ctx.Done():
-			case <-time.After(100 * time.Millisecond):
+			case <-clock.After(s.h.opt.Clock, 100*time.Millisecond):
 			}
-		case <-t.C:
+		case <-ticks:
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 )
 
@@ -34,7 +35,7 @@ type CollectorOptions struct {
 	ID       string // the hub's client id; default "hub"
 	Sink     Sink
 	Software string
-	Now      func() time.Time // default time.Now
+	Clock    clock.Clock // stamps presence and hub states; nil: the real clock
 	Logger   *slog.Logger
 	// OnState, when set, is called (from a goroutine of the hub, never paho's) with each
 	// device state received.
@@ -85,9 +86,7 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 	if opt.ID == "" {
 		opt.ID = "hub"
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -121,7 +120,7 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 func (h *Collector) String() string { return "mqtt.Collector(" + h.opt.ID + ")" }
 
 func (h *Collector) presence(status string) HubState {
-	return HubState{V: Version, Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Now().UnixMilli()}
+	return HubState{V: Version, Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Clock.Now().UnixMilli()}
 }
 
 // Start connects to the broker (retrying in the background) and starts the collector.
@@ -323,7 +322,7 @@ func (h *Collector) handleState(device string, data []byte) {
 		h.log.Warn("device state refused", "device", device, "err", err)
 		return
 	}
-	p := Presence{DeviceState: st, Seen: h.opt.Now()}
+	p := Presence{DeviceState: st, Seen: h.opt.Clock.Now()}
 	h.mu.Lock()
 	h.states[device] = p
 	h.mu.Unlock()
