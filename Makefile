@@ -20,14 +20,14 @@ test: deps
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 
 # test-arm runs the pure packages' tests for armv6 (Raspberry Pi OS armhf) and arm64 under
-# qemu-user. TestFullDisk and TestCrashDuringSales re-execute the test binary, which needs
-# binfmt_misc, so they are left to the native run. Then the system test (build tag
-# armsystem, not in make test) runs each Pi build of kioskd whole under qemu-user with
+# qemu-user. TestFullDisk, TestCrashDuringSales and TestPowerCut re-execute the test binary,
+# which needs binfmt_misc, so they are left to the native run. Then the system test (build
+# tag armsystem, not in make test) runs each Pi build of kioskd whole under qemu-user with
 # Mosquitto and a native hub.
 ARM_PKGS ?= ./catalog ./journal ./escpos ./store ./layout ./kiosk ./internal/translit
 test-arm: deps
-	GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static -skip 'TestFullDisk|TestCrashDuringSales' $(ARM_PKGS)
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip 'TestFullDisk|TestCrashDuringSales' $(ARM_PKGS)
+	GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static -skip 'TestFullDisk|TestCrashDuringSales|TestPowerCut' $(ARM_PKGS)
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip 'TestFullDisk|TestCrashDuringSales|TestPowerCut' $(ARM_PKGS)
 	$(GO) test -count=1 -timeout 15m -tags armsystem -run '^TestFieldBinary$$' -v ./e2e/
 
 test-short:
