@@ -24,7 +24,8 @@ test: deps
 # which needs binfmt_misc, so they are left to the native run. Then the system test (build
 # tag armsystem, not in make test) runs each Pi build of kioskd whole under qemu-user with
 # Mosquitto and a native hub.
-ARM_PKGS ?= ./catalog ./journal ./escpos ./store ./layout ./kiosk ./internal/translit
+ARM_PKGS ?= ./catalog ./journal ./escpos ./store ./layout ./kiosk ./internal/translit \
+	./device ./device/input ./device/term ./device/hd44780 ./device/matrix
 test-arm: deps
 	GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static -skip 'TestFullDisk|TestCrashDuringSales|TestPowerCut' $(ARM_PKGS)
 	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static -skip 'TestFullDisk|TestCrashDuringSales|TestPowerCut' $(ARM_PKGS)
