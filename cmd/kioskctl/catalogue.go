@@ -26,6 +26,9 @@ func (a *app) table() *tabwriter.Writer {
 // "12,5", "7") and returns minor units (catalog.ParseAmount). An event's prices are in the
 // minor units of whichever outlet sells it, so they are typed and listed with two decimals.
 func parsePrice(s string) (int64, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return 0, fmt.Errorf("price %q is negative: a price is 0 or more, such as 12.50", s)
+	}
 	p, err := catalog.ParseAmount(s, "")
 	if err != nil {
 		return 0, fmt.Errorf("price %q is not an amount such as 12.50", s)
@@ -92,7 +95,7 @@ func (a *app) outletCmd() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add ID --name NAME [--delivery print|email] [--locale bg|en] [--currency EUR] [--tz ZONE]",
 		Short: "Add an outlet (a distribution point)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs("ID"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			o.ID = args[0]
 			if err := h.SaveOutlet(o, true); err != nil {
@@ -113,7 +116,7 @@ func (a *app) outletCmd() *cobra.Command {
 	set := &cobra.Command{
 		Use:   "set ID [--name NAME] [--delivery print|email] [--locale bg|en] [--currency C] [--tz ZONE]",
 		Short: "Change an outlet's settings (its devices get a new config version)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs("ID"),
 		RunE: a.withHub(func(cmd *cobra.Command, h *hub.Hub, args []string) error {
 			o, err := h.Outlet(args[0])
 			if err != nil {
@@ -185,7 +188,7 @@ func (a *app) outletCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an outlet with its events, allotments, devices and users",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs("ID"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			o, err := h.Outlet(args[0])
 			if err != nil {
@@ -269,7 +272,7 @@ outlet's currency with at most two decimals, e.g.
 
 Times are RFC 3339 (2026-12-01T20:00:00+02:00) or 2026-12-01T20:00 in --tz. --sale-from
 and --sale-to bound the sale window (default: until the event starts).`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("ID"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			loc, err := time.LoadLocation(tz)
 			if err != nil {
@@ -300,7 +303,8 @@ and --sale-to bound the sale window (default: until the event starts).`,
 			if err := h.SaveEvent(e, true); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "event %s added with %d ticket types\n", e.ID, len(e.Types))
+			fmt.Fprintf(a.stdout, "event %s added with %s\n", e.ID, plural(len(e.Types), "ticket type", "ticket types"))
+			a.warnNotOnSale(e, h.Now())
 			return nil
 		}),
 	}
@@ -323,19 +327,46 @@ and --sale-to bound the sale window (default: until the event starts).`,
 				return err
 			}
 			w := a.table()
-			fmt.Fprintln(w, "ID\tTITLE\tVENUE\tSTART\tTYPES")
+			fmt.Fprintln(w, "ID\tTITLE\tVENUE\tSTART\tSALE FROM\tSALE TO\tTYPES")
 			for _, e := range evs {
 				ts := make([]string, len(e.Types))
 				for i, t := range e.Types {
 					ts[i] = t.ID + ":" + t.Name + ":" + formatPrice(t.Price)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Title, e.Venue, e.Start.Format(time.RFC3339), strings.Join(ts, " "))
+				from, to := "-", "at start"
+				if !e.SaleFrom.IsZero() {
+					from = e.SaleFrom.Format(time.RFC3339)
+				}
+				if !e.SaleTo.IsZero() {
+					to = e.SaleTo.Format(time.RFC3339)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Title, e.Venue, e.Start.Format(time.RFC3339), from, to, strings.Join(ts, " "))
 			}
 			return w.Flush()
 		}),
 	}
 	cmd.AddCommand(add, list)
 	return cmd
+}
+
+// warnNotOnSale warns on standard error when no kiosk will sell event e after now: it
+// started, or its sale window ended. The event is accepted all the same (a catalogue may
+// record the past).
+func (a *app) warnNotOnSale(e catalog.Event, now time.Time) {
+	switch {
+	case !e.Start.IsZero() && !now.Before(e.Start):
+		fmt.Fprintf(a.stderr, "warning: event %s started %s, in the past: no kiosk will sell it\n", e.ID, e.Start.Format(time.RFC3339))
+	case !e.SaleTo.IsZero() && !now.Before(e.SaleTo):
+		fmt.Fprintf(a.stderr, "warning: the sale window of event %s ended %s: no kiosk will sell it\n", e.ID, e.SaleTo.Format(time.RFC3339))
+	}
+}
+
+// plural writes n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (a *app) linkCmd() *cobra.Command {
@@ -345,10 +376,10 @@ func (a *app) linkCmd() *cobra.Command {
 		Short: "Let an outlet sell an event, with allotments per ticket type",
 		Long: `link allows OUTLET to sell EVENT. --allot caps how many tickets of each type the
 outlet may sell (TYPE=N, comma-separated); a type not named is not capped. Linking again
-replaces the allotments. The outlet's allotment is split between its devices (see
-hub.Split): a cap once granted to a device is never lowered, so an allotment cannot go
-below what the devices were already granted.`,
-		Args: cobra.ExactArgs(2),
+replaces the allotments. The outlet's allotment is split between its devices, equally
+where it can be: a cap once granted to a device is never lowered (the device may have sold
+up to it offline), so an allotment cannot go below what the devices were already granted.`,
+		Args: exactArgs("OUTLET", "EVENT"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			m, err := parseAllot(allot)
 			if err != nil {
@@ -358,6 +389,9 @@ below what the devices were already granted.`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "outlet %s sells event %s, allot %s\n", args[0], args[1], formatAllot(m))
+			if e, err := h.Event(args[1]); err == nil {
+				a.warnNotOnSale(e, h.Now())
+			}
 			return nil
 		}),
 	}
@@ -376,7 +410,7 @@ code (4-8 digits, unique in the outlet) and the password. The password is read f
 standard input: typed without echo at a terminal, or the first line of a pipe:
 
   printf '%s\n' "$PASSWORD" | kioskctl user add anna@example.org --outlet o1 --role cashier --code 1001`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("EMAIL"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			u.Email = args[0]
 			pw, err := a.readPassword("password for " + u.Email + ": ")
@@ -429,7 +463,7 @@ standard input: typed without echo at a terminal, or the first line of a pipe:
 	disable := &cobra.Command{
 		Use:   "disable EMAIL",
 		Short: "Disable a user (devices drop it with their next config)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs("EMAIL"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			if err := h.DisableUser(args[0]); err != nil {
 				return err
@@ -448,7 +482,7 @@ func (a *app) deviceCmd() *cobra.Command {
 	add := &cobra.Command{
 		Use:   "add ID --outlet O --key PUBLIC_KEY",
 		Short: "Add a kiosk with the public key `kioskd init` printed (base64 or hex)",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs("ID"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			pub, err := catalog.ParsePublicKey(key)
 			if err != nil {

@@ -197,7 +197,7 @@ func (a *app) resendCmd() *cobra.Command {
 		Long: `resend queues the email of a sale again; the running hub service (serve) sends it
 within seconds. SALE is DEVICE-SEQ, DEVICE:SEQ, a printed short code DEVICE-SEQ-N or one of
 the sale's ticket codes.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("SALE"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			refs, err := hub.ParseSale(args[0])
 			if err != nil {
@@ -272,7 +272,7 @@ printer and writes the paper as a PNG (--png) and as a text transcript (--txt, "
 standard output) with QR codes, barcodes and cuts as markers. --model reads the stream
 as that printer model would (its width and code page numbers), and reports every
 command the model does not obey.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs("FILE"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if png == "" && txt == "" {
 				return errors.New("give --png OUT, --txt OUT or both")

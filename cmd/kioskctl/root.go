@@ -44,7 +44,7 @@ ticket checks and device status.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().StringVar(&a.dir, "dir", os.Getenv("KIOSKCTL_DIR"), "hub directory (default $KIOSKCTL_DIR)")
+	root.PersistentFlags().StringVar(&a.dir, "dir", "", "hub directory (default $KIOSKCTL_DIR)")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(
 		a.initCmd(),
@@ -98,11 +98,37 @@ func (a *app) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl}))
 }
 
+// needDir settles the hub directory: --dir, else $KIOSKCTL_DIR (read here, not as the
+// flag's default, so that help prints the default once and as the variable's name).
 func (a *app) needDir() error {
+	if a.dir == "" {
+		a.dir = os.Getenv("KIOSKCTL_DIR")
+	}
 	if a.dir == "" {
 		return errors.New("no hub directory: give --dir or set KIOSKCTL_DIR")
 	}
 	return nil
+}
+
+// exactArgs accepts exactly the arguments named (as the command's usage names them) and
+// names the stray one: a value with spaces given unquoted (--type std:Standard Ticket:10)
+// arrives as one argument too many.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == len(names) {
+			return nil
+		}
+		what := "argument"
+		if len(names) != 1 {
+			what = "arguments"
+		}
+		path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+		msg := fmt.Sprintf("%s takes %d %s (%s), got %d", path, len(names), what, strings.Join(names, " "), len(args))
+		if len(args) > len(names) {
+			msg += fmt.Sprintf(": %q is one too many (quote a value that holds spaces)", args[len(names)])
+		}
+		return errors.New(msg)
+	}
 }
 
 // open opens the hub in --dir.

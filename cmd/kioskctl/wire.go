@@ -34,7 +34,7 @@ type brokerFlags struct {
 }
 
 func (b *brokerFlags) add(f *pflag.FlagSet) {
-	f.StringVar(&b.o.URL, "broker", os.Getenv("KIOSKCTL_BROKER"), "broker URL: ssl://host:8883, wss://..., or tcp:// (default $KIOSKCTL_BROKER)")
+	f.StringVar(&b.o.URL, "broker", "", "broker URL: ssl://host:8883, wss://..., or tcp:// (default $KIOSKCTL_BROKER)")
 	f.StringVar(&b.o.Username, "username", "", "broker username")
 	f.StringVar(&b.o.PasswordFile, "password-file", "", "file whose first line is the broker password")
 	f.StringVar(&b.o.CAFile, "ca-file", "", "PEM CAs of the broker's certificate")
@@ -48,6 +48,9 @@ func (b *brokerFlags) add(f *pflag.FlagSet) {
 // loopback broker (kioskctl broker) and elsewhere only with --insecure.
 func (b *brokerFlags) options() (mqtt.Options, error) {
 	o := b.o
+	if o.URL == "" {
+		o.URL = os.Getenv("KIOSKCTL_BROKER")
+	}
 	if o.URL == "" {
 		return o, errors.New("no broker: give --broker URL or set KIOSKCTL_BROKER")
 	}
