@@ -27,8 +27,8 @@ func (h *Hub) OpenLedger(opt ledger.Options) (*ledger.Ledger, error) {
 	if opt.Logger == nil {
 		opt.Logger = h.opt.Logger
 	}
-	if opt.Now == nil {
-		opt.Now = h.opt.Clock.Now
+	if opt.Clock == nil {
+		opt.Clock = h.opt.Clock
 	}
 	return ledger.Open(h.LedgerPath(), opt)
 }

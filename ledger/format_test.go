@@ -37,8 +37,8 @@ func formatScenario(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-	l, err := Open(path, Options{NoSync: true, Now: clk.Now, GapTimeout: time.Minute, Logger: slog.New(slog.DiscardHandler),
+	clk := &calendar{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	l, err := Open(path, Options{NoSync: true, Clock: clk, GapTimeout: time.Minute, Logger: slog.New(slog.DiscardHandler),
 		Location: func(outlet string) *time.Location {
 			if outlet == "o1" {
 				return sofia

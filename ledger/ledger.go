@@ -22,6 +22,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/internal/boltutil"
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 )
 
@@ -77,8 +78,8 @@ type Options struct {
 	// GapTimeout is how long entries beyond a missing seq may keep arriving before it is an
 	// alarm (reordered deliveries fill short gaps by themselves); default 2 minutes.
 	GapTimeout time.Duration
-	// Now tells the time for alarms and status; default time.Now.
-	Now func() time.Time
+	// Clock tells the time for alarms and status; nil: the real clock.
+	Clock clock.Clock
 	// Logger receives alarms; default slog.Default().
 	Logger *slog.Logger
 	// OnStored, when set, is called after each commit with the entries newly stored, in seq
@@ -119,9 +120,7 @@ func Open(path string, opt Options) (*Ledger, error) {
 	if opt.GapTimeout <= 0 {
 		opt.GapTimeout = 2 * time.Minute
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
+	opt.Clock = clock.Or(opt.Clock)
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -211,7 +210,7 @@ func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]
 		sorted[device] = list
 	}
 	sort.Strings(devices)
-	now := l.opt.Now()
+	now := l.opt.Clock.Now()
 	var (
 		results map[string]Result
 		stored  map[string][]*journal.Entry

@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 )
 
@@ -61,9 +63,14 @@ func (c *chain) user(email string) *journal.Entry {
 
 func (c *chain) slice(from, to uint64) []*journal.Entry { return c.entries[from-1 : to] }
 
-type clock struct{ t time.Time }
+// calendar is a settable wall time over the real timers: the format test's entries and
+// alarms carry 2026 dates, which a synctest bubble (it starts in 2000) cannot give.
+type calendar struct {
+	clock.Real
+	t time.Time
+}
 
-func (c *clock) Now() time.Time { return c.t }
+func (c *calendar) Now() time.Time { return c.t }
 
 func open(t *testing.T, path string, opt Options) *Ledger {
 	t.Helper()
@@ -271,37 +278,46 @@ func TestConflictBrokenChainAndForeignAreAlarms(t *testing.T) {
 	}
 }
 
+// TestGapThatPersistsIsAnAlarm runs in a synctest bubble: the ledger's real clock is the
+// bubble's, and the minute the gap must last passes in a sleep.
 func TestGapThatPersistsIsAnAlarm(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	l := open(t, filepath.Join(t.TempDir(), "ledger.db"), Options{Now: clk.Now, GapTimeout: time.Minute})
-	c := newChain("d1", "o1")
-	for range 6 {
-		c.sale("ann@x", "ev", 1, 100)
-	}
-	if upto, _ := l.Ingest("d1", c.slice(1, 2)); upto != 2 {
-		t.Fatalf("upto %d", upto)
-	}
-	r, err := l.IngestBatch("d1", c.slice(4, 6))
-	if err != nil || r.Upto != 2 || r.Held != 3 || len(r.Alarms) != 0 {
-		t.Fatalf("fresh gap: %+v, %v", r, err)
-	}
-	devs, _ := l.Devices()
-	if !devs[0].GapSince.Equal(clk.t) || devs[0].Held != 6 {
-		t.Fatalf("gap status %+v", devs[0])
-	}
-	clk.t = clk.t.Add(61 * time.Second)
-	r, err = l.IngestBatch("d1", c.slice(4, 6))
-	if err != nil || len(r.Alarms) != 1 || r.Alarms[0].Kind != AlarmGap || r.Alarms[0].Seq != 3 {
-		t.Fatalf("old gap: %+v, %v", r, err)
-	}
-	// The missing entry arrives: the gap closes.
-	if upto, err := l.Ingest("d1", c.slice(3, 6)); err != nil || upto != 6 {
-		t.Fatalf("upto %d, %v", upto, err)
-	}
-	devs, _ = l.Devices()
-	if !devs[0].GapSince.IsZero() || devs[0].Held != 0 || devs[0].Alarms != 1 {
-		t.Fatalf("closed gap status %+v", devs[0])
-	}
+	synctest.Test(t, func(t *testing.T) {
+		l := open(t, filepath.Join(t.TempDir(), "ledger.db"), Options{GapTimeout: time.Minute})
+		c := newChain("d1", "o1")
+		for range 6 {
+			c.sale("ann@x", "ev", 1, 100)
+		}
+		if upto, _ := l.Ingest("d1", c.slice(1, 2)); upto != 2 {
+			t.Fatalf("upto %d", upto)
+		}
+		opened := time.Now()
+		r, err := l.IngestBatch("d1", c.slice(4, 6))
+		if err != nil || r.Upto != 2 || r.Held != 3 || len(r.Alarms) != 0 {
+			t.Fatalf("fresh gap: %+v, %v", r, err)
+		}
+		devs, _ := l.Devices()
+		if !devs[0].GapSince.Equal(opened) || devs[0].Held != 6 {
+			t.Fatalf("gap status %+v", devs[0])
+		}
+		time.Sleep(time.Minute - time.Second) // not yet as old as GapTimeout
+		r, err = l.IngestBatch("d1", c.slice(4, 6))
+		if err != nil || len(r.Alarms) != 0 {
+			t.Fatalf("a gap younger than GapTimeout: %+v, %v", r, err)
+		}
+		time.Sleep(time.Second)
+		r, err = l.IngestBatch("d1", c.slice(4, 6))
+		if err != nil || len(r.Alarms) != 1 || r.Alarms[0].Kind != AlarmGap || r.Alarms[0].Seq != 3 {
+			t.Fatalf("old gap: %+v, %v", r, err)
+		}
+		// The missing entry arrives: the gap closes.
+		if upto, err := l.Ingest("d1", c.slice(3, 6)); err != nil || upto != 6 {
+			t.Fatalf("upto %d, %v", upto, err)
+		}
+		devs, _ = l.Devices()
+		if !devs[0].GapSince.IsZero() || devs[0].Held != 0 || devs[0].Alarms != 1 {
+			t.Fatalf("closed gap status %+v", devs[0])
+		}
+	})
 }
 
 func TestCountersByOutletInItsTimeZone(t *testing.T) {
