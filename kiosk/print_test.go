@@ -91,7 +91,7 @@ func newPrintRig(t *testing.T, open func(*testing.T) (device.Printer, *virtual.P
 	}
 	p, vp := open(t)
 	k, err := New(Options{Store: st, Key: deviceKey, Clock: clock, Printer: p, Logger: quiet,
-		Layout: layout.New(layout.Options{Profile: escpos.Epson, QRLevel: escpos.QRLevelM}), StatusTimeout: printTimeout})
+		Layout: layout.New(layout.Options{Profile: escpos.Epson}), StatusTimeout: printTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

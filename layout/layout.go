@@ -45,9 +45,10 @@ type Options struct {
 	// QRModule is the QR code's module size in dots (1..16); zero picks 6. A symbol
 	// that would not fit the paper gets the largest module that fits.
 	QRModule int
-	// QRLevel is the QR error correction; the zero value is L (7 %). M (15 %), the
-	// kiosk's default, suits tickets that get folded.
-	QRLevel escpos.QRLevel
+	// QRLevel is the QR error correction; nil is M (15 %), the kiosk's default, which
+	// suits tickets that get folded. Point it at escpos.QRLevelL for the smallest
+	// symbol, or at Q or H.
+	QRLevel *escpos.QRLevel
 	// RasterQR sends the QR code as an image even where the printer has its own QR
 	// command. A printer without one (Profile.QR false) always gets an image, which
 	// costs several times the bytes; one with neither prints no QR code (the short
@@ -59,8 +60,9 @@ type Options struct {
 
 // Layout lays out tickets and reports for one printer. It is safe for concurrent use.
 type Layout struct {
-	opt  Options
-	page string
+	opt   Options
+	level escpos.QRLevel // *opt.QRLevel, or M
+	page  string
 	logo image.Image // pre-dithered black and white
 }
 
@@ -75,7 +77,10 @@ func New(o Options) *Layout {
 	if o.FeedDots == 0 {
 		o.FeedDots = 48
 	}
-	l := &Layout{opt: o, page: o.CodePage}
+	l := &Layout{opt: o, level: escpos.QRLevelM, page: o.CodePage}
+	if o.QRLevel != nil {
+		l.level = *o.QRLevel
+	}
 	if l.page == "" {
 		l.page = o.Profile.DefaultCodePage
 		for _, p := range []string{"WPC1251", "PC866"} {
@@ -253,7 +258,7 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 // an image, else not at all; with the largest module up to QRModule that fits the paper.
 func (l *Layout) qr(b *escpos.Builder, payload string) {
 	p := l.opt.Profile
-	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.opt.QRLevel}
+	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.level}
 	if bm, err := escpos.QRModules([]byte(payload), qo.Level); err == nil && len(bm) > 0 {
 		qo.Module = max(1, min(qo.Module, p.Dots/len(bm)))
 	}

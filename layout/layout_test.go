@@ -174,7 +174,7 @@ func TestTicketsGolden(t *testing.T) {
 	sale := testSale(t)
 	for _, c := range ticketCases {
 		t.Run(c.name, func(t *testing.T) {
-			job, err := New(Options{Profile: c.prof, QRLevel: escpos.QRLevelM}).Tickets(testConfig(c.loc), sale, c.copy)
+			job, err := New(Options{Profile: c.prof}).Tickets(testConfig(c.loc), sale, c.copy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestTicketsRender(t *testing.T) {
 	for _, c := range ticketCases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := testConfig(c.loc)
-			l := New(Options{Profile: c.prof, QRLevel: escpos.QRLevelM})
+			l := New(Options{Profile: c.prof})
 			job, err := l.Tickets(cfg, sale, c.copy)
 			if err != nil {
 				t.Fatal(err)
@@ -279,7 +279,7 @@ func TestTicketURLInQR(t *testing.T) {
 	cfg.Hub.TicketURL = "https://tickets.example.org/T/"
 	sale := oneTicketSale(t)
 	for _, prof := range []escpos.Profile{epson80, clone58} {
-		job, err := New(Options{Profile: prof, QRLevel: escpos.QRLevelM}).Tickets(cfg, sale, 0)
+		job, err := New(Options{Profile: prof}).Tickets(cfg, sale, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -477,8 +477,8 @@ func TestReport(t *testing.T) {
 func BenchmarkTicket80BG(b *testing.B) {
 	cfg := testConfig(catalog.LocaleBG)
 	sale := oneTicketSale(b)
-	l := New(Options{Profile: epson80, QRLevel: escpos.QRLevelM})
-	raster, err := New(Options{Profile: epson80, QRLevel: escpos.QRLevelM, RasterQR: true}).Tickets(cfg, sale, 0)
+	l := New(Options{Profile: epson80})
+	raster, err := New(Options{Profile: epson80, RasterQR: true}).Tickets(cfg, sale, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -535,9 +535,28 @@ func ExampleLayout_Tickets() {
 	// Standard                  €20.00
 	// Ticket 1 of 1
 	// --------------------------------
-	// [IMAGE 224x222]
+	// [IMAGE 248x246]
 	//
 	// K1-7-1
 	// Sale no. 7
 	// COPY 1
+}
+
+// TestQRLevelDefaultM: the zero Options send QR error level M (GS ( k fn 69 '1'), the
+// documented default and kioskd's qr_level default; L goes out only when asked for.
+func TestQRLevelDefaultM(t *testing.T) {
+	sale := oneTicketSale(t)
+	low := escpos.QRLevelL
+	for _, c := range []struct {
+		level *escpos.QRLevel
+		want  byte
+	}{{nil, '1'}, {&low, '0'}} {
+		job, err := New(Options{QRLevel: c.level}).Tickets(testConfig(catalog.LocaleEN), sale, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set := []byte{0x1d, '(', 'k', 3, 0, '1', 'E', c.want}; !bytes.Contains(job, set) {
+			t.Errorf("level %v: the job lacks % x", c.level, set)
+		}
+	}
 }

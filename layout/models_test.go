@@ -32,7 +32,7 @@ func TestModels(t *testing.T) {
 			name := fmt.Sprintf("%s_%s", p.Name, loc)
 			t.Run(name, func(t *testing.T) {
 				cfg := testConfig(loc)
-				l := New(Options{Profile: p, QRLevel: escpos.QRLevelM})
+				l := New(Options{Profile: p})
 				ticket, err := l.Tickets(cfg, sale, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -145,7 +145,7 @@ func TestLongestCodeFits58(t *testing.T) {
 			t.Fatal(err)
 		}
 		for level := escpos.QRLevelL; level <= escpos.QRLevelH; level++ {
-			job, err := New(Options{Profile: p, QRLevel: level}).Tickets(cfg, sale, 0)
+			job, err := New(Options{Profile: p, QRLevel: &level}).Tickets(cfg, sale, 0)
 			if err != nil {
 				t.Fatalf("%s level %v: %v", name, level, err)
 			}
@@ -170,7 +170,7 @@ func TestTicketBytesPerModel(t *testing.T) {
 	sale := oneTicketSale(t)
 	cfg := testConfig(catalog.LocaleBG)
 	size := func(p escpos.Profile, raster bool) string {
-		job, err := New(Options{Profile: p, QRLevel: escpos.QRLevelM, RasterQR: raster}).Tickets(cfg, sale, 0)
+		job, err := New(Options{Profile: p, RasterQR: raster}).Tickets(cfg, sale, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -302,7 +302,7 @@ func (c *Config) Layout() (*layout.Layout, error) {
 		return nil, err
 	}
 	return layout.New(layout.Options{Profile: prof, CodePage: c.Printer.CodePage,
-		RasterQR: c.Printer.RasterQR, QRLevel: level}), nil
+		RasterQR: c.Printer.RasterQR, QRLevel: &level}), nil
 }
 
 // QRLevel returns the tickets' QR error correction level from [printer] qr_level
