@@ -63,7 +63,7 @@ type Layout struct {
 	opt   Options
 	level escpos.QRLevel // *opt.QRLevel, or M
 	page  string
-	logo image.Image // pre-dithered black and white
+	logo  image.Image // pre-dithered black and white
 }
 
 // New returns a Layout for the options.
