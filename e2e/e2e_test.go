@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ticketkiosk/journal"
 )
 
 // session is one user's run of orders at a kiosk.
@@ -182,6 +184,25 @@ func TestEndToEnd(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(out, "VALID") {
 			t.Errorf("verify %s: exit %d\n%s%s", c, code, out, errs)
 		}
+	}
+	// At the gate a ticket is admitted once, whichever accepted spelling shows it (the
+	// scanner's line end, the printed short code typed in lower case); another spelling of
+	// the code is malformed.
+	for c := range printed {
+		f, _, _, err := journal.ParseCode(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errs := e.ctl("", "checkin", " "+c+"\r\n", "--gate", "north"); code != 0 || !strings.HasPrefix(out, "ADMITTED "+f.Short()) {
+			t.Errorf("checkin %s: exit %d\n%s%s", c, code, out, errs)
+		}
+		if code, out, errs := e.ctl("", "checkin", strings.ToLower(f.Short()), "--gate", "south"); code != 3 || !strings.Contains(out, "gate north") {
+			t.Errorf("second checkin %s: exit %d, want 3 (used) at gate north\n%s%s", f.Short(), code, out, errs)
+		}
+		if code, _, errs := e.ctl("", "checkin", strings.ToLower(c)); code != 2 || !strings.Contains(errs, "malformed") {
+			t.Errorf("checkin of %s in lower case: exit %d, want 2 (malformed)\n%s", c, code, errs)
+		}
+		break
 	}
 	entries := checkLedger(t, e, all)
 	t.Logf("%d kiosks, %d sales, %d tickets, %d journal entries at the hub", len(all), countSales(results), wantTickets, entries)
