@@ -147,11 +147,13 @@ type screen struct {
 	submit func(f *Flow, ctx context.Context, v string)
 	note   msg
 
-	// text returns a text screen's title, lines and hint; proceed answers OK. A bare
-	// text screen has no title row.
+	// text returns a text screen's title, lines and hint; proceed answers OK. A text
+	// screen without a title (the message) has no title row.
 	text    func(f *Flow) (title string, lines []item, hint string)
 	proceed func(f *Flow, ctx context.Context)
-	bare    bool
+	// noScroll says Up and Down do something else on the screen (its keys take them):
+	// lines that do not fit are left out, not scrolled to.
+	noScroll bool
 
 	// render, when set, draws the screen instead of its kind.
 	render func(f *Flow) Screen
@@ -198,7 +200,6 @@ func coreScreens(s *[numStates]screen) {
 	}
 	s[stMessage] = screen{
 		kind: kindText,
-		bare: true,
 		keys: func(f *Flow, _ context.Context, k device.Key, _ time.Time) {
 			if k.Kind == device.KeyUp || k.Kind == device.KeyDown {
 				f.scroll(k)

@@ -9,18 +9,32 @@ import (
 	"ticketkiosk/device"
 )
 
-// textLayout wraps the lines of a text screen: it returns the title, the lines, the hint
-// when it has a row of its own (4 rows and more, when the lines fit above it), and how many
-// lines a page shows. Otherwise the hint is the last line, and lines that need scrolling
-// leave the last column to the scroll marks. A line with a detail that does not fit beside
-// its name breaks in two, the name and then the detail at the right: neither is cut.
+// textLayout lays a text screen out: it returns the title (empty when it has no row of
+// its own), the lines, the hint, and how many lines a page shows. The hint always has the
+// last row, so that the key it names is never out of view. The title has the first row
+// when two rows are left for the lines; on a 2-row display it scrolls as the first line
+// (or gives way, on a screen that does not scroll). Lines that need scrolling leave the
+// last column to the scroll marks; on a screen whose Up and Down do something else
+// (noScroll) lines that do not fit are left out, so the screens put theirs in order of
+// need. A line with a detail that does not fit beside its name breaks in two, the name and
+// then the detail at the right: neither is cut.
 func (f *Flow) textLayout() (title string, lines []string, hint string, page int) {
 	s := &screens[f.st]
 	title, raw, hint := s.text(f)
 	rows, cols := f.opt.Rows, f.opt.Cols
 	page = rows
-	if !s.bare {
+	if hint != "" {
 		page--
+	}
+	if title != "" {
+		if page >= 2 {
+			page--
+		} else {
+			if !s.noScroll {
+				raw = append([]item{{name: title}}, raw...)
+			}
+			title = ""
+		}
 	}
 	wrapAll := func(w int) []string {
 		var out []string
@@ -42,18 +56,14 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 		}
 		return out
 	}
-	if hint != "" && rows >= 4 {
-		if lines = wrapAll(cols); len(lines) <= page-1 {
-			return title, lines, hint, page - 1
+	if lines = wrapAll(cols); len(lines) > page {
+		if s.noScroll {
+			lines = lines[:page]
+		} else {
+			lines = wrapAll(cols - 1)
 		}
 	}
-	if hint != "" {
-		raw = append(raw, item{name: hint})
-	}
-	if lines = wrapAll(cols); len(lines) > page {
-		lines = wrapAll(cols - 1)
-	}
-	return title, lines, "", page
+	return title, lines, hint, page
 }
 
 // render draws the current screen.
@@ -99,7 +109,7 @@ func (f *Flow) render() Screen {
 		}
 	case kindText:
 		title, lines, hint, page := f.textLayout()
-		if !s.bare {
+		if title != "" {
 			out = append(out, fit(title, cols))
 		}
 		f.top = max(0, min(f.top, len(lines)-page))

@@ -93,7 +93,7 @@ func saleScreens(s *[numStates]screen) {
 			if e, ok := f.config().Event(v.Event); ok {
 				name = e.Title
 			}
-			lines := []item{{name: name}, {name: l.tr(mTickets, v.Tickets)}, {l.tr(mTotal), l.money(v.Total, v.Currency)}}
+			lines := append([]item{{name: name}}, f.ticketsTotal(v.Tickets, v.Total, v.Currency)...)
 			return l.tr(mVoidAsk, f.sale.seq), lines, l.tr(mHintYesNo)
 		},
 		proceed: func(f *Flow, _ context.Context) {

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -171,6 +172,53 @@ func TestFlowReportCountsApart(t *testing.T) {
 		}
 		if !strings.Contains(text, "18 бр.") || !strings.Contains(text, "225,00 €") || !strings.Contains(text, "Стандартен") {
 			t.Errorf("%dx%d: the report lacks its figures or the type's whole name:\n%s", size[0], size[1], text)
+		}
+	}
+}
+
+// TestFlowHintsShow: on 4×20 and 2×16 displays, every text screen of the golden tours
+// that has a hint shows it on its last row, whatever its lines, and a screen whose Up and
+// Down do something else (the quantity) shows no scroll mark: nothing of it is out of
+// reach.
+func TestFlowHintsShow(t *testing.T) {
+	tours := []struct {
+		delivery catalog.Delivery
+		multiTap bool
+		steps    []goldenStep
+	}{
+		{catalog.DeliveryPrint, false, goldenTour},
+		{catalog.DeliveryEmail, false, goldenEmail},
+		{catalog.DeliveryPrint, false, []goldenStep{{name: "capped quantity", setup: func(r *rig) {
+			reconfigure(t, r, func(c *catalog.DeviceConfig) { c.Allot = map[string]map[string]int64{"e1": {"std": 200}} })
+		}, script: "3000⏎ann-pass⏎1⏎⏎⏎"}}},
+	}
+	for _, size := range [][2]int{{4, 20}, {2, 16}} {
+		for _, loc := range []catalog.Locale{catalog.LocaleBG, catalog.LocaleEN} {
+			for _, tour := range tours {
+				r := newRig(t, tour.delivery)
+				setLocale(t, r, loc)
+				d := newDriver(t, r, FlowOptions{Rows: size[0], Cols: size[1], MultiTap: tour.multiTap, Logger: quiet})
+				for _, s := range tour.steps {
+					if s.setup != nil {
+						s.setup(r)
+					}
+					d.run(s.script)
+					sc := screens[d.f.st]
+					if sc.kind != kindText || sc.text == nil {
+						continue
+					}
+					_, _, hint := sc.text(d.f)
+					where := fmt.Sprintf("%dx%d %s %q", size[0], size[1], loc, s.name)
+					if hint != "" && strings.TrimRight(d.screen[len(d.screen)-1], " ") != hint {
+						t.Errorf("%s: the hint %q is not on the last row:\n%s", where, hint, d.screen)
+					}
+					for _, row := range d.screen {
+						if last := []rune(row)[len([]rune(row))-1]; sc.noScroll && (last == markUp || last == markDown) {
+							t.Errorf("%s: a scroll mark where Up and Down do something else:\n%s", where, d.screen)
+						}
+					}
+				}
+			}
 		}
 	}
 }

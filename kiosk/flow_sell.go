@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/device"
@@ -134,10 +135,11 @@ func sellScreens(s *[numStates]screen) {
 		},
 	}
 	s[stQty] = screen{
-		kind:  kindText,
-		enter: func(f *Flow) { f.sell.qty, f.sell.fresh = 1, true },
-		keys:  func(f *Flow, _ context.Context, k device.Key, _ time.Time) { f.qtyKey(k) },
-		back:  goTo(stTypes),
+		kind:     kindText,
+		enter:    func(f *Flow) { f.sell.qty, f.sell.fresh = 1, true },
+		keys:     func(f *Flow, _ context.Context, k device.Key, _ time.Time) { f.qtyKey(k) },
+		noScroll: true, // Up and Down step the quantity
+		back:     goTo(stTypes),
 		text: func(f *Flow) (string, []item, string) {
 			l := f.lang()
 			t := f.sell.events[f.sell.ev].Types[f.sell.ty]
@@ -145,12 +147,17 @@ func sellScreens(s *[numStates]screen) {
 			if !f.sell.fresh {
 				cursor = "_"
 			}
-			lines := []item{
-				{l.tr(mQty, f.sell.qty) + cursor, f.money(int64(f.sell.qty) * t.Price)},
-				{name: "x " + f.money(t.Price)},
-			}
-			if t.Capped {
-				lines = append(lines, item{name: l.tr(mLeft, t.Left)})
+			// The screen does not scroll (Up and Down step the quantity): its lines come in
+			// order of need, what is left before the price of one, on one line where both fit.
+			lines := []item{{l.tr(mQty, f.sell.qty) + cursor, f.money(int64(f.sell.qty) * t.Price)}}
+			each := "x " + f.money(t.Price)
+			switch left := l.tr(mLeft, t.Left); {
+			case !t.Capped:
+				lines = append(lines, item{name: each})
+			case utf8.RuneCountInString(each)+1+utf8.RuneCountInString(left) <= f.opt.Cols:
+				lines = append(lines, item{each, left})
+			default:
+				lines = append(lines, item{name: left}, item{name: each})
 			}
 			return t.Name, lines, l.tr(mHintQty)
 		},
@@ -188,7 +195,9 @@ func sellScreens(s *[numStates]screen) {
 			}
 			hint := l.tr(mHintPrint)
 			if !f.printed() {
-				lines = append(lines, item{name: f.sell.buyer})
+				// The address just typed comes first: on 4 rows the total is a scroll away
+				// (it showed on the quantity screen).
+				lines = append([]item{{name: f.sell.buyer}}, lines...)
 				hint = l.tr(mHintSell)
 			}
 			return ev.Event.Title, lines, hint
@@ -201,12 +210,14 @@ func sellScreens(s *[numStates]screen) {
 		text: func(f *Flow) (string, []item, string) {
 			l := f.lang()
 			s := f.sell.sale.Entry.Sale
-			lines := []item{
-				{name: l.tr(mTickets, len(s.Tickets))},
-				{l.tr(mTotal), f.money(s.Total)},
-			}
+			lines := f.ticketsTotal(len(s.Tickets), s.Total, s.Currency)
 			if s.Buyer != "" {
-				lines = append(lines, item{name: l.tr(mEmailTo, s.Buyer)})
+				// The address alone where "Email to" would push it to a line of its own.
+				to := l.tr(mEmailTo, s.Buyer)
+				if utf8.RuneCountInString(to) > f.opt.Cols {
+					to = s.Buyer
+				}
+				lines = append(lines, item{name: to})
 			}
 			var perr *PrinterError
 			if errors.As(f.sell.sale.PrintErr, &perr) {
@@ -216,6 +227,17 @@ func sellScreens(s *[numStates]screen) {
 		},
 		proceed: func(f *Flow, _ context.Context) { f.another() },
 	}
+}
+
+// ticketsTotal are the lines of a sale's tickets and total: one ("Билети: 2  12,00 €"), or
+// two where they do not fit on one.
+func (f *Flow) ticketsTotal(tickets int, total int64, currency string) []item {
+	l := f.lang()
+	n, money := l.tr(mTickets, tickets), l.money(total, currency)
+	if utf8.RuneCountInString(n)+1+utf8.RuneCountInString(money) <= f.opt.Cols {
+		return []item{{n, money}}
+	}
+	return []item{{name: n}, {l.tr(mTotal), money}}
 }
 
 // qtyKey takes the keys of the quantity screen: digits type the quantity, Up and Down

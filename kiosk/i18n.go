@@ -164,7 +164,7 @@ var text = [mCount][2]string{
 	mLeft:             {"%d left", "Остават %d"},
 	mBuyer:            {"Buyer email", "Имейл на купувача"},
 	mTotal:            {"Total", "Общо"},
-	mHintSell:         {"OK=sell C=back", "OK=продай C=назад"},
+	mHintSell:         {"OK=sell C=back", "OK=продай C=не"},
 	mHintPrint:        {"OK=print C=back", "OK=печат C=назад"},
 	mHintBack:         {"C=back", "C=назад"},
 	mHintQty:          {"Up/Down, OK", "Горе/Долу, OK"},
