@@ -2,7 +2,6 @@ package hd44780
 
 import (
 	"testing"
-	"time"
 
 	"periph.io/x/conn/v3/physic"
 )
@@ -48,7 +47,7 @@ func BenchmarkHD44780Show(b *testing.B) {
 	}{{"full-frame", full}, {"one-cell", one}} {
 		b.Run(c.name, func(b *testing.B) {
 			bus := &countingBus{}
-			d, err := New(bus, 0x27, &Options{Rows: 4, Cols: 20, Sleep: func(time.Duration) {}})
+			d, err := New(bus, 0x27, &Options{Rows: 4, Cols: 20})
 			if err != nil {
 				b.Fatal(err)
 			}

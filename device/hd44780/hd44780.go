@@ -2,11 +2,13 @@ package hd44780
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"time"
 
 	"ticketkiosk/device"
+	"ticketkiosk/internal/clock"
 
 	"periph.io/x/conn/v3/i2c"
 )
@@ -28,7 +30,7 @@ type Display struct {
 	dev        i2c.Dev
 	rows, cols int
 	rom        ROM
-	sleep      func(time.Duration)
+	clk        clock.Clock
 
 	mu        sync.Mutex
 	backlight byte
@@ -40,8 +42,8 @@ type Display struct {
 type Options struct {
 	Rows, Cols int // default 4×20; 2×16 and 4×20 are usual, 1, 2 or 4 rows of 8-40 cells
 	ROM        ROM // default ROMA00
-	// Sleep waits; default time.Sleep. Tests pass one that only records.
-	Sleep func(time.Duration)
+	// Clock times the waits of the power-up sequence and of clear; nil: the real clock.
+	Clock clock.Clock
 }
 
 // PCF8574 output bits.
@@ -71,7 +73,7 @@ func New(bus i2c.Bus, addr uint16, opts *Options) (*Display, error) {
 		rows:      4,
 		cols:      20,
 		rom:       ROMA00,
-		sleep:     time.Sleep,
+		clk:       clock.Real{},
 		backlight: lcdBacklight,
 	}
 	if opts != nil {
@@ -81,9 +83,7 @@ func New(bus i2c.Bus, addr uint16, opts *Options) (*Display, error) {
 		if opts.ROM != "" {
 			d.rom = opts.ROM
 		}
-		if opts.Sleep != nil {
-			d.sleep = opts.Sleep
-		}
+		d.clk = clock.Or(opts.Clock)
 	}
 	if d.rows != 1 && d.rows != 2 && d.rows != 4 || d.cols < 8 || d.cols > 40 || d.rows*d.cols > 80 {
 		return nil, fmt.Errorf("hd44780: unsupported size %d×%d", d.rows, d.cols)
@@ -96,6 +96,9 @@ func New(bus i2c.Bus, addr uint16, opts *Options) (*Display, error) {
 	}
 	return d, nil
 }
+
+// sleep waits d on the display's clock.
+func (d *Display) sleep(dur time.Duration) { clock.Sleep(context.Background(), d.clk, dur) }
 
 // init runs the power-up sequence of the datasheet for 4-bit operation (HD44780U,
 // "Initializing by Instruction", figure 24).

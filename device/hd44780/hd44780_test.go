@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ticketkiosk/device"
@@ -110,10 +111,17 @@ func (m *lcdModel) row(r, cols int) string {
 	return string(m.ddram[start : start+cols])
 }
 
-// sleeps records the waits of a driver.
-type sleeps []time.Duration
+// timedBus records the writes on a bus and when each came (in a synctest bubble, on
+// its fake clock).
+type timedBus struct {
+	i2ctest.Record
+	at []time.Time
+}
 
-func (s *sleeps) sleep(d time.Duration) { *s = append(*s, d) }
+func (b *timedBus) Tx(addr uint16, w, r []byte) error {
+	b.at = append(b.at, time.Now())
+	return b.Record.Tx(addr, w, r)
+}
 
 // initOps is the power-up sequence with the backlight on (0x08), byte by byte from the
 // datasheet: a lone nibble is [data, data|EN, data]; an instruction is a set-up byte and
@@ -132,10 +140,17 @@ var initOps = [][]byte{
 	{0x08, 0x0c, 0x08, 0xcc, 0xc8}, // 0x0C: display on, no cursor, no blink
 }
 
+// TestHD44780Init runs in a synctest bubble, so the driver's waits pass on the fake clock
+// and the test sees when each write came.
 func TestHD44780Init(t *testing.T) {
-	var rec i2ctest.Record
-	var s sleeps
-	d, err := New(&rec, 0x27, &Options{Rows: 2, Cols: 16, Sleep: s.sleep})
+	synctest.Test(t, testHD44780Init)
+}
+
+func testHD44780Init(t *testing.T) {
+	bus := &timedBus{}
+	rec := &bus.Record
+	start := time.Now()
+	d, err := New(bus, 0x27, &Options{Rows: 2, Cols: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,15 +170,24 @@ func TestHD44780Init(t *testing.T) {
 	if len(glyphs) != 1+24*4 || !bytes.Equal(glyphs[:9], []byte{0x09, 0x0d, 0x09, 0x0d, 0x09, 0x0d, 0x09, 0x1d, 0x19}) {
 		t.Errorf("glyph write % x", glyphs)
 	}
-	// The waits of the datasheet, at least as long, in order.
-	min := []time.Duration{40 * time.Millisecond, 4100 * time.Microsecond, 100 * time.Microsecond, 37 * time.Microsecond, 37 * time.Microsecond, 1520 * time.Microsecond}
-	if len(s) != len(min) {
-		t.Fatalf("sleeps %v, want %d", s, len(min))
-	}
-	for i := range min {
-		if s[i] < min[i] {
-			t.Errorf("sleep %d is %v, less than %v", i, s[i], min[i])
+	// The waits of the datasheet, at least as long, before the write that must wait: after
+	// power-up, between the three 8-bit function sets and the switch to 4 bits, the first
+	// 4-bit instruction, and after clear.
+	for _, w := range []struct {
+		op  int
+		min time.Duration
+	}{{0, 40 * time.Millisecond}, {1, 4100 * time.Microsecond}, {2, 100 * time.Microsecond},
+		{3, 37 * time.Microsecond}, {4, 37 * time.Microsecond}, {7, 1520 * time.Microsecond}} {
+		prev := start
+		if w.op > 0 {
+			prev = bus.at[w.op-1]
 		}
+		if got := bus.at[w.op].Sub(prev); got < w.min {
+			t.Errorf("write %d came %v after the one before, less than %v", w.op, got, w.min)
+		}
+	}
+	if total := bus.at[len(bus.at)-1].Sub(start); total > 100*time.Millisecond {
+		t.Errorf("init took %v: waits longer than needed", total)
 	}
 	m := newModel()
 	m.feed(t, rec.Ops, 0x27)
@@ -181,7 +205,7 @@ func TestHD44780Init(t *testing.T) {
 
 	// The same sequence, played back: exactly these writes and no others.
 	pb := &i2ctest.Playback{Ops: rec.Ops}
-	if _, err := New(pb, 0x27, &Options{Rows: 2, Cols: 16, Sleep: s.sleep}); err != nil {
+	if _, err := New(pb, 0x27, &Options{Rows: 2, Cols: 16}); err != nil {
 		t.Fatal(err)
 	}
 	if err := pb.Close(); err != nil {
@@ -192,7 +216,7 @@ func TestHD44780Init(t *testing.T) {
 func newRecorded(t *testing.T, rows, cols int, rom ROM) (*Display, *i2ctest.Record, *lcdModel) {
 	t.Helper()
 	var rec i2ctest.Record
-	d, err := New(&rec, 0x3f, &Options{Rows: rows, Cols: cols, ROM: rom, Sleep: func(time.Duration) {}})
+	d, err := New(&rec, 0x3f, &Options{Rows: rows, Cols: cols, ROM: rom})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,11 +435,11 @@ var _ i2c.Bus = (*flakyBus)(nil)
 
 func TestHD44780BusErrors(t *testing.T) {
 	bus := &flakyBus{fail: true}
-	if _, err := New(bus, 0x27, &Options{Sleep: func(time.Duration) {}}); !errors.Is(err, errBus) {
+	if _, err := New(bus, 0x27, nil); !errors.Is(err, errBus) {
 		t.Fatalf("init on a failing bus: %v", err)
 	}
 	bus.fail = false
-	d, err := New(bus, 0x27, &Options{Sleep: func(time.Duration) {}})
+	d, err := New(bus, 0x27, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
