@@ -662,20 +662,42 @@ func TestSerialPrinterReplugged(t *testing.T) {
 }
 
 // lateReply plays a printer whose first reply is preceded by a late reply to an earlier
-// query (one that had timed out), so that the replies arrive one out of step.
+// query (one that had timed out), so that the replies arrive one out of step. It holds its
+// third reply back and sends it together with the fourth: the reply that comes after the
+// fourth query's (read as the fourth) is then already on the line when the driver looks
+// for it, however slowly the machine schedules the virtual printer (sent as the printer's
+// own answer, it missed the driver's short window on a loaded machine).
 type lateReply struct {
 	io.ReadWriter
-	once  sync.Once
-	extra byte
+	extra   byte
+	mu      sync.Mutex
+	replies int  // reply bytes the printer has sent
+	held    byte // its third
 }
 
 func (l *lateReply) Write(p []byte) (int, error) {
-	var err error
-	l.once.Do(func() { _, err = l.ReadWriter.Write([]byte{l.extra}) })
-	if err != nil {
-		return 0, err
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []byte
+	for _, b := range p {
+		l.replies++
+		switch l.replies {
+		case 1:
+			out = append(out, l.extra, b)
+		case 3:
+			l.held = b
+		case 4:
+			out = append(out, l.held, b)
+		default:
+			out = append(out, b)
+		}
 	}
-	return l.ReadWriter.Write(p)
+	if len(out) > 0 {
+		if _, err := l.ReadWriter.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }
 
 func TestStatusRepliesOutOfStep(t *testing.T) {
