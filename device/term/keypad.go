@@ -9,6 +9,7 @@ import (
 
 	"ticketkiosk/device"
 	"ticketkiosk/device/internal/keystream"
+	"ticketkiosk/internal/clock"
 
 	"golang.org/x/term"
 )
@@ -24,6 +25,7 @@ type Keypad struct {
 	r          io.Reader
 	tty        bool
 	escTimeout time.Duration
+	clk        clock.Clock
 
 	s       *keystream.Stream
 	dec     Decoder
@@ -35,6 +37,8 @@ type KeypadOptions struct {
 	// EscTimeout is how long a lone ESC on a TTY waits for the rest of an escape sequence
 	// before it is Cancel. Default 50 ms.
 	EscTimeout time.Duration
+	// Clock times EscTimeout; nil: the real clock.
+	Clock clock.Clock
 }
 
 var _ device.Keypad = (*Keypad)(nil)
@@ -42,9 +46,12 @@ var _ device.Keypad = (*Keypad)(nil)
 // NewKeypad returns a keypad reading r. When tty is true, r must have an Fd method
 // (an *os.File) and the terminal is put in raw mode at once.
 func NewKeypad(r io.Reader, tty bool, opts *KeypadOptions) (*Keypad, error) {
-	k := &Keypad{r: r, tty: tty, escTimeout: 50 * time.Millisecond, s: keystream.New()}
+	k := &Keypad{r: r, tty: tty, escTimeout: 50 * time.Millisecond, clk: clock.Real{}, s: keystream.New()}
 	if opts != nil && opts.EscTimeout > 0 {
 		k.escTimeout = opts.EscTimeout
+	}
+	if opts != nil {
+		k.clk = clock.Or(opts.Clock)
 	}
 	if tty {
 		f, ok := r.(interface{ Fd() uintptr })
@@ -70,10 +77,9 @@ func (k *Keypad) ReadKey(ctx context.Context) (device.Key, error) {
 			return key, err
 		}
 		var timeout <-chan time.Time
-		var timer *time.Timer
+		var timer clock.Timer
 		if k.tty && k.dec.Pending() {
-			timer = time.NewTimer(k.escTimeout)
-			timeout = timer.C
+			timer, timeout = k.clk.NewTimer(k.escTimeout)
 		}
 		err := k.wait(ctx, timeout)
 		if timer != nil {
