@@ -13,6 +13,7 @@ import (
 // it when the printer stops during a job.
 type StatusError struct{ Status device.PrinterStatus }
 
+// Error says what the printer reported.
 func (e *StatusError) Error() string { return "printer not ready: " + e.Status.String() }
 
 // Unwrap returns device.ErrNotReady.
