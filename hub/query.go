@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 	"ticketkiosk/mqtt"
@@ -40,9 +41,13 @@ type DeviceStatus struct {
 
 // Status is the state of every device, the email outbox and the journal alarms.
 type Status struct {
-	Devices []DeviceStatus `json:"devices"`
-	Mail    MailSummary    `json:"mail"`
-	Alarms  []ledger.Alarm `json:"alarms"`
+	// ServeRunning: a running serve answered, and the device states are current. Without
+	// it they are as serve last saved them, at AsOf (zero: serve never saved any).
+	ServeRunning bool           `json:"serve_running"`
+	AsOf         time.Time      `json:"as_of,omitzero"`
+	Devices      []DeviceStatus `json:"devices"`
+	Mail         MailSummary    `json:"mail"`
+	Alarms       []ledger.Alarm `json:"alarms"`
 }
 
 // MailSummary counts the outbox by state and lists the emails not delivered.
@@ -63,6 +68,11 @@ type MailStatus struct {
 	Next      time.Time `json:"next"`
 	LastError string    `json:"last_error"`
 }
+
+// NoPrinter ends the printer state a kiosk without a printer reports ("offline: no printer
+// configured"); for a device of an email outlet that is no fault, and status says "none
+// (email outlet)".
+const NoPrinter = "no printer configured"
 
 // Query answers report, verify and status, from the ledger directly or through a running
 // serve's API.
@@ -147,12 +157,28 @@ func (q localQuery) Status() (*Status, error) {
 	for _, d := range ldevs {
 		byID[d.ID] = d
 	}
-	st := &Status{Devices: []DeviceStatus{}}
+	st := &Status{Devices: []DeviceStatus{}, ServeRunning: q.live != nil}
+	if st.ServeRunning {
+		st.AsOf = h.Now()
+	} else if st.AsOf, err = h.StatesSaved(); err != nil {
+		return nil, err
+	}
+	outs, err := h.Outlets()
+	if err != nil {
+		return nil, err
+	}
+	email := map[string]bool{}
+	for _, o := range outs {
+		email[o.ID] = o.Delivery == catalog.DeliveryEmail
+	}
 	for _, d := range devs {
 		ds := DeviceStatus{Device: d.ID, Outlet: d.Outlet, Status: "never", Version: d.Version, Signed: d.Signed}
 		if p, ok := states[d.ID]; ok {
 			ds.Status, ds.Seen, ds.Applied, ds.ConfigError = p.Status, p.Seen, p.ConfigVersion, p.ConfigError
 			ds.Printer, ds.Software, ds.Unsynced, ds.OldestAge = p.Printer, p.Software, p.Unsynced, p.OldestUnsyncedS
+			if email[d.Outlet] && (ds.Printer == "" || strings.HasSuffix(ds.Printer, NoPrinter)) {
+				ds.Printer = "none (email outlet)"
+			}
 		}
 		if ld, ok := byID[d.ID]; ok {
 			ds.HubSeq, ds.Alarms = ld.LastSeq, ld.Alarms

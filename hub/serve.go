@@ -155,7 +155,7 @@ func (s *Server) Run(ctx context.Context) error {
 	stop()
 	_ = g.Wait() // the loops log their errors and return nil
 	s.collectAll(l)
-	if err := h.saveStates(col.States()); err != nil {
+	if err := h.saveStates(col.States(), true); err != nil {
 		log.Error("device states not saved", "err", err)
 	}
 	log.Info("hub stopped")
@@ -183,7 +183,7 @@ func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
 		snap := s.states
 		s.states = map[string]mqtt.Presence{}
 		s.mu.Unlock()
-		if err := s.h.saveStates(snap); err != nil {
+		if err := s.h.saveStates(snap, false); err != nil {
 			s.log.Error("device states not saved", "err", err)
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -14,9 +15,12 @@ import (
 	"strconv"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"ticketkiosk/escpos"
+	"ticketkiosk/hub"
+	"ticketkiosk/mqtt"
 )
 
 // scriptCmds are the test scripts' own commands.
@@ -69,6 +73,46 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				c.Close()
 			}
 		})
+	},
+	// devstate ADDR DEVICE JSON: publishes JSON retained as DEVICE's state on the broker
+	// at ADDR, as a kiosk does.
+	"devstate": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: devstate ADDR DEVICE JSON")
+		}
+		topics, err := mqtt.NewTopics(mqtt.DefaultPrefix)
+		ts.Check(err)
+		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + args[0]).SetClientID("script-" + args[1]))
+		if t := c.Connect(); !t.WaitTimeout(10*time.Second) || t.Error() != nil {
+			ts.Fatalf("devstate: connect: %v", t.Error())
+		}
+		defer c.Disconnect(100)
+		if t := c.Publish(topics.State(args[1]), 1, true, args[2]); !t.WaitTimeout(10*time.Second) || t.Error() != nil {
+			ts.Fatalf("devstate: publish: %v", t.Error())
+		}
+	},
+	// waitstatus DEVICE STATUS: waits until the hub's status (through serve) gives DEVICE
+	// that STATUS.
+	"waitstatus": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 2 {
+			ts.Fatalf("usage: waitstatus DEVICE STATUS")
+		}
+		h, err := hub.Open(ts.Getenv("KIOSKCTL_DIR"), hub.Options{Logger: slog.New(slog.DiscardHandler)})
+		ts.Check(err)
+		for range 500 {
+			q, err := h.Query()
+			ts.Check(err)
+			st, err := q.Status()
+			q.Close()
+			ts.Check(err)
+			for _, d := range st.Devices {
+				if d.Device == args[0] && d.Status == args[1] {
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ts.Fatalf("status of %s never became %s", args[0], args[1])
 	},
 	// waitport ADDR: waits until something listens on ADDR.
 	"waitport": func(ts *testscript.TestScript, neg bool, args []string) {

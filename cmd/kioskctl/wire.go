@@ -235,7 +235,13 @@ func (a *app) statusCmd() *cobra.Command {
 offline, when the hub last heard from it, the config version it applied against the
 catalogue's, its printer, the journal entries it has not had acknowledged and the age of
 the oldest), the seq the hub stored, journal alarms, and the email outbox's problems.
-CONFIG is the version the device applied / the catalogue's latest version for it.`,
+CONFIG is the version the device applied / the catalogue's latest version for it, and
+the device's reason when it refused a config (cut in the table; whole with --format json).
+A device of an email outlet without a printer has printer "none (email outlet)".
+
+While serve runs, status is current (asked through serve's API). When serve is not running,
+status says so and how old the device states are (serve saves them as they come and when
+it stops); STATUS then reads "was online": the device was online when serve last heard.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			h, q, err := a.query()
@@ -254,6 +260,15 @@ CONFIG is the version the device applied / the catalogue's latest version for it
 				return fmt.Errorf("--format %q is neither table nor json", format)
 			}
 			now := h.Now()
+			switch {
+			case st.ServeRunning:
+			case st.AsOf.IsZero():
+				fmt.Fprintln(a.stdout, "serve is not running, and has saved no device states.")
+			default:
+				fmt.Fprintf(a.stdout, "serve is not running: device states are as serve last saved them, %s ago (%s). STATUS is as it was then; LAST SEEN is when the hub last heard from each device.\n",
+					now.Sub(st.AsOf).Round(time.Millisecond), st.AsOf.UTC().Format(time.RFC3339))
+			}
+			cut := false
 			w := a.table()
 			fmt.Fprintln(w, "DEVICE\tOUTLET\tSTATUS\tLAST SEEN\tCONFIG\tPRINTER\tUNSYNCED\tOLDEST\tHUB SEQ\tALARMS")
 			for _, d := range st.Devices {
@@ -263,7 +278,13 @@ CONFIG is the version the device applied / the catalogue's latest version for it
 				}
 				cfg := fmt.Sprintf("%d/%d", d.Applied, d.Version)
 				if d.ConfigError != "" {
-					cfg += " refused: " + d.ConfigError
+					reason, short := shorten(d.ConfigError, maxReason)
+					cfg += " refused: " + reason
+					cut = cut || short
+				}
+				status := d.Status
+				if !st.ServeRunning && status != "never" {
+					status = "was " + status
 				}
 				printer := d.Printer
 				if printer == "" {
@@ -273,10 +294,13 @@ CONFIG is the version the device applied / the catalogue's latest version for it
 				if d.Unsynced > 0 {
 					oldest = (time.Duration(d.OldestAge) * time.Second).String()
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\n", d.Device, d.Outlet, d.Status, seen, cfg, printer, d.Unsynced, oldest, d.HubSeq, d.Alarms)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\n", d.Device, d.Outlet, status, seen, cfg, printer, d.Unsynced, oldest, d.HubSeq, d.Alarms)
 			}
 			if err := w.Flush(); err != nil {
 				return err
+			}
+			if cut {
+				fmt.Fprintln(a.stdout, "refusals are cut; kioskctl status --format json shows them whole")
 			}
 			fmt.Fprintf(a.stdout, "email: %d sent, %d pending, %d failed\n", st.Mail.Sent, st.Mail.Pending, st.Mail.Failed)
 			for _, m := range st.Mail.Problems {
@@ -290,6 +314,18 @@ CONFIG is the version the device applied / the catalogue's latest version for it
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	return cmd
+}
+
+// maxReason is how many characters of a refusal's reason a table shows.
+const maxReason = 40
+
+// shorten cuts s to n characters, the last an ellipsis, and says whether it did.
+func shorten(s string, n int) (string, bool) {
+	r := []rune(s)
+	if len(r) <= n {
+		return s, false
+	}
+	return string(r[:n-1]) + "…", true
 }
 
 func writeJSON(w io.Writer, v any) error {
