@@ -1,3 +1,6 @@
+// Package hd44780 drives HD44780 character LCDs behind a PCF8574 I²C backpack (through
+// periph's i2c.Bus), with the character ROM tables (A00, A02, Cyrillic) that decide how
+// text beyond ASCII and the device glyphs are shown.
 package hd44780
 
 import (

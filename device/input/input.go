@@ -1,3 +1,6 @@
+// Package input reads keys from Linux input event devices (/dev/input/eventN: USB keypads
+// and keyboards), in both event layouts (16 bytes for 32-bit builds, 24 for 64-bit), and maps
+// them to device.Keys.
 package input
 
 import (

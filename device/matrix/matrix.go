@@ -1,3 +1,6 @@
+// Package matrix drives matrix keypads wired to GPIO pins (through periph's gpio.PinIO):
+// scanning with debounce, ghost rejection, repeat and long presses, in the 4×4 and 3×4
+// layouts. It emits device.Keys.
 package matrix
 
 import (

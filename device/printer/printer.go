@@ -1,3 +1,7 @@
+// Package printer drives ESC/POS printers over serial lines (tarm/serial, paced), Linux USB
+// printer devices, TCP port 9100 and a folder of files (the demo): status by DLE EOT with
+// the line let settle, jobs sent in blocks at command boundaries and checked during and
+// after. Open returns a device.Printer.
 package printer
 
 import (

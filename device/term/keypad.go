@@ -1,3 +1,6 @@
+// Package term is the terminal as a kiosk: a keypad that reads keys from a TTY in raw mode
+// or bytes from a pipe (the key-stream Decoder), and a display that draws a box on a TTY or
+// prints one line per screen.
 package term
 
 import (
