@@ -113,6 +113,12 @@ func TestEmailDelivery(t *testing.T) {
 	if got := mailtest.Parse(t, srv.Messages()[1].Data).Header.Get("Message-ID"); got != "<sale-k1-1-1@organiser.test>" {
 		t.Errorf("resent Message-ID %q", got)
 	}
+	// status counts the email once and its two sendings apart (it said "1 sent" only).
+	st, err := localQuery{h: h2, l: l}.Status()
+	must(t, err)
+	if ms := st.Mail; ms.Sent != 1 || ms.Resent != 1 || ms.Deliveries != 2 || ms.FailedAttempts != 0 {
+		t.Errorf("status after a resend: %+v, want 1 sent, 1 resent, 2 deliveries", ms)
+	}
 	// A printed sale has no email to resend.
 	if _, err := h2.Resend(SaleRef{"k1", 2}); !errors.Is(err, ErrNoEmailSales) {
 		t.Errorf("resend of a printed sale: %v", err)
@@ -196,6 +202,12 @@ func TestEmailRetries(t *testing.T) {
 	clk.Add(time.Minute)
 	if sent, _, _ := m.SendDue(); sent != 1 {
 		t.Fatal("not sent after the relay recovered")
+	}
+	// Every refused attempt counts, across the resend; the email is one, sent once.
+	st, err := localQuery{h: h, l: l}.Status()
+	must(t, err)
+	if ms := st.Mail; ms.Sent != 1 || ms.Failed != 0 || ms.Deliveries != 1 || ms.FailedAttempts != 5 || ms.Resent != 1 {
+		t.Errorf("status: %+v, want 1 sent, 1 delivery, 5 failed attempts, 1 resent", ms)
 	}
 
 	// A buyer address that would inject a header is not queued; it is a problem.

@@ -62,10 +62,12 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 			}
 			now := h.opt.Clock.Now()
 			if sendErr == nil {
+				cur.Delivered = cur.Deliveries() + 1
 				cur.State, cur.Sent, cur.LastError = MailSent, now, ""
 				sent++
 			} else {
 				cur.Attempts++
+				cur.Failures++
 				cur.LastError = sendErr.Error()
 				d := m.Backoff << min(cur.Attempts-1, 30)
 				if d > m.MaxBackoff || d <= 0 {

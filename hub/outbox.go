@@ -30,12 +30,25 @@ type Mail struct {
 	To        string         `json:"to"`
 	Sale      *journal.Entry `json:"sale"`
 	State     MailState      `json:"state"`
-	Attempts  int            `json:"attempts"` // failed attempts since queued or resent
+	Attempts  int            `json:"attempts"` // failed attempts since queued or resent (the back-off's count)
 	Next      time.Time      `json:"next"`     // when to try next (pending)
 	LastError string         `json:"last_error,omitempty"`
 	Queued    time.Time      `json:"queued"`
 	Sent      time.Time      `json:"sent,omitzero"`
 	Resends   int            `json:"resends,omitempty"`
+	// Delivered counts the sendings the relay accepted: a resent mail that went out again
+	// counts twice. Failures counts every refused attempt, across resends.
+	Delivered int `json:"delivered,omitempty"`
+	Failures  int `json:"failures,omitempty"`
+}
+
+// Deliveries returns how many times the relay accepted the mail. A mail of an outbox from
+// before the count was kept says 1 if it was ever sent.
+func (m Mail) Deliveries() int {
+	if m.Delivered == 0 && !m.Sent.IsZero() {
+		return 1
+	}
+	return m.Delivered
 }
 
 func mailKey(device string, seq uint64) string {

@@ -50,12 +50,20 @@ type Status struct {
 	Alarms       []ledger.Alarm `json:"alarms"`
 }
 
-// MailSummary counts the outbox by state and lists the emails not delivered.
+// MailSummary counts the outbox's emails by state (one each, however often it was sent),
+// and apart from them the relay's answers: a resent email that went out again is one email
+// and two deliveries. It lists the emails not delivered.
 type MailSummary struct {
-	Pending  int          `json:"pending"`
-	Sent     int          `json:"sent"`
-	Failed   int          `json:"failed"`
-	Problems []MailStatus `json:"problems,omitempty"` // failed, or pending after a failed attempt
+	Pending   int `json:"pending"`
+	Sent      int `json:"sent"`
+	Failed    int `json:"failed"`
+	Cancelled int `json:"cancelled"`
+	// Resent counts the emails queued again by resend; Deliveries the sendings the relay
+	// accepted; FailedAttempts the attempts it refused, across resends.
+	Resent         int          `json:"resent"`
+	Deliveries     int          `json:"deliveries"`
+	FailedAttempts int          `json:"failed_attempts"`
+	Problems       []MailStatus `json:"problems,omitempty"` // failed, or pending after a failed attempt
 }
 
 // MailStatus is an email with a delivery problem.
@@ -203,7 +211,14 @@ func (q localQuery) Status() (*Status, error) {
 			st.Mail.Sent++
 		case MailFailed:
 			st.Mail.Failed++
+		case MailCancelled:
+			st.Mail.Cancelled++
 		}
+		if m.Resends > 0 {
+			st.Mail.Resent++
+		}
+		st.Mail.Deliveries += m.Deliveries()
+		st.Mail.FailedAttempts += m.Failures
 		if m.State == MailFailed || (m.State == MailPending && m.Attempts > 0) {
 			st.Mail.Problems = append(st.Mail.Problems, MailStatus{m.Device, m.Seq, m.To, m.State, m.Attempts, m.Next, m.LastError})
 		}

@@ -302,7 +302,12 @@ it stops); STATUS then reads "was online": the device was online when serve last
 			if cut {
 				fmt.Fprintln(a.stdout, "refusals are cut; kioskctl status --format json shows them whole")
 			}
-			fmt.Fprintf(a.stdout, "email: %d sent, %d pending, %d failed\n", st.Mail.Sent, st.Mail.Pending, st.Mail.Failed)
+			ms := st.Mail
+			// Emails are counted once each; the relay's answers apart (a resent email that
+			// went out twice is one email, two sendings).
+			fmt.Fprintf(a.stdout, "email: %s (%d sent, %d pending, %d failed, %d cancelled, %d resent); relay: %s accepted, %s refused\n",
+				plural(ms.Sent+ms.Pending+ms.Failed+ms.Cancelled, "email", "emails"), ms.Sent, ms.Pending, ms.Failed, ms.Cancelled, ms.Resent,
+				plural(ms.Deliveries, "sending", "sendings"), plural(ms.FailedAttempts, "attempt", "attempts"))
 			for _, m := range st.Mail.Problems {
 				fmt.Fprintf(a.stdout, "email %s:%d to %s %s after %d attempts: %s\n", m.Device, m.Seq, m.To, m.State, m.Attempts, m.LastError)
 			}

@@ -32,31 +32,55 @@ type TicketMail struct {
 	Resend    int    // 0 for the first sending; part of the Message-ID
 }
 
+// mailText holds the email's words per locale. A key with a "/1" form is said so for
+// exactly one ticket: Bulgarian and English both have one form for 1 and another for every
+// other count. "text" is the greeting of the plain-text part, which has no QR image.
 var mailText = map[catalog.Locale]map[string]string{
 	catalog.LocaleBG: {
-		"subject": "Вашите билети: %s",
-		"hello":   "Благодарим ви за поръчката. Билетите ви са по-долу; покажете QR кода на входа.",
-		"outlet":  "Продадени от",
-		"venue":   "Място",
-		"when":    "Дата и час",
-		"type":    "Вид билет",
-		"price":   "Цена",
-		"ticket":  "Билет %d от %d",
-		"code":    "Код",
-		"total":   "Общо",
+		"subject":   "Вашите билети: %s",
+		"subject/1": "Вашият билет: %s",
+		"hello":     "Благодарим ви за поръчката. Билетите ви са по-долу; покажете QR кода на входа.",
+		"hello/1":   "Благодарим ви за поръчката. Билетът ви е по-долу; покажете QR кода на входа.",
+		"text":      "Благодарим ви за поръчката. Билетите ви са по-долу. На входа покажете QR кода им от HTML версията на писмото, връзката към билета или кода на билета.",
+		"text/1":    "Благодарим ви за поръчката. Билетът ви е по-долу. На входа покажете QR кода му от HTML версията на писмото, връзката към билета или кода на билета.",
+		"outlet":    "Продаден от", // of one ticket: each block is one ticket
+		"venue":     "Място",
+		"when":      "Дата и час",
+		"type":      "Вид билет",
+		"price":     "Цена",
+		"ticket":    "Билет %d от %d",
+		"code":      "Код",
+		"full":      "Код на билета",
+		"link":      "Връзка към билета",
+		"total":     "Общо",
 	},
 	catalog.LocaleEN: {
-		"subject": "Your tickets: %s",
-		"hello":   "Thank you for your order. Your tickets are below; show the QR code at the entrance.",
-		"outlet":  "Sold by",
-		"venue":   "Venue",
-		"when":    "Date and time",
-		"type":    "Ticket type",
-		"price":   "Price",
-		"ticket":  "Ticket %d of %d",
-		"code":    "Code",
-		"total":   "Total",
+		"subject":   "Your tickets: %s",
+		"subject/1": "Your ticket: %s",
+		"hello":     "Thank you for your order. Your tickets are below; show the QR code at the entrance.",
+		"hello/1":   "Thank you for your order. Your ticket is below; show the QR code at the entrance.",
+		"text":      "Thank you for your order. Your tickets are below. At the entrance show their QR codes from the HTML version of this email, the ticket link or the ticket code.",
+		"text/1":    "Thank you for your order. Your ticket is below. At the entrance show its QR code from the HTML version of this email, the ticket link or the ticket code.",
+		"outlet":    "Sold by",
+		"venue":     "Venue",
+		"when":      "Date and time",
+		"type":      "Ticket type",
+		"price":     "Price",
+		"ticket":    "Ticket %d of %d",
+		"code":      "Code",
+		"full":      "Ticket code",
+		"link":      "Ticket link",
+		"total":     "Total",
 	},
+}
+
+// counted returns L's text for key said of n tickets: its "/1" form when n is 1 and it has
+// one.
+func counted(L map[string]string, key string, n int) string {
+	if s, ok := L[key+"/1"]; ok && n == 1 {
+		return s
+	}
+	return L[key]
 }
 
 // qrModule is the size in pixels of one QR module in emailed tickets.
@@ -64,6 +88,7 @@ const qrModule = 5
 
 type mailTicket struct {
 	Heading, Type, Price, Short, Code, CID string
+	Link                                   string // the QR payload when a ticket URL is set
 	PNG                                    []byte
 }
 
@@ -79,7 +104,8 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <tr><td>{{$.L.price}}</td><td>{{.Price}}</td></tr>
 <tr><td>{{$.L.outlet}}</td><td>{{$.Outlet}}</td></tr>
 <tr><td>{{$.L.code}}</td><td><tt>{{.Short}}</tt></td></tr>
-<tr><td colspan="2"><img src="cid:{{.CID}}" alt="QR {{.Short}}"></td></tr>
+{{if .Link}}<tr><td>{{$.L.link}}</td><td><a href="{{.Link}}">{{.Link}}</a></td></tr>
+{{end}}<tr><td colspan="2"><img src="cid:{{.CID}}" alt="QR {{.Short}}"></td></tr>
 </table>
 {{end}}<p>{{.L.total}}: {{.Total}}</p>
 </body></html>
@@ -105,7 +131,8 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	}
 	loc := m.Outlet.Location()
 	when := catalog.FormatStamp(m.Event.Start.In(loc), m.Outlet.Locale)
-	subject := fmt.Sprintf(L["subject"], m.Event.Title)
+	n := len(s.Tickets)
+	subject := fmt.Sprintf(counted(L, "subject", n), m.Event.Title)
 	prices := map[string]int64{}
 	for _, l := range s.Lines {
 		prices[l.Type] = l.Price
@@ -123,7 +150,8 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 		}
 		// A whole number of pixels per module (a negative size to go-qrcode): a fixed
 		// image size scales modules unevenly, which some scanners misread.
-		png, err := qrcode.Encode(m.TicketURL+t.Code, qrcode.Medium, -qrModule)
+		payload := m.TicketURL + t.Code
+		png, err := qrcode.Encode(payload, qrcode.Medium, -qrModule)
 		if err != nil {
 			return nil, fmt.Errorf("hub: mail: qr: %w", err)
 		}
@@ -132,20 +160,29 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 			Type:    name, Price: money(prices[t.Type]), Short: f.Short(), Code: t.Code,
 			CID: fmt.Sprintf("ticket-%d@ticketkiosk", t.N), PNG: png,
 		})
+		if m.TicketURL != "" {
+			tickets[len(tickets)-1].Link = payload
+		}
 	}
 
 	var text bytes.Buffer
-	fmt.Fprintf(&text, "%s\n\n", L["hello"])
+	// The plain-text part has no image: it carries what the QR code holds, the ticket code
+	// (which the gate verifies) and, with a ticket URL, the link the QR code opens.
+	fmt.Fprintf(&text, "%s\n\n", counted(L, "text", n))
 	for _, t := range tickets {
-		fmt.Fprintf(&text, "%s\n%s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n\n",
+		fmt.Fprintf(&text, "%s\n%s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n",
 			t.Heading, m.Event.Title, L["venue"], m.Event.Venue, L["when"], when, L["type"], t.Type,
-			L["price"], t.Price, L["outlet"], m.Outlet.Name, L["code"], t.Short)
+			L["price"], t.Price, L["outlet"], m.Outlet.Name, L["code"], t.Short, L["full"], t.Code)
+		if t.Link != "" {
+			fmt.Fprintf(&text, "%s: %s\n", L["link"], t.Link)
+		}
+		text.WriteString("\n")
 	}
 	fmt.Fprintf(&text, "%s: %s\n", L["total"], money(s.Total))
 
 	var html bytes.Buffer
 	err := htmlTmpl.Execute(&html, map[string]any{
-		"Subject": subject, "Hello": L["hello"], "Title": m.Event.Title, "Venue": m.Event.Venue,
+		"Subject": subject, "Hello": counted(L, "hello", n), "Title": m.Event.Title, "Venue": m.Event.Venue,
 		"When": when, "Outlet": m.Outlet.Name, "Tickets": tickets, "L": L, "Total": money(s.Total),
 	})
 	if err != nil {

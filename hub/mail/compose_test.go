@@ -43,7 +43,7 @@ func TestCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	pm := mailtest.Parse(t, msg)
-	if pm.Header.Get("To") != "buyer@example.org" || pm.Header.Get("Message-ID") != "<sale-k1-7-2@organiser.test>" || pm.Subject != "Your tickets: Concert" {
+	if pm.Header.Get("To") != "buyer@example.org" || pm.Header.Get("Message-ID") != "<sale-k1-7-2@organiser.test>" || pm.Subject != "Your ticket: Concert" {
 		t.Fatalf("header %v, subject %q", pm.Header, pm.Subject)
 	}
 	for _, want := range []string{"Web shop", "Hall 1", "1 Dec 2026 20:00", "Standard", "€12.50", "Ticket 1 of 1", "K1-7-1", "Total: €12.50"} {
@@ -99,5 +99,64 @@ func TestComposeMoneyAsTickets(t *testing.T) {
 		if want := catalog.FormatMoney(c.price, c.currency, c.locale); want != c.price1 {
 			t.Errorf("the ticket writes %q, the email %q", want, c.price1)
 		}
+	}
+}
+
+// TestComposeOneTicketAndPlainText: the words follow the count of tickets (Bulgarian
+// "Продадени от", plural, was said of one ticket), and the plain-text part, which has no
+// QR image, carries each ticket's code and, with a ticket URL, its link: what the QR holds.
+func TestComposeOneTicketAndPlainText(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	outlet := catalog.Outlet{ID: "web", Name: "Уеб", Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}
+	event := catalog.Event{ID: "concert", Title: "Концерт", Venue: "Зала 1", Start: time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC),
+		Types: []catalog.TicketType{{ID: "std", Name: "Стандартен", Price: 1250}}}
+	one := sale(t, "buyer@example.org")
+	code := one.Sale.Tickets[0].Code
+	msg, err := mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: one, TicketURL: "https://t.example/t/"}, "tickets@organiser.test", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := mailtest.Parse(t, msg)
+	if pm.Subject != "Вашият билет: Концерт" {
+		t.Errorf("subject of one ticket %q", pm.Subject)
+	}
+	for _, part := range []string{pm.Text, pm.HTML} {
+		for _, want := range []string{"Билетът ви е по-долу", "Продаден от: Уеб", "https://t.example/t/" + code} {
+			if !strings.Contains(strings.ReplaceAll(part, "</td><td>", ": "), want) {
+				t.Errorf("lacks %q:\n%s", want, part)
+			}
+		}
+		if strings.Contains(part, "Продадени") || strings.Contains(part, "Билетите") {
+			t.Errorf("plural words for one ticket:\n%s", part)
+		}
+	}
+	if !strings.Contains(pm.Text, "Код на билета: "+code+"\n") {
+		t.Errorf("the text part lacks the ticket code:\n%s", pm.Text)
+	}
+
+	// Two tickets: plural, each code in the text part; no link without a ticket URL.
+	two := sale(t, "buyer@example.org")
+	two.Sale.Tickets = append(two.Sale.Tickets, journal.Ticket{N: 2, Type: "std", Code: code})
+	msg, err = mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: two}, "tickets@organiser.test", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm = mailtest.Parse(t, msg)
+	if pm.Subject != "Вашите билети: Концерт" || !strings.Contains(pm.Text, "Билетите ви са по-долу") {
+		t.Errorf("two tickets: subject %q, text:\n%s", pm.Subject, pm.Text)
+	}
+	if n := strings.Count(pm.Text, "Код на билета: "+code); n != 2 || strings.Contains(pm.Text, "Връзка") {
+		t.Errorf("two tickets: %d codes in the text part, or a link without a URL:\n%s", n, pm.Text)
+	}
+
+	// English has the same two forms.
+	outlet.Locale = catalog.LocaleEN
+	msg, err = mail.Compose(mail.TicketMail{Outlet: outlet, Event: event, Sale: one}, "tickets@organiser.test", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm = mailtest.Parse(t, msg); pm.Subject != "Your ticket: Концерт" || !strings.Contains(pm.Text, "Your ticket is below") ||
+		!strings.Contains(pm.Text, "Ticket code: "+code) {
+		t.Errorf("English, one ticket: subject %q, text:\n%s", pm.Subject, pm.Text)
 	}
 }
