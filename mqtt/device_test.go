@@ -15,6 +15,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
+	"ticketkiosk/testkit"
 )
 
 // stateWatcher follows a device's retained state topic.
@@ -41,23 +42,23 @@ func watchStates(t *testing.T, o Options, device string) *stateWatcher {
 // await waits for a state that satisfies ok, and says which states came when none did.
 func (w *stateWatcher) await(t *testing.T, what string, ok func(DeviceState) bool) DeviceState {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var got DeviceState
+	var seen []DeviceState
+	if !testkit.Poll(20*time.Second, func() bool {
 		w.mu.Lock()
+		defer w.mu.Unlock()
 		for i := len(w.states) - 1; i >= 0; i-- {
 			if ok(w.states[i]) {
-				got := w.states[i]
-				w.mu.Unlock()
-				return got
+				got = w.states[i]
+				return true
 			}
 		}
-		seen := append([]DeviceState(nil), w.states...)
-		w.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s; states seen: %+v", what, seen)
-		}
-		time.Sleep(10 * time.Millisecond)
+		seen = append(seen[:0], w.states...)
+		return false
+	}) {
+		t.Fatalf("gave up waiting for %s; states seen: %+v", what, seen)
 	}
+	return got
 }
 
 func brokers(t *testing.T, fn func(t *testing.T, b broker)) {

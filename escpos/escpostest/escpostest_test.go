@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"ticketkiosk/testkit"
 )
 
 // TestPTY: a job written to the terminal side reaches the virtual printer unchanged, the
@@ -20,11 +22,7 @@ func TestPTY(t *testing.T) {
 	if _, err := f.Write(job); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !bytes.Equal(vp.Job(), job) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the printer got % x, want % x", vp.Job(), job)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Poll(10*time.Second, func() bool { return bytes.Equal(vp.Job(), job) }) {
+		t.Fatalf("the printer got % x, want % x", vp.Job(), job)
 	}
 }

@@ -106,11 +106,10 @@ func TestIdleScreenShowsTheHubOnline(t *testing.T) {
 	go func() {
 		done <- Run(ctx, Options{Dir: filepath.Join(t.TempDir(), "demo"), Stdin: in, Stdout: out, Stderr: &said})
 	}()
-	online := false
-	for deadline := time.Now().Add(45 * time.Second); time.Now().Before(deadline) && !online; time.Sleep(100 * time.Millisecond) {
+	online := testkit.Poll(45*time.Second, func() bool {
 		screens, _ := os.ReadFile(out.Name())
-		online = bytes.Contains(screens, []byte("[ok]"))
-	}
+		return bytes.Contains(screens, []byte("[ok]"))
+	})
 	feed.Close() // end of input ends the demo
 	if err := <-done; err != nil {
 		t.Fatalf("demo: %v", err)
