@@ -227,133 +227,139 @@ func newRecorded(t *testing.T, rows, cols int, rom ROM) (*Display, *i2ctest.Reco
 }
 
 func TestHD44780ShowBytes(t *testing.T) {
-	d, rec, _ := newRecorded(t, 2, 16, ROMA00)
-	if err := d.Show([]string{"Hi"}); err != nil {
-		t.Fatal(err)
-	}
-	want := []i2ctest.IO{
-		{Addr: 0x3f, W: []byte{0x88, 0x8c, 0x88, 0x0c, 0x08}},                         // DDRAM address 0x00
-		{Addr: 0x3f, W: []byte{0x49, 0x4d, 0x49, 0x8d, 0x89, 0x6d, 0x69, 0x9d, 0x99}}, // 'H' 'i'
-	}
-	if len(rec.Ops) != len(want) {
-		t.Fatalf("%d writes: %v", len(rec.Ops), rec.Ops)
-	}
-	for i := range want {
-		if rec.Ops[i].Addr != want[i].Addr || !bytes.Equal(rec.Ops[i].W, want[i].W) {
-			t.Errorf("write %d = % x, want % x", i, rec.Ops[i].W, want[i].W)
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		d, rec, _ := newRecorded(t, 2, 16, ROMA00)
+		if err := d.Show([]string{"Hi"}); err != nil {
+			t.Fatal(err)
 		}
-	}
+		want := []i2ctest.IO{
+			{Addr: 0x3f, W: []byte{0x88, 0x8c, 0x88, 0x0c, 0x08}},                         // DDRAM address 0x00
+			{Addr: 0x3f, W: []byte{0x49, 0x4d, 0x49, 0x8d, 0x89, 0x6d, 0x69, 0x9d, 0x99}}, // 'H' 'i'
+		}
+		if len(rec.Ops) != len(want) {
+			t.Fatalf("%d writes: %v", len(rec.Ops), rec.Ops)
+		}
+		for i := range want {
+			if rec.Ops[i].Addr != want[i].Addr || !bytes.Equal(rec.Ops[i].W, want[i].W) {
+				t.Errorf("write %d = % x, want % x", i, rec.Ops[i].W, want[i].W)
+			}
+		}
+	})
 }
 
 func TestHD44780ShowOnlyChanges(t *testing.T) {
-	d, rec, m := newRecorded(t, 4, 20, ROMA00)
-	frame := []string{"Concert Zima", "Adult       12.50", "Child x 2 = 25.00 EUR", "  OK=print C=back"}
-	if err := d.Show(frame); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	wantRows := []string{
-		"Concert Zima        ",
-		"Adult       12.50   ",
-		"Child x 2 = 25.00 EU",
-		"  OK=print C=back   ",
-	}
-	for r, want := range wantRows {
-		if got := m.row(r, 20); got != want {
-			t.Errorf("row %d = %q, want %q", r, got, want)
-		}
-	}
-
-	rec.Ops = nil
-	if err := d.Show(frame); err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.Ops) != 0 {
-		t.Fatalf("identical Show wrote %v", rec.Ops)
-	}
-
-	// One cell changes (row 3, column 4): its address (0x54+4) and the one character.
-	frame[3] = "  OK-print C=back"
-	if err := d.Show(frame); err != nil {
-		t.Fatal(err)
-	}
-	want := []i2ctest.IO{
-		{Addr: 0x3f, W: []byte{0xd8, 0xdc, 0xd8, 0x8c, 0x88}},
-		{Addr: 0x3f, W: []byte{0x29, 0x2d, 0x29, 0xdd, 0xd9}},
-	}
-	if len(rec.Ops) != 2 || !bytes.Equal(rec.Ops[0].W, want[0].W) || !bytes.Equal(rec.Ops[1].W, want[1].W) {
-		t.Fatalf("one-cell change wrote %v, want %v", rec.Ops, want)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	if got := m.row(3, 20); got != "  OK-print C=back   " {
-		t.Errorf("row 3 = %q", got)
-	}
-
-	// Two changes one cell apart are one run; far apart, two.
-	rec.Ops = nil
-	frame[0] = "Xoncert Zima"
-	frame[1] = "AdulX       12.5X"
-	if err := d.Show(frame); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	if len(rec.Ops) != 6 {
-		t.Errorf("%d writes for three separate changes, want 6", len(rec.Ops))
-	}
-	rec.Ops = nil
-	frame[2] = "CYiYd x 2 = 25.00 EUR"
-	if err := d.Show(frame); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	if len(rec.Ops) != 2 || len(rec.Ops[1].W) != 1+3*4 {
-		t.Errorf("changes at columns 1 and 3 wrote %v, want one run of 3", rec.Ops)
-	}
-	for r, want := range []string{"Xoncert Zima        ", "AdulX       12.5X   ", "CYiYd x 2 = 25.00 EU", "  OK-print C=back   "} {
-		if got := m.row(r, 20); got != want {
-			t.Errorf("row %d = %q, want %q", r, got, want)
-		}
-	}
-	// Fewer lines blank the rest.
-	rec.Ops = nil
-	if err := d.Show(frame[:1]); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	for r := 1; r < 4; r++ {
-		if got := m.row(r, 20); got != strings.Repeat(" ", 20) {
-			t.Errorf("row %d = %q, want blank", r, got)
-		}
-	}
-}
-
-func TestHD44780GlyphsAndROMs(t *testing.T) {
-	cases := []struct {
-		rom  ROM
-		line string
-		want string
-	}{
-		{ROMA00, "Билет " + string(device.GlyphSynced) + string(device.GlyphOffline) + string(device.GlyphPending), "Bilet \x00\x01\x02"},
-		{ROMA00, "ЩАСТИЕ a\\b~", "SHTASTIE a/b-"},
-		{ROMA00, "Müller 5°", "M\xf5ller 5\xdf"},
-		{ROMA00, "Café ø中", "Cafe o?"},
-		{ROMA02, "Café Ø", "Caf\xe9 O"},
-		{ROMA02, "Цена: 5 €", "Tsena: 5 EUR"},
-		{ROMCyrillic, "Цена: 5 €", "\xe1e\xbda: 5 EUR"},
-		{ROMCyrillic, "ЖЪЛТ ѝ Ёё", "\xa3\xad\xa7T \xb8 \xa2\xb5"},
-		{ROMCyrillic, "Я" + string(device.GlyphSynced) + "\x1b", "\xb1\x00 "},
-	}
-	for _, c := range cases {
-		d, rec, m := newRecorded(t, 2, 16, c.rom)
-		if err := d.Show([]string{c.line}); err != nil {
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		d, rec, m := newRecorded(t, 4, 20, ROMA00)
+		frame := []string{"Concert Zima", "Adult       12.50", "Child x 2 = 25.00 EUR", "  OK=print C=back"}
+		if err := d.Show(frame); err != nil {
 			t.Fatal(err)
 		}
 		m.feed(t, rec.Ops, 0x3f)
-		want := c.want + strings.Repeat(" ", 16-len(c.want))
-		if got := m.row(0, 16); got != want {
-			t.Errorf("%s %q shows %q, want %q", c.rom, c.line, got, want)
+		wantRows := []string{
+			"Concert Zima        ",
+			"Adult       12.50   ",
+			"Child x 2 = 25.00 EU",
+			"  OK=print C=back   ",
 		}
-	}
+		for r, want := range wantRows {
+			if got := m.row(r, 20); got != want {
+				t.Errorf("row %d = %q, want %q", r, got, want)
+			}
+		}
+
+		rec.Ops = nil
+		if err := d.Show(frame); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Ops) != 0 {
+			t.Fatalf("identical Show wrote %v", rec.Ops)
+		}
+
+		// One cell changes (row 3, column 4): its address (0x54+4) and the one character.
+		frame[3] = "  OK-print C=back"
+		if err := d.Show(frame); err != nil {
+			t.Fatal(err)
+		}
+		want := []i2ctest.IO{
+			{Addr: 0x3f, W: []byte{0xd8, 0xdc, 0xd8, 0x8c, 0x88}},
+			{Addr: 0x3f, W: []byte{0x29, 0x2d, 0x29, 0xdd, 0xd9}},
+		}
+		if len(rec.Ops) != 2 || !bytes.Equal(rec.Ops[0].W, want[0].W) || !bytes.Equal(rec.Ops[1].W, want[1].W) {
+			t.Fatalf("one-cell change wrote %v, want %v", rec.Ops, want)
+		}
+		m.feed(t, rec.Ops, 0x3f)
+		if got := m.row(3, 20); got != "  OK-print C=back   " {
+			t.Errorf("row 3 = %q", got)
+		}
+
+		// Two changes one cell apart are one run; far apart, two.
+		rec.Ops = nil
+		frame[0] = "Xoncert Zima"
+		frame[1] = "AdulX       12.5X"
+		if err := d.Show(frame); err != nil {
+			t.Fatal(err)
+		}
+		m.feed(t, rec.Ops, 0x3f)
+		if len(rec.Ops) != 6 {
+			t.Errorf("%d writes for three separate changes, want 6", len(rec.Ops))
+		}
+		rec.Ops = nil
+		frame[2] = "CYiYd x 2 = 25.00 EUR"
+		if err := d.Show(frame); err != nil {
+			t.Fatal(err)
+		}
+		m.feed(t, rec.Ops, 0x3f)
+		if len(rec.Ops) != 2 || len(rec.Ops[1].W) != 1+3*4 {
+			t.Errorf("changes at columns 1 and 3 wrote %v, want one run of 3", rec.Ops)
+		}
+		for r, want := range []string{"Xoncert Zima        ", "AdulX       12.5X   ", "CYiYd x 2 = 25.00 EU", "  OK-print C=back   "} {
+			if got := m.row(r, 20); got != want {
+				t.Errorf("row %d = %q, want %q", r, got, want)
+			}
+		}
+		// Fewer lines blank the rest.
+		rec.Ops = nil
+		if err := d.Show(frame[:1]); err != nil {
+			t.Fatal(err)
+		}
+		m.feed(t, rec.Ops, 0x3f)
+		for r := 1; r < 4; r++ {
+			if got := m.row(r, 20); got != strings.Repeat(" ", 20) {
+				t.Errorf("row %d = %q, want blank", r, got)
+			}
+		}
+	})
+}
+
+func TestHD44780GlyphsAndROMs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		cases := []struct {
+			rom  ROM
+			line string
+			want string
+		}{
+			{ROMA00, "Билет " + string(device.GlyphSynced) + string(device.GlyphOffline) + string(device.GlyphPending), "Bilet \x00\x01\x02"},
+			{ROMA00, "ЩАСТИЕ a\\b~", "SHTASTIE a/b-"},
+			{ROMA00, "Müller 5°", "M\xf5ller 5\xdf"},
+			{ROMA00, "Café ø中", "Cafe o?"},
+			{ROMA02, "Café Ø", "Caf\xe9 O"},
+			{ROMA02, "Цена: 5 €", "Tsena: 5 EUR"},
+			{ROMCyrillic, "Цена: 5 €", "\xe1e\xbda: 5 EUR"},
+			{ROMCyrillic, "ЖЪЛТ ѝ Ёё", "\xa3\xad\xa7T \xb8 \xa2\xb5"},
+			{ROMCyrillic, "Я" + string(device.GlyphSynced) + "\x1b", "\xb1\x00 "},
+		}
+		for _, c := range cases {
+			d, rec, m := newRecorded(t, 2, 16, c.rom)
+			if err := d.Show([]string{c.line}); err != nil {
+				t.Fatal(err)
+			}
+			m.feed(t, rec.Ops, 0x3f)
+			want := c.want + strings.Repeat(" ", 16-len(c.want))
+			if got := m.row(0, 16); got != want {
+				t.Errorf("%s %q shows %q, want %q", c.rom, c.line, got, want)
+			}
+		}
+	})
 }
 
 func TestROMEncodeCut(t *testing.T) {
@@ -372,48 +378,52 @@ func TestROMEncodeCut(t *testing.T) {
 }
 
 func TestHD44780Backlight(t *testing.T) {
-	d, rec, m := newRecorded(t, 2, 16, ROMA00)
-	if err := d.SetBacklight(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Show([]string{"x"}); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(rec.Ops[0].W, []byte{0x00}) {
-		t.Errorf("backlight off wrote % x", rec.Ops[0].W)
-	}
-	for _, op := range rec.Ops {
-		for _, b := range op.W {
-			if b&lcdBacklight != 0 {
-				t.Fatalf("backlight bit set after SetBacklight(false): % x", op.W)
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		d, rec, m := newRecorded(t, 2, 16, ROMA00)
+		if err := d.SetBacklight(false); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Show([]string{"x"}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(rec.Ops[0].W, []byte{0x00}) {
+			t.Errorf("backlight off wrote % x", rec.Ops[0].W)
+		}
+		for _, op := range rec.Ops {
+			for _, b := range op.W {
+				if b&lcdBacklight != 0 {
+					t.Fatalf("backlight bit set after SetBacklight(false): % x", op.W)
+				}
 			}
 		}
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	if m.backlight || m.row(0, 16)[0] != 'x' {
-		t.Errorf("model: backlight %v, row %q", m.backlight, m.row(0, 16))
-	}
-	rec.Ops = nil
-	if err := d.SetBacklight(true); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(rec.Ops[0].W, []byte{0x08}) {
-		t.Errorf("backlight on wrote % x", rec.Ops[0].W)
-	}
+		m.feed(t, rec.Ops, 0x3f)
+		if m.backlight || m.row(0, 16)[0] != 'x' {
+			t.Errorf("model: backlight %v, row %q", m.backlight, m.row(0, 16))
+		}
+		rec.Ops = nil
+		if err := d.SetBacklight(true); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(rec.Ops[0].W, []byte{0x08}) {
+			t.Errorf("backlight on wrote % x", rec.Ops[0].W)
+		}
+	})
 }
 
 func TestHD44780Halt(t *testing.T) {
-	d, rec, m := newRecorded(t, 2, 16, ROMA00)
-	if err := d.Show([]string{"bye"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Halt(); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, rec.Ops, 0x3f)
-	if m.on || m.backlight || m.row(0, 16) != strings.Repeat(" ", 16) {
-		t.Errorf("after Halt: on %v, backlight %v, row %q", m.on, m.backlight, m.row(0, 16))
-	}
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		d, rec, m := newRecorded(t, 2, 16, ROMA00)
+		if err := d.Show([]string{"bye"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Halt(); err != nil {
+			t.Fatal(err)
+		}
+		m.feed(t, rec.Ops, 0x3f)
+		if m.on || m.backlight || m.row(0, 16) != strings.Repeat(" ", 16) {
+			t.Errorf("after Halt: on %v, backlight %v, row %q", m.on, m.backlight, m.row(0, 16))
+		}
+	})
 }
 
 // flakyBus fails its writes while fail is set.
@@ -434,33 +444,35 @@ func (b *flakyBus) Tx(addr uint16, w, r []byte) error {
 var _ i2c.Bus = (*flakyBus)(nil)
 
 func TestHD44780BusErrors(t *testing.T) {
-	bus := &flakyBus{fail: true}
-	if _, err := New(bus, 0x27, nil); !errors.Is(err, errBus) {
-		t.Fatalf("init on a failing bus: %v", err)
-	}
-	bus.fail = false
-	d, err := New(bus, 0x27, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newModel()
-	if err := d.Show([]string{"one", "two"}); err != nil {
-		t.Fatal(err)
-	}
-	bus.fail = true
-	if err := d.Show([]string{"three", "two"}); !errors.Is(err, errBus) {
-		t.Fatalf("Show on a failing bus: %v", err)
-	}
-	// After a failure the display's content is unknown: the next Show clears and
-	// rewrites everything, even the unchanged row.
-	bus.fail = false
-	if err := d.Show([]string{"three", "two"}); err != nil {
-		t.Fatal(err)
-	}
-	m.feed(t, bus.Ops, 0x27)
-	if m.row(0, 20) != "three"+strings.Repeat(" ", 15) || m.row(1, 20) != "two"+strings.Repeat(" ", 17) {
-		t.Errorf("after recovery: %q %q", m.row(0, 20), m.row(1, 20))
-	}
+	synctest.Test(t, func(t *testing.T) { // the driver's waits pass on the bubble's clock
+		bus := &flakyBus{fail: true}
+		if _, err := New(bus, 0x27, nil); !errors.Is(err, errBus) {
+			t.Fatalf("init on a failing bus: %v", err)
+		}
+		bus.fail = false
+		d, err := New(bus, 0x27, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := newModel()
+		if err := d.Show([]string{"one", "two"}); err != nil {
+			t.Fatal(err)
+		}
+		bus.fail = true
+		if err := d.Show([]string{"three", "two"}); !errors.Is(err, errBus) {
+			t.Fatalf("Show on a failing bus: %v", err)
+		}
+		// After a failure the display's content is unknown: the next Show clears and
+		// rewrites everything, even the unchanged row.
+		bus.fail = false
+		if err := d.Show([]string{"three", "two"}); err != nil {
+			t.Fatal(err)
+		}
+		m.feed(t, bus.Ops, 0x27)
+		if m.row(0, 20) != "three"+strings.Repeat(" ", 15) || m.row(1, 20) != "two"+strings.Repeat(" ", 17) {
+			t.Errorf("after recovery: %q %q", m.row(0, 20), m.row(1, 20))
+		}
+	})
 }
 
 func TestHD44780BadOptions(t *testing.T) {
