@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +89,8 @@ type Query interface {
 	// CheckIn admits a ticket at a gate (Hub.CheckIn).
 	CheckIn(code, gate string) (Verification, error)
 	Status() (*Status, error)
+	// Allotments is Hub.Allotments of an outlet ("" for every outlet).
+	Allotments(outlet string) ([]Allotment, error)
 	Close() error
 }
 
@@ -126,6 +127,16 @@ func (q localQuery) Close() error {
 }
 
 func (q localQuery) Report(f Filter) (*Report, error) {
+	if err := q.h.CheckFilter(f); err != nil {
+		return nil, err
+	}
+	if f.Titles == nil {
+		t, err := q.h.Titles()
+		if err != nil {
+			return nil, err
+		}
+		f.Titles = t
+	}
 	if f.Currency == nil {
 		cur, err := q.h.Currencies()
 		if err != nil {
@@ -134,6 +145,10 @@ func (q localQuery) Report(f Filter) (*Report, error) {
 		f.Currency = func(outlet string) string { return cur[outlet] }
 	}
 	return MakeReport(q.l.Counters, f)
+}
+
+func (q localQuery) Allotments(outlet string) ([]Allotment, error) {
+	return q.h.Allotments(q.l, outlet)
 }
 
 func (q localQuery) Verify(code string) (Verification, error) { return q.h.Verify(code, q.l) }
@@ -232,6 +247,10 @@ func (q localQuery) Status() (*Status, error) {
 func (h *Hub) apiHandler(q Query) http.Handler {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {
+		if errors.Is(err, ErrNotFound) {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -247,12 +266,12 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 			day  *journal.Day
 		}{{"from", &f.Period.From}, {"to", &f.Period.To}} {
 			if s := v.Get(p.name); s != "" {
-				n, err := strconv.ParseInt(s, 10, 32)
+				d, err := journal.ParseDay(s)
 				if err != nil {
 					http.Error(w, p.name+": "+err.Error(), http.StatusBadRequest)
 					return
 				}
-				*p.day = journal.Day(n)
+				*p.day = d
 			}
 		}
 		if f.By != "" {
@@ -263,6 +282,10 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 		}
 		rep, err := q.Report(f)
 		reply(w, rep, err)
+	})
+	mux.HandleFunc("GET /allotments", func(w http.ResponseWriter, r *http.Request) {
+		a, err := q.Allotments(r.URL.Query().Get("outlet"))
+		reply(w, a, err)
 	})
 	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
 		v, err := q.Verify(r.URL.Query().Get("code"))
@@ -315,10 +338,24 @@ func (q remoteQuery) Report(f Filter) (*Report, error) {
 	if f.Period == (journal.Period{}) {
 		f.Period = journal.Whole()
 	}
-	v := url.Values{"outlet": {f.Outlet}, "user": {f.User}, "event": {f.Event}, "by": {string(f.By)},
-		"from": {strconv.Itoa(int(f.Period.From))}, "to": {strconv.Itoa(int(f.Period.To))}}
+	v := url.Values{"outlet": {f.Outlet}, "user": {f.User}, "event": {f.Event}, "by": {string(f.By)}}
+	if f.Period.From != journal.MinDay {
+		v.Set("from", f.Period.From.String())
+	}
+	if f.Period.To != journal.MaxDay {
+		v.Set("to", f.Period.To.String())
+	}
 	var r Report
-	return &r, q.get("/report", v, &r)
+	if err := q.get("/report", v, &r); err != nil {
+		return nil, err
+	}
+	r.Period = f.Period
+	return &r, nil
+}
+
+func (q remoteQuery) Allotments(outlet string) ([]Allotment, error) {
+	var a []Allotment
+	return a, q.get("/allotments", url.Values{"outlet": {outlet}}, &a)
 }
 
 func (q remoteQuery) Verify(code string) (Verification, error) {

@@ -9,7 +9,7 @@ import (
 
 // TestReportCurrency: a report's amounts are written in their outlets' currency, as the
 // tickets write them (¥1250 is 1,250, not 12.50); outlets of different currencies give a
-// report without one.
+// report without one, each amount naming its own and no total amount.
 func TestReportCurrency(t *testing.T) {
 	day, _ := journal.ParseDay("2026-12-01")
 	cur := map[string]string{"tokyo": "JPY", "kuwait": "KWD", "sofia": "EUR"}
@@ -29,7 +29,7 @@ func TestReportCurrency(t *testing.T) {
 		{[]string{"tokyo"}, "JPY", []string{"OUTLET  TICKETS  AMOUNT JPY  VOIDED", "tokyo         1       1,250       0"}},
 		{[]string{"kuwait"}, "KWD", []string{"kuwait        1       1.250       0"}},
 		{[]string{"sofia", "sofia"}, "EUR", []string{"TOTAL         2       25.00       0"}},
-		{[]string{"sofia", "tokyo"}, "", []string{"OUTLET  TICKETS  AMOUNT  VOIDED"}},
+		{[]string{"sofia", "tokyo"}, "", []string{"OUTLET  TICKETS            AMOUNT  VOIDED", "sofia         1         12.50 EUR       0", "tokyo         1         1,250 JPY       0", "TOTAL         2  mixed currencies       0"}},
 	} {
 		r, err := MakeReport(counters(c.outlets...), Filter{By: ByOutlet, Currency: func(o string) string { return cur[o] }})
 		must(t, err)

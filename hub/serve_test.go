@@ -106,7 +106,7 @@ func TestQueryAPIRefuses(t *testing.T) {
 	api := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}))
 	defer api.Close()
 	q := remoteQuery{base: api.URL, c: api.Client()}
-	for _, bad := range []string{"/report?from=x", "/report?to=1e99", "/report?by=week"} {
+	for _, bad := range []string{"/report?from=x", "/report?to=1e99", "/report?by=year", "/report?by=hour"} {
 		resp, err := api.Client().Get(api.URL + bad)
 		must(t, err)
 		resp.Body.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,19 +36,34 @@ func parseDay(flag, s string, def journal.Day) (journal.Day, error) {
 func (a *app) reportCmd() *cobra.Command {
 	var f hub.Filter
 	var from, to, by, format string
+	var cross bool
 	cmd := &cobra.Command{
-		Use:   "report [--outlet O] [--user EMAIL] [--event E] [--from DAY] [--to DAY] [--by outlet|user|event|type|day] [--format table|csv|json]",
+		Use:   "report [--outlet O] [--user EMAIL] [--event E] [--from DAY] [--to DAY] [--by outlet|user|event|type|day|week|month | --cross] [--format table|csv|json]",
 		Short: "Sales over the hub's counters, net of voids",
 		Long: `report sums the hub's counters (tickets, amount and voided tickets, net of voids)
 of the whole distribution period, or of --from/--to (dates, both included, each outlet's
 days in its own time zone), grouped --by outlet, user, event, type (event and ticket type,
-as the kiosk's own report) or day. table is aligned with a total line; csv has amounts in
-minor units; json is the whole report.`,
+as the kiosk's own report), day, week (ISO 8601, 2026-W49) or month; --cross instead
+tables outlets against events. An outlet, user or event that the catalogue does not have
+is refused (exit 1), not reported as no sales.
+
+The hub counts per day: there is no grouping by hour.
+
+table shows the catalogue's names (outlet names, event titles, type names, user names)
+with a total line, amounts as tickets write them and the currency in the header; csv has
+the ids and the names, amounts in minor units and a currency column; json is the whole
+report: ids and titles, amounts in minor units, the currency, the period as dates.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if f.By, err = hub.ParseBy(by); err != nil {
 				return err
+			}
+			if cross {
+				if cmd.Flags().Changed("by") {
+					return errors.New("--cross is its own grouping (outlet × event): give --by or --cross, not both")
+				}
+				f.By = hub.ByCross
 			}
 			if f.Period.From, err = parseDay("from", from, journal.MinDay); err != nil {
 				return err
@@ -58,10 +74,8 @@ minor units; json is the whole report.`,
 			if f.Period.To < f.Period.From {
 				return fmt.Errorf("--to %s is before --from %s", to, from)
 			}
-			switch format {
-			case "table", "csv", "json":
-			default:
-				return fmt.Errorf("--format %q is none of table, csv, json", format)
+			if err := checkFormat(format, "table", "csv", "json"); err != nil {
+				return err
 			}
 			_, q, err := a.query()
 			if err != nil {
@@ -87,8 +101,68 @@ minor units; json is the whole report.`,
 	fl.StringVar(&f.Event, "event", "", "only this event")
 	fl.StringVar(&from, "from", "", "first day, 2006-01-02")
 	fl.StringVar(&to, "to", "", "last day, 2006-01-02")
-	fl.StringVar(&by, "by", "type", "group by outlet, user, event, type or day")
+	fl.StringVar(&by, "by", "type", "group by outlet, user, event, type, day, week or month")
+	fl.BoolVar(&cross, "cross", false, "an outlet × event table")
 	fl.StringVar(&format, "format", "table", "table, csv or json")
+	return cmd
+}
+
+// checkFormat refuses a --format that is none of those given.
+func checkFormat(format string, known ...string) error {
+	for _, k := range known {
+		if format == k {
+			return nil
+		}
+	}
+	return fmt.Errorf("--format %q is none of %s", format, strings.Join(known, ", "))
+}
+
+func (a *app) allotmentsCmd() *cobra.Command {
+	var outlet, format string
+	cmd := &cobra.Command{
+		Use:   "allotments [--outlet O] [--format table|json]",
+		Short: "Allotments: allotted, granted to each device, sold and left",
+		Long: `allotments shows, for every event and ticket type an outlet sells, the outlet's
+allotment (ALLOTTED, "uncapped" for a type without one), what its devices were granted in
+signed configs (GRANTED), what was sold, net of voids, as far as the hub has the devices'
+journals (SOLD), and what is left (LEFT); then a line per device with its grant, its own
+sales and what it has left. A device sells offline within its grant.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			_, q, err := a.query()
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			al, err := q.Allotments(outlet)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return writeJSON(a.stdout, al)
+			}
+			w := a.table()
+			fmt.Fprintln(w, "OUTLET\tEVENT\tTYPE\tDEVICE\tALLOTTED\tGRANTED\tSOLD\tLEFT")
+			for _, x := range al {
+				dev, allotted, granted, left := x.Device, strconv.FormatInt(x.Allotted, 10), strconv.FormatInt(x.Granted, 10), strconv.FormatInt(x.Left, 10)
+				switch {
+				case dev != "":
+					allotted = "-"
+				case !x.Capped:
+					dev, allotted, granted, left = "(outlet)", "uncapped", "-", "-"
+				default:
+					dev = "(outlet)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", x.Outlet, x.Event, x.Type, dev, allotted, granted, x.Sold, left)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&outlet, "outlet", "", "only this outlet")
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	return cmd
 }
 
