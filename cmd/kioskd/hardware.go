@@ -154,15 +154,19 @@ func pins(names []string) ([]gpio.PinIO, error) {
 
 // doCheck opens everything as kioskd run would and prints what it found; it exits 1 on a
 // fault (config, keypad, display, printer not ready, broker unreachable, no device key).
+// A device that waits for its first config says so on a "wait" line; that is no fault.
 func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error) }, log *slog.Logger) int {
 	faults := 0
+	line := func(mark, what, format string, args ...any) {
+		fmt.Fprintf(stdout, "%-5s %-9s %s\n", mark, what, fmt.Sprintf(format, args...))
+	}
 	say := func(ok bool, what, format string, args ...any) {
-		mark := "ok   "
+		mark := "ok"
 		if !ok {
 			mark = "FAULT"
 			faults++
 		}
-		fmt.Fprintf(stdout, "%s %-9s %s\n", mark, what, fmt.Sprintf(format, args...))
+		line(mark, what, format, args...)
 	}
 	say(true, "config", "%s (device %s)", cfg.Path(), cfg.DeviceID)
 	if key, err := appliance.LoadKey(cfg.StateDir); err != nil {
@@ -223,10 +227,11 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 		say(true, "broker", "%s reachable", cfg.MQTT.URL)
 	}
 	switch v, err := appliance.StoredConfigVersion(cfg); {
+	case errors.Is(err, appliance.ErrNoStore) || err == nil && v == 0:
+		// A new device: a state, not a fault (docs: run check before starting the service).
+		line("wait", "store", "waiting for its first config: start kioskd, then run kioskctl push for %s", cfg.DeviceID)
 	case err != nil:
 		say(errors.Is(err, appliance.ErrStoreBusy), "store", "%v", err)
-	case v == 0:
-		say(false, "store", "no configuration applied yet: run kioskctl push for %s", cfg.DeviceID)
 	default:
 		say(true, "store", "config version %d applied", v)
 	}

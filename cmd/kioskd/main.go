@@ -1,9 +1,11 @@
 // Command kioskd is the ticket kiosk daemon for a Raspberry Pi at an outlet.
 //
-//	kioskd [run] --config FILE   the daemon (default command)
-//	kioskd init  --config FILE   create the device key, print the device id and public key
-//	kioskd check --config FILE   validate config, open hardware, print what was found
+//	kioskd [--config FILE] [run]   the daemon (default command)
+//	kioskd [--config FILE] init    create the device key, print the device id and public key
+//	kioskd [--config FILE] check   validate config, open hardware, print what was found
 //	kioskd version
+//
+// Flags may stand before the command or after it.
 package main
 
 import (
@@ -30,29 +32,38 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, `usage: kioskd [run|init|check|version] [--config FILE]
+	fmt.Fprintln(w, `usage: kioskd [--config FILE] [run|init|check|version|help]
 
   run      run the kiosk (the default)
   init     create the device key in the state directory; print the device id and public key
   check    validate the configuration, open the hardware, print what was found; exit 1 on a fault
+           (a device waiting for its first config from the hub is not a fault)
   version  print the version`)
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "run"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("kioskd "+cmd, flag.ContinueOnError)
+	cmd := ""
+	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", appliance.DefaultConfigPath, "configuration file")
 	fs.Usage = func() { usage(stderr); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		return 2
+	// Flags may stand before the subcommand and after it: parse up to the first word, take
+	// it as the command, parse the rest.
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if cmd != "" {
+			fmt.Fprintf(stderr, "kioskd %s: unexpected argument %q\n", cmd, fs.Arg(0))
+			return 2
+		}
+		cmd, args = fs.Arg(0), fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kioskd %s: unexpected argument %q\n", cmd, fs.Arg(0))
-		return 2
+	if cmd == "" {
+		cmd = "run"
 	}
 	switch cmd {
 	case "version":

@@ -44,6 +44,29 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 }
 
+// TestFlagsBeforeOrAfterCommand: --config may stand before the subcommand or after it.
+func TestFlagsBeforeOrAfterCommand(t *testing.T) {
+	path, state := writeConfig(t, "")
+	for _, args := range [][]string{{"--config", path, "init"}, {"init", "--config", path}, {"-config=" + path, "init"}} {
+		code, out, errs := kioskd(t, args...)
+		if code != 0 || !strings.Contains(out, "device_id  k1") {
+			t.Errorf("kioskd %q: %d %q %q", args, code, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, "device.key")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := kioskd(t, "--config", path, "check", "extra"); code != 2 || !strings.Contains(errs, `unexpected argument "extra"`) {
+		t.Errorf("extra argument after flags and command: %d %q", code, errs)
+	}
+	if code, _, errs := kioskd(t, "--config", path, "fly"); code != 2 || !strings.Contains(errs, `unknown command "fly"`) {
+		t.Errorf("unknown command after flags: %d %q", code, errs)
+	}
+	if code, out, _ := kioskd(t, "--config", path, "version"); code != 0 || !strings.HasPrefix(out, "kioskd ") {
+		t.Errorf("version after flags: %d %q", code, out)
+	}
+}
+
 func TestBadConfigNamesFileAndKey(t *testing.T) {
 	path, _ := writeConfig(t, "[printer]\nkind = \"laser\"\n")
 	code, _, errs := kioskd(t, "check", "--config", path)
@@ -90,13 +113,13 @@ func TestCheck(t *testing.T) {
 	}
 	kioskd(t, "init", "--config", path)
 	code, out, _ = kioskd(t, "check", "--config", path)
-	for _, want := range []string{"ok    key", "ok    printer", "ready", "ok    broker    none configured", "FAULT store"} {
+	for _, want := range []string{"ok    key", "ok    printer", "ready", "ok    broker    none configured", "wait  store     waiting for its first config"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
 	}
-	if code != 1 {
-		t.Errorf("check with no config applied exited %d, want 1", code)
+	if code != 0 || strings.Contains(out, "FAULT") {
+		t.Errorf("check of a new device, waiting for its first config, exited %d, want 0:\n%s", code, out)
 	}
 	vp.SetState(virtual.StatePaperOut)
 	_, out, _ = kioskd(t, "check", "--config", path)

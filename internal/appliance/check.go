@@ -18,11 +18,16 @@ import (
 // ErrStoreBusy means the store is open in the running kioskd.
 var ErrStoreBusy = errors.New("store in use by the running kioskd")
 
-// StoredConfigVersion returns the config version applied in the device's store.
+// ErrNoStore means the device has no store yet: kioskd has not run, so no config from the
+// hub has been applied (a new device's state, not a fault).
+var ErrNoStore = errors.New("no store yet")
+
+// StoredConfigVersion returns the config version applied in the device's store: 0 when
+// none was, ErrNoStore when kioskd has never run.
 func StoredConfigVersion(cfg *Config) (uint64, error) {
 	path := filepath.Join(cfg.StateDir, StoreFile)
 	if _, err := os.Stat(path); err != nil {
-		return 0, fmt.Errorf("no store at %s yet: no configuration applied (start kioskd and push its config)", path)
+		return 0, fmt.Errorf("%w at %s: no configuration applied (start kioskd and push its config)", ErrNoStore, path)
 	}
 	st, err := store.Open(path, store.Options{Device: cfg.DeviceID, Timeout: 200 * time.Millisecond})
 	if errors.Is(err, store.ErrLocked) {
