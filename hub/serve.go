@@ -29,8 +29,11 @@ const AddrFile = "serve.addr"
 type ServeOptions struct {
 	Conn     mqtt.Options
 	Software string
-	// SMTP relay for email delivery; nil: emails stay queued in the outbox.
-	SMTP *mail.SMTP
+	// Mail delivers the outbox's emails: a mail.SMTP relay, or a mail.Dir that writes them
+	// as .eml files (development); nil: emails stay queued in the outbox.
+	Mail mail.Sender
+	// MailFrom is the emails' sender address (with a relay, its From).
+	MailFrom string
 	// HTTP is the loopback address of the local query API ("" for 127.0.0.1:0).
 	HTTP string
 	// AutoPush signs and publishes the changed configs when users created or disabled on
@@ -131,13 +134,13 @@ func (s *Server) Run(ctx context.Context) error {
 		return nil
 	})
 	col.Start()
-	log.Info("hub serving", "broker", o.Conn.URL, "api", lis.Addr().String(), "email", o.SMTP != nil)
+	log.Info("hub serving", "broker", o.Conn.URL, "api", lis.Addr().String(), "email", o.Mail != nil)
 	g.Go(func() error { s.effects(loops, l); return nil })
 	if o.AutoPush {
 		g.Go(func() error { s.pusher(loops); return nil })
 	}
-	if o.SMTP != nil {
-		m := &Mailer{Hub: h, Sender: *o.SMTP, From: o.SMTP.From}
+	if o.Mail != nil {
+		m := &Mailer{Hub: h, Sender: o.Mail, From: o.MailFrom}
 		g.Go(func() error { return m.Run(loops, s.wakeMail) })
 	}
 	if o.Ready != nil {

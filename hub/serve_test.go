@@ -66,7 +66,7 @@ func TestServeEmailsSales(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- NewServer(h, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, SMTP: &relay, Collect: 50 * time.Millisecond}).Run(ctx)
+		done <- NewServer(h, ServeOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, Mail: relay, MailFrom: relay.From, Collect: 50 * time.Millisecond}).Run(ctx)
 	}()
 	testkit.Eventually(t, 20*time.Second, "the email of the first sale", func() bool { return len(srv.Messages()) == 1 })
 	pm := mailtest.Parse(t, srv.Messages()[0].Data)

@@ -63,6 +63,7 @@ ticket checks and device status.`,
 		a.brokerCmd(),
 		a.escposCmd(),
 		a.resendCmd(),
+		a.mailCmd(),
 		a.demoCmd(),
 		a.ticketURLCmd(),
 	)

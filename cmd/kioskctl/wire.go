@@ -160,18 +160,22 @@ func yesNo(b bool) string {
 
 func (a *app) serveCmd() *cobra.Command {
 	var bf brokerFlags
-	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, httpAddr string
+	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, mailDir, httpAddr string
 	var smtpPort int
 	var autoPush bool
 	cmd := &cobra.Command{
-		Use:   "serve --broker URL [--smtp-host H --smtp-from ADDR ...]",
+		Use:   "serve --broker URL [--smtp-host H --smtp-from ADDR ... | --mail-dir DIR]",
 		Short: "Run the hub service: collect journals, acknowledge, email tickets",
 		Long: `serve runs until SIGINT or SIGTERM. It collects every device's journal into the
 hub's ledger (ledger.db) and acknowledges what it stored; users created on devices enter
 the catalogue (and, with --auto-push, the outlet's devices get new configs); voids mark
 tickets void; chain breaks and gaps are alarms (see status); sales of email outlets are
 emailed to the buyer through the SMTP relay (STARTTLS and AUTH PLAIN) with retries.
-report, verify and status keep working while serve runs: they ask its loopback API.`,
+report, verify and status keep working while serve runs: they ask its loopback API.
+
+--mail-dir DIR is for trying email outlets without a relay: each email is written to DIR
+as an .eml file (named after its Message-ID, e.g. sale-k1-3-0.eml; any mail client opens
+it) instead of being sent, through the same outbox. kioskctl mail list shows the outbox.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			conn, err := bf.options()
@@ -183,11 +187,19 @@ report, verify and status keep working while serve runs: they ask its loopback A
 				return err
 			}
 			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, AutoPush: autoPush}
-			if smtpHost != "" {
+			switch {
+			case mailDir != "" && smtpHost != "":
+				return errors.New("--mail-dir and --smtp-host: give one (a folder for development, or the relay)")
+			case mailDir != "":
+				o.Mail, o.MailFrom = mail.Dir{Path: mailDir}, smtpFrom
+				if smtpFrom == "" {
+					o.MailFrom = "tickets@localhost"
+				}
+			case smtpHost != "":
 				if smtpFrom == "" {
 					return errors.New("--smtp-from is required with --smtp-host")
 				}
-				s := &mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
+				s := mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
 				if smtpPwFile != "" {
 					b, err := os.ReadFile(smtpPwFile)
 					if err != nil {
@@ -206,7 +218,7 @@ report, verify and status keep working while serve runs: they ask its loopback A
 					}
 					s.TLS = &tls.Config{RootCAs: pool, ServerName: smtpHost, MinVersion: tls.VersionTLS12}
 				}
-				o.SMTP = s
+				o.Mail, o.MailFrom = s, s.From
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -215,11 +227,12 @@ report, verify and status keep working while serve runs: they ask its loopback A
 	}
 	bf.add(cmd.Flags())
 	f := cmd.Flags()
-	f.StringVar(&smtpHost, "smtp-host", "", "SMTP relay host (no email delivery without it)")
+	f.StringVar(&smtpHost, "smtp-host", "", "SMTP relay host (no email delivery without it or --mail-dir)")
 	f.IntVar(&smtpPort, "smtp-port", 587, "SMTP relay port (STARTTLS)")
 	f.StringVar(&smtpUser, "smtp-user", "", "SMTP username (AUTH PLAIN)")
 	f.StringVar(&smtpPwFile, "smtp-password-file", "", "file whose first line is the SMTP password")
-	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails")
+	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails (with --mail-dir: default tickets@localhost)")
+	f.StringVar(&mailDir, "mail-dir", "", "write each email as an .eml file into this folder instead of sending it (development; no relay)")
 	f.StringVar(&smtpCA, "smtp-ca-file", "", "PEM CAs of the relay's certificate (default: the system's)")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the query API used by report, verify and status")
 	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")

@@ -1,6 +1,8 @@
 // Package demo runs the whole product on one machine with embedded defaults: an embedded
 // MQTT broker, a hub with a demo catalogue, and one kiosk whose keypad and display are the
 // terminal and whose printer writes tickets (with PNG and text renderings) into a folder.
+// The hub writes the emails of its email outlet as .eml files into a folder (mail.Dir)
+// where a real hub would send them through a relay.
 package demo
 
 import (
@@ -21,6 +23,7 @@ import (
 	"ticketkiosk/device/printer"
 	"ticketkiosk/device/term"
 	"ticketkiosk/hub"
+	"ticketkiosk/hub/mail"
 	"ticketkiosk/internal/appliance"
 	"ticketkiosk/internal/version"
 	"ticketkiosk/mqtt"
@@ -34,6 +37,9 @@ type Options struct {
 	Stdout *os.File  // the display
 	Stderr io.Writer // what the demo says about itself
 	Now    time.Time // the demo's "now" for event dates; default time.Now()
+	// Email puts the kiosk at the demo's email outlet (MailOutletID): the cashier enters
+	// the buyer's address and the hub emails the tickets, as .eml files into DIR/mail.
+	Email bool
 }
 
 // Credentials of the demo users.
@@ -46,14 +52,16 @@ const (
 	CashierPass     = "222222"
 	DeviceID        = "demo-k1"
 	OutletID        = "sofia-center"
+	MailOutletID    = "sofia-mail" // the email outlet
+	MailFrom        = "tickets@demo.example"
 )
 
 // demoFiles are what a demo writes into its folder.
-var demoFiles = map[string]bool{"hub": true, "kiosk": true, "tickets": true, "demo.log": true}
+var demoFiles = map[string]bool{"hub": true, "kiosk": true, "tickets": true, "mail": true, "demo.log": true}
 
 // PrepareDir makes dir ready for a new demo without deleting anything: a folder that does
 // not exist or is empty is used as it is; a previous demo's output (only what a demo
-// writes: hub, kiosk, tickets, demo.log) is renamed to dir-YYYYMMDD-HHMMSS after its log's
+// writes: hub, kiosk, tickets, mail, demo.log) is renamed to dir-YYYYMMDD-HHMMSS after its log's
 // time, and kept names that new folder; any other folder is refused.
 func PrepareDir(dir string) (kept string, err error) {
 	entries, err := os.ReadDir(dir)
@@ -107,7 +115,8 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Stderr, "The previous demo's output is kept in %s.\n", kept)
 	}
 	hubDir, kioskDir, ticketDir := filepath.Join(o.Dir, "hub"), filepath.Join(o.Dir, "kiosk"), filepath.Join(o.Dir, "tickets")
-	for _, d := range []string{hubDir, kioskDir, ticketDir} {
+	mailDir := filepath.Join(o.Dir, "mail")
+	for _, d := range []string{hubDir, kioskDir, ticketDir, mailDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
 		}
@@ -137,22 +146,33 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := Catalogue(h, o.Now, devKey.Public().(ed25519.PublicKey)); err != nil {
+	outlet := OutletID
+	if o.Email {
+		outlet = MailOutletID
+	}
+	if err := Catalogue(h, o.Now, devKey.Public().(ed25519.PublicKey), outlet); err != nil {
 		return fmt.Errorf("demo: catalogue: %w", err)
 	}
 
 	conn := mqtt.Options{URL: bk.URL(), AllowInsecure: true}
+	sink := mail.Dir{Path: mailDir}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	ready := make(chan struct{})
 	go func() {
 		served <- hub.NewServer(h, hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version,
-			HTTP: "127.0.0.1:0", AutoPush: true, Ready: func(string) { close(ready) }}).Run(serveCtx)
+			HTTP: "127.0.0.1:0", AutoPush: true, Mail: sink, MailFrom: MailFrom,
+			Ready: func(string) { close(ready) }}).Run(serveCtx)
 	}()
-	defer func() {
-		stopServe()
-		<-served
-	}()
+	stopped := false
+	stopHub := func() {
+		if !stopped {
+			stopServe()
+			<-served
+			stopped = true
+		}
+	}
+	defer stopHub()
 	select {
 	case <-ready:
 	case err := <-served:
@@ -189,16 +209,21 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	tty := term.IsTerminal(o.Stdin.Fd())
+	sells := "tickets printed to files"
+	if o.Email {
+		sells = "tickets emailed to the buyer"
+	}
 	fmt.Fprintf(o.Stderr, `Ticket kiosk demo
-  outlet      %s (Sofia), two events, tickets printed to files
+  outlet      %s (Sofia), two events, %s
   supervisor  code %s  password %s   (%s)
   cashier     code %s  password %s   (%s)
   tickets     %s  (.escpos, with .png and .txt renderings)
+  emails      %s  (.eml files, one per email sale; kioskctl --dir %s mail list)
   logs        %s
 Keys: digits and letters; Enter = OK, Esc = Cancel, Backspace, arrows = Up/Down.%s
 
-`, OutletID, SupervisorCode, SupervisorPass, SupervisorEmail, CashierCode, CashierPass, CashierEmail,
-		ticketDir, logFile.Name(), map[bool]string{true: " Ctrl-C quits.", false: ""}[tty])
+`, outlet, sells, SupervisorCode, SupervisorPass, SupervisorEmail, CashierCode, CashierPass, CashierEmail,
+		ticketDir, mailDir, hubDir, logFile.Name(), map[bool]string{true: " Ctrl-C quits.", false: ""}[tty])
 	keypad, err := term.NewKeypad(o.Stdin, tty, nil)
 	if err != nil {
 		return err
@@ -217,23 +242,40 @@ Keys: digits and letters; Enter = OK, Esc = Cancel, Backspace, arrows = Up/Down.
 	bl, _ := k.Store().Unsynced()
 	last := k.Store().LastSeq()
 	k.Close()
+	// The hub collects what it stored as it stops; the emails it queued then go out here.
+	stopHub()
+	if _, _, err := (&hub.Mailer{Hub: h, Sender: sink, From: MailFrom}).SendDue(); err != nil {
+		log.Warn("outbox", "err", err)
+	}
 	files, _ := filepath.Glob(filepath.Join(ticketDir, "*.png"))
 	sort.Strings(files)
 	fmt.Fprintf(o.Stderr, "\nDemo ended: %d journal entries, %d not yet at the hub; %d printouts in %s\n", last, bl.Entries, len(files), ticketDir)
 	for _, f := range files {
 		fmt.Fprintf(o.Stderr, "  %s\n", strings.TrimSuffix(f, ".png")+".{escpos,png,txt}")
 	}
+	if emls, _ := filepath.Glob(filepath.Join(mailDir, "*.eml")); o.Email || len(emls) > 0 {
+		sort.Strings(emls)
+		fmt.Fprintf(o.Stderr, "%d emails in %s\n", len(emls), mailDir)
+		for _, f := range emls {
+			fmt.Fprintf(o.Stderr, "  %s\n", f)
+		}
+	}
 	return runErr
 }
 
-// Catalogue fills a hub with the demo's outlet, events, users and device.
-func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey) error {
+// Catalogue fills a hub with the demo's outlets (a bookshop that prints, an email outlet),
+// events, users and device, which it puts at the outlet named.
+func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey, outlet string) error {
 	sofia, _ := time.LoadLocation("Europe/Sofia")
 	day := func(days, hour int) time.Time {
 		d := now.In(sofia).AddDate(0, 0, days)
 		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, sofia)
 	}
 	if err := h.SaveOutlet(catalog.Outlet{ID: OutletID, Name: "Книжарница Славейков", Delivery: catalog.DeliveryPrint,
+		Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true); err != nil {
+		return err
+	}
+	if err := h.SaveOutlet(catalog.Outlet{ID: MailOutletID, Name: "Билети по имейл", Delivery: catalog.DeliveryEmail,
 		Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true); err != nil {
 		return err
 	}
@@ -251,7 +293,12 @@ func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey) error {
 	if err := h.SaveLink(catalog.Link{Outlet: OutletID, Event: "jazz", Allot: map[string]int64{"vip": 20, "std": 200, "student": 100}}); err != nil {
 		return err
 	}
-	if err := h.SaveLink(catalog.Link{Outlet: OutletID, Event: "tale"}); err != nil {
+	for _, o := range []string{OutletID, MailOutletID} {
+		if err := h.SaveLink(catalog.Link{Outlet: o, Event: "tale"}); err != nil {
+			return err
+		}
+	}
+	if err := h.SaveLink(catalog.Link{Outlet: MailOutletID, Event: "jazz"}); err != nil {
 		return err
 	}
 	for _, u := range []struct {
@@ -266,9 +313,9 @@ func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey) error {
 		if err != nil {
 			return err
 		}
-		if err := h.AddUser(catalog.User{Email: u.email, Code: u.code, Role: u.role, Outlet: OutletID, PasswordHash: hash, CreatedBy: u.by}); err != nil {
+		if err := h.AddUser(catalog.User{Email: u.email, Code: u.code, Role: u.role, Outlet: outlet, PasswordHash: hash, CreatedBy: u.by}); err != nil {
 			return err
 		}
 	}
-	return h.AddDevice(catalog.Device{ID: DeviceID, Outlet: OutletID, PublicKey: devicePub})
+	return h.AddDevice(catalog.Device{ID: DeviceID, Outlet: outlet, PublicKey: devicePub})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ticketkiosk/hub/mail/mailtest"
 	"ticketkiosk/internal/appliance"
 	"ticketkiosk/journal"
 	"ticketkiosk/testkit"
@@ -22,31 +23,11 @@ import (
 // have acknowledged every journal entry.
 func TestPipedDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	in, feed, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(filepath.Join(t.TempDir(), "screen.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
 	// Login 2002 / 222222, Sell, the jazz concert (second by date), first type, quantity
 	// 2, confirm.
-	script := CashierCode + "\n" + CashierPass + "\n" + "1\n2\n1\n" + "\b2\n" + "\n"
-	go func() {
-		feed.WriteString(script)
-		feed.Close()
-	}()
-	var said bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	if err := Run(ctx, Options{Dir: dir, Stdin: in, Stdout: out, Stderr: &said}); err != nil {
-		t.Fatalf("demo: %v\n%s", err, said.String())
-	}
-	screens, _ := os.ReadFile(out.Name())
-	if !strings.Contains(said.String(), " 0 not yet at the hub") {
-		t.Fatalf("the hub did not acknowledge everything:\n%s\nscreens:\n%s", said.String(), screens)
+	said, screens := runPiped(t, Options{Dir: dir}, CashierCode+"\n"+CashierPass+"\n"+"1\n2\n1\n"+"\b2\n"+"\n")
+	if !strings.Contains(said, " 0 not yet at the hub") {
+		t.Fatalf("the hub did not acknowledge everything:\n%s\nscreens:\n%s", said, screens)
 	}
 	key, err := appliance.LoadKey(filepath.Join(dir, "kiosk"))
 	if err != nil {
@@ -118,4 +99,75 @@ func TestIdleScreenShowsTheHubOnline(t *testing.T) {
 		screens, _ := os.ReadFile(out.Name())
 		t.Fatalf("the idle screen never showed the hub online:\n%s", screens)
 	}
+}
+
+// TestPipedDemoEmail: with Email the kiosk sells at the email outlet; the hub writes the
+// sale's email into DIR/mail as an .eml file (no relay), whose QR codes verify, and the
+// demo says where it is.
+func TestPipedDemoEmail(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	// Login, Sell, the jazz concert, first type, quantity 2, the buyer, confirm.
+	said, screens := runPiped(t, Options{Dir: dir, Email: true},
+		CashierCode+"\n"+CashierPass+"\n"+"1\n2\n1\n"+"\b2\n"+"buyer@example.org\n"+"\n")
+	mailDir := filepath.Join(dir, "mail")
+	emls, _ := filepath.Glob(filepath.Join(mailDir, "*.eml"))
+	if len(emls) != 1 {
+		t.Fatalf("%d emails in %s, want 1; the demo said:\n%s\nscreens:\n%s", len(emls), mailDir, said, screens)
+	}
+	if !strings.Contains(said, "emails      "+mailDir) || !strings.Contains(said, "1 emails in "+mailDir+"\n  "+emls[0]) {
+		t.Errorf("the demo does not say where the emails are:\n%s", said)
+	}
+	data, err := os.ReadFile(emls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := mailtest.Parse(t, data)
+	if pm.Header.Get("To") != "buyer@example.org" || pm.Header.Get("From") != MailFrom || len(pm.Images) != 2 {
+		t.Fatalf("email: %v, %d images", pm.Header, len(pm.Images))
+	}
+	key, err := appliance.LoadKey(filepath.Join(dir, "kiosk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	for cid, img := range pm.Images {
+		c := testkit.QRCodePNG(t, img)
+		if _, err := journal.VerifyCode(c, func(d string) (ed25519.PublicKey, bool) { return pub, d == DeviceID }); err != nil {
+			t.Errorf("%s: code %q: %v", cid, c, err)
+		}
+		if !strings.Contains(pm.Text, c) {
+			t.Errorf("the text part lacks code %q", c)
+		}
+	}
+	if pngs, _ := filepath.Glob(filepath.Join(dir, "tickets", "*.png")); len(pngs) != 0 {
+		t.Errorf("an email sale printed %d jobs", len(pngs))
+	}
+}
+
+// runPiped runs the demo in o.Dir as `printf script | kioskctl demo` would, until the input
+// ends, and returns what it said and its screens.
+func runPiped(t *testing.T, o Options, script string) (said, screens string) {
+	t.Helper()
+	in, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "screen.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	go func() {
+		feed.WriteString(script)
+		feed.Close()
+	}()
+	var b bytes.Buffer
+	o.Stdin, o.Stdout, o.Stderr = in, out, &b
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := Run(ctx, o); err != nil {
+		t.Fatalf("demo: %v\n%s", err, b.String())
+	}
+	s, _ := os.ReadFile(out.Name())
+	return b.String(), string(s)
 }

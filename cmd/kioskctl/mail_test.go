@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"ticketkiosk/hub"
+	"ticketkiosk/hub/mail"
+	"ticketkiosk/internal/demo"
+)
+
+// TestMailList: an email sale of the demo (its hub writes emails with the .eml sink) is in
+// the outbox as sent once; resent and refused by a sink that cannot write, mail list shows
+// it pending with its attempt, the error and the next try. The buyer's address shows only
+// with --addresses, also where an error quotes it.
+func TestMailList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	in, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen, err := os.Create(filepath.Join(t.TempDir(), "screen.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer screen.Close()
+	go func() {
+		feed.WriteString(demo.CashierCode + "\n" + demo.CashierPass + "\n1\n2\n1\n\b2\nbuyer@example.org\n\n")
+		feed.Close()
+	}()
+	var said bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := demo.Run(ctx, demo.Options{Dir: dir, Stdin: in, Stdout: screen, Stderr: &said, Email: true}); err != nil {
+		t.Fatalf("demo: %v\n%s", err, said.String())
+	}
+	hubDir := filepath.Join(dir, "hub")
+	out := mustCtl(t, "", "--dir", hubDir, "mail", "list")
+	if !regexp.MustCompile(`(?m)^SALE +STATE +ATTEMPTS +SENT +NEXT TRY +LAST ERROR$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^demo-k1:\d+ +sent +0 +1 +- +-$`).MatchString(out) || strings.Contains(out, "buyer@") {
+		t.Fatalf("mail list after the demo:\n%s\n%s", out, said.String())
+	}
+	sale := strings.Fields(strings.Split(out, "\n")[1])[0]
+
+	// Resent, and refused: the sink's folder is a file.
+	mustCtl(t, "", "--dir", hubDir, "resend", sale)
+	h, err := hub.Open(hubDir, hub.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked := filepath.Join(t.TempDir(), "buyer@example.org")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, failed, err := (&hub.Mailer{Hub: h, Sender: mail.Dir{Path: blocked}, From: demo.MailFrom}).SendDue(); err != nil || failed != 1 {
+		t.Fatalf("refused sending: %d failed, %v", failed, err)
+	}
+	out = mustCtl(t, "", "--dir", hubDir, "mail", "list", "--state", "pending")
+	if !regexp.MustCompile(`(?m)^`+sale+` +pending +1 +1 +in 10s +hub: mail dir: `).MatchString(out) || strings.Contains(out, "buyer@") {
+		t.Fatalf("mail list of a refused resend:\n%s", out)
+	}
+	out = mustCtl(t, "", "--dir", hubDir, "mail", "list", "--format", "json")
+	if !strings.Contains(out, "[buyer]: not a directory") || strings.Contains(out, "buyer@") {
+		t.Errorf("json without --addresses:\n%s", out)
+	}
+	out = mustCtl(t, "", "--dir", hubDir, "mail", "list", "--addresses", "--format", "json")
+	for _, want := range []string{`"to": "buyer@example.org"`, `"state": "pending"`, `"attempts": 1`, `"deliveries": 1`, `"resends": 1`, `"next": "`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("json lacks %s:\n%s", want, out)
+		}
+	}
+	if out := mustCtl(t, "", "--dir", hubDir, "mail", "list", "--state", "sent"); strings.Count(out, "\n") != 1 {
+		t.Errorf("--state sent lists the pending email:\n%s", out)
+	}
+	if code, _, errs := ctl(t, "", "--dir", hubDir, "mail", "list", "--state", "lost"); code == 0 || !strings.Contains(errs, `"lost"`) {
+		t.Errorf("--state lost: exit %d, %s", code, errs)
+	}
+	if code, _, errs := ctl(t, "", "--dir", hubDir, "serve", "--broker", "tcp://127.0.0.1:1", "--mail-dir", t.TempDir(), "--smtp-host", "relay"); code == 0 || !strings.Contains(errs, "--mail-dir and --smtp-host") {
+		t.Errorf("serve with both a mail dir and a relay: exit %d, %s", code, errs)
+	}
+}
