@@ -24,6 +24,9 @@
 //
 // A file is served without direct I/O, so the kernel's page cache holds its pages and a
 // shared read-only mmap (bbolt reads its file so) sees every write made through write(2).
+// Map a file of the mount only in another process than the one serving it (Cycle runs a
+// child): a thread faulting on the map cannot be stopped by the Go runtime, so the next
+// garbage collection would wait for it while it waits for the stopped server.
 package powercut
 
 import (
