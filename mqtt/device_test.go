@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -287,3 +289,53 @@ func TestHaltWithoutStart(t *testing.T) {
 type nopSink struct{}
 
 func (nopSink) Ingest(string, []*journal.Entry) (uint64, error) { return 0, nil }
+
+// TestPushRefusedByMosquitto: against Mosquitto with a password file, a push without
+// credentials or with a wrong password publishes nothing and says the broker's reason; with
+// the password it publishes.
+func TestPushRefusedByMosquitto(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "passwd")
+	if out, err := exec.Command("mosquitto_passwd", "-b", "-c", pw, "hub", "s3cret").CombinedOutput(); err != nil {
+		t.Fatalf("mosquitto_passwd: %v\n%s", err, out)
+	}
+	if err := os.Chmod(pw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startMosquitto(t, "tcp", "allow_anonymous false", "password_file "+pw)
+	_, hubKey := newKey(t)
+	env := [][]byte{sign(t, sampleConfig("k9", 1), hubKey)}
+	wrong, right := filepath.Join(dir, "wrong"), filepath.Join(dir, "right")
+	for f, pw := range map[string]string{wrong: "guess\n", right: "s3cret\n"} {
+		if err := os.WriteFile(f, []byte(pw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		conn  Options
+		ok    bool
+		match string
+	}{
+		{"anonymous", Options{URL: b.URL(), AllowInsecure: true}, false, "the broker refused the connection: not authorized (CONNACK code 5)"},
+		{"wrong password", Options{URL: b.URL(), AllowInsecure: true, Username: "hub", PasswordFile: wrong}, false, "the broker refused the connection: not authorized (CONNACK code 5)"},
+		{"password", Options{URL: b.URL(), AllowInsecure: true, Username: "hub", PasswordFile: right}, true, ""},
+	} {
+		limit := 10 * time.Second // a refusal answers at once
+		if c.ok {
+			limit = time.Second // published; nobody applies it
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		res, err := Push(ctx, PushOptions{Conn: c.conn, Logger: testLogger()}, env)
+		cancel()
+		if c.ok {
+			if len(res) != 1 || !res[0].Published || !errors.Is(err, ErrPushIncomplete) {
+				t.Errorf("%s: %+v, %v", c.name, res, err)
+			}
+			continue
+		}
+		if res != nil || !errors.Is(err, ErrNotConnected) || !strings.Contains(err.Error(), c.match) {
+			t.Errorf("%s: %+v, %v; want nothing published and %q", c.name, res, err, c.match)
+		}
+	}
+}
