@@ -8,6 +8,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/boltutil"
+	"ticketkiosk/mqtt"
 )
 
 // DeviceInfo is a device with its config versions.
@@ -23,6 +24,10 @@ func (h *Hub) AddDevice(d catalog.Device) error {
 	var ps catalog.Problems
 	if err := catalog.ValidID(d.ID); err != nil {
 		ps = append(ps, catalog.Problem{Where: "device", What: err.Error()})
+	} else if err := mqtt.ValidDeviceID(d.ID); err != nil {
+		ps = append(ps, catalog.Problem{Where: "device", What: fmt.Sprintf("id %q may hold only lower-case letters, digits and '-' (not first)", d.ID)})
+	} else if mqtt.Reserved(d.ID) {
+		ps = append(ps, catalog.Problem{Where: "device", What: fmt.Sprintf("id %q is reserved for the hub", d.ID)})
 	}
 	if len(d.PublicKey) != ed25519.PublicKeySize {
 		ps = append(ps, catalog.Problem{Where: "device " + d.ID, What: fmt.Sprintf("public key has %d bytes, want %d", len(d.PublicKey), ed25519.PublicKeySize)})

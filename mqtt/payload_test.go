@@ -52,7 +52,8 @@ func TestTopics(t *testing.T) {
 	if d, k, ok := tp.Parse("tickets/v1/devices/k1/journal"); !ok || d != "k1" || k != KindJournal {
 		t.Errorf("parse: %q %q %v", d, k, ok)
 	}
-	for _, bad := range []string{"tickets/v1/hub/state", "tickets/v1/devices/k1", "tickets/v1/devices//state", "tickets/v1/devices/k1/state/x", "other/devices/k1/state"} {
+	for _, bad := range []string{"tickets/v1/hub/state", "tickets/v1/devices/k1", "tickets/v1/devices//state", "tickets/v1/devices/k1/state/x", "other/devices/k1/state",
+		"tickets/v1/devices/k1\r\nReply-To: x/journal", "tickets/v1/devices/K1/journal", "tickets/v1/devices/-k/state"} {
 		if _, _, ok := tp.Parse(bad); ok {
 			t.Errorf("parse %q: accepted", bad)
 		}
@@ -66,9 +67,19 @@ func TestTopics(t *testing.T) {
 			t.Errorf("prefix %q: %v", bad, err)
 		}
 	}
-	for _, bad := range []string{"", "a/b", "a+", "a#"} {
+	for _, bad := range []string{"", "a/b", "a+", "a#", "k1\r\nBcc: x", "k1\n", "K1", "k_1", "k.1", "-k1", strings.Repeat("k", MaxIDLen+1)} {
 		if err := CheckID(bad); !errors.Is(err, ErrTopic) {
 			t.Errorf("id %q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"k1", "0", "books-k1", strings.Repeat("k", MaxIDLen)} {
+		if err := ValidDeviceID(good); err != nil {
+			t.Errorf("id %q refused: %v", good, err)
+		}
+	}
+	for id, want := range map[string]bool{"hub": true, "hub-push": true, "hubs": false, "k1": false} {
+		if Reserved(id) != want {
+			t.Errorf("Reserved(%q) = %v", id, !want)
 		}
 	}
 }

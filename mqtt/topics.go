@@ -45,13 +45,38 @@ func NewTopics(prefix string) (Topics, error) {
 	return Topics{Prefix: prefix}, nil
 }
 
-// CheckID checks that a device or hub id can be one topic level (and a client id).
-func CheckID(id string) error {
-	if id == "" || len(id) > 128 || strings.ContainsAny(id, "/+#\x00") {
-		return fmt.Errorf("%w: id %q", ErrTopic, id)
+// MaxIDLen is the longest device or client id.
+const MaxIDLen = 63
+
+// ReservedID is the id the shipped ACL gives every topic (the hub's certificate name). It and
+// every id starting with ReservedID+"-" (the hub's other clients) are never a device's.
+const ReservedID = "hub"
+
+// ValidDeviceID checks a device id (and a client id) against the one charset of the wire:
+// [a-z0-9][a-z0-9-]{0,62}. CR, LF, '/', '+', '#' and everything else are impossible, so an
+// id is always one topic level, one MQTT user name and safe in a header.
+func ValidDeviceID(id string) error {
+	if id == "" || len(id) > MaxIDLen {
+		return fmt.Errorf("%w: id %q: want 1 to %d characters", ErrTopic, id, MaxIDLen)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0) {
+			return fmt.Errorf("%w: id %q: want lower-case letters, digits and '-' (not first)", ErrTopic, id)
+		}
 	}
 	return nil
 }
+
+// Reserved reports whether id is the hub's (ReservedID, or ReservedID followed by '-'):
+// `kioskctl device add` refuses it, since the ACL lets that name read and write everything.
+func Reserved(id string) bool {
+	return id == ReservedID || strings.HasPrefix(id, ReservedID+"-")
+}
+
+// CheckID checks that a device or hub id can be one topic level and a client id
+// (ValidDeviceID).
+func CheckID(id string) error { return ValidDeviceID(id) }
 
 // Device returns the topic of one kind of a device.
 func (t Topics) Device(device, kind string) string {
@@ -76,14 +101,15 @@ func (t Topics) HubState() string { return t.Prefix + "/hub/state" }
 // All returns the filter matching one kind of every device.
 func (t Topics) All(kind string) string { return t.Device("+", kind) }
 
-// Parse splits a device topic into the device id and kind.
+// Parse splits a device topic into the device id and kind; a device id that is not valid
+// (ValidDeviceID) is not a device topic.
 func (t Topics) Parse(topic string) (device, kind string, ok bool) {
 	rest, found := strings.CutPrefix(topic, t.Prefix+"/devices/")
 	if !found {
 		return "", "", false
 	}
 	device, kind, found = strings.Cut(rest, "/")
-	if !found || device == "" || strings.Contains(kind, "/") {
+	if !found || ValidDeviceID(device) != nil || strings.Contains(kind, "/") {
 		return "", "", false
 	}
 	return device, kind, true
