@@ -474,8 +474,12 @@ func (f *Flow) scroll(k device.Key) {
 	}
 }
 
-// item is one line of a list: a name and, right aligned, a detail.
-type item struct{ name, detail string }
+// item is one line of a list or a text: a name and, right aligned, a detail. A text's
+// item may have a count (a report's tickets) before the detail: where the three do not
+// fit on one line the name takes a line and the figures the next, and where the figures
+// do not fit on one either, the count and the detail take a line each; an amount never
+// runs into a count.
+type item struct{ name, detail, count string }
 
 // names returns the items that show ms.
 func (f *Flow) names(ms []msg) []item {

@@ -14,7 +14,7 @@ import (
 // last row, so that the key it names is never out of view. The title has the first row
 // when two rows are left for the lines; on a 2-row display it scrolls as the first line
 // (or gives way, on a screen that does not scroll). Lines that need scrolling leave the
-// last column to the scroll marks; on a screen whose Up and Down do something else
+// last column to the scroll marks (and the one before to a space, see markGap); on a screen whose Up and Down do something else
 // (noScroll) lines that do not fit are left out, so the screens put theirs in order of
 // need. A line with a detail that does not fit beside its name breaks in two, the name and
 // then the detail at the right: neither is cut.
@@ -39,20 +39,28 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 	wrapAll := func(w int) []string {
 		var out []string
 		for _, it := range raw {
-			if it.detail != "" {
-				if utf8.RuneCountInString(it.name)+1+utf8.RuneCountInString(it.detail) <= w {
-					out = append(out, pair(it.name, it.detail, w))
-				} else {
-					name := strings.TrimLeft(it.name, " ")
-					indent := it.name[:len(it.name)-len(name)] // a report's type under its event
-					for _, l := range wrap(name, w-len(indent)) {
-						out = append(out, indent+l)
-					}
-					out = append(out, pair("", it.detail, w))
-				}
+			right := it.detail
+			if it.count != "" {
+				right = strings.TrimSpace(it.count + " " + it.detail)
+			}
+			if right == "" {
+				out = append(out, wrap(it.name, w)...)
 				continue
 			}
-			out = append(out, wrap(it.name, w)...)
+			if utf8.RuneCountInString(it.name)+1+utf8.RuneCountInString(right) <= w {
+				out = append(out, pair(it.name, right, w))
+				continue
+			}
+			name := strings.TrimLeft(it.name, " ")
+			indent := it.name[:len(it.name)-len(name)] // a report's type under its event
+			for _, l := range wrap(name, w-len(indent)) {
+				out = append(out, indent+l)
+			}
+			if utf8.RuneCountInString(right) <= w || it.count == "" || it.detail == "" {
+				out = append(out, pair("", right, w))
+			} else {
+				out = append(out, pair("", it.count, w), pair("", it.detail, w))
+			}
 		}
 		return out
 	}
@@ -60,10 +68,20 @@ func (f *Flow) textLayout() (title string, lines []string, hint string, page int
 		if s.noScroll {
 			lines = lines[:page]
 		} else {
-			lines = wrapAll(cols - 1)
+			lines = wrapAll(cols - 1 - len(f.markGap()))
 		}
 	}
 	return title, lines, hint, page
+}
+
+// markGap is what stands between a line and its scroll mark: a space from 20 columns up,
+// so that a mark does not read as part of the text ("Последните 7 дниv"); nothing on
+// narrower displays, where a column more of text is worth more.
+func (f *Flow) markGap() string {
+	if f.opt.Cols >= 20 {
+		return " "
+	}
+	return ""
 }
 
 // render draws the current screen.
@@ -96,12 +114,12 @@ func (f *Flow) render() Screen {
 			}
 			mark := ""
 			if scrolls {
-				mark = " "
+				mark = f.markGap() + " "
 				if i == f.top && f.top > 0 {
-					mark = string(markUp)
+					mark = f.markGap() + string(markUp)
 				}
 				if i == f.top+page-1 && i < len(items)-1 {
-					mark = string(markDown)
+					mark = f.markGap() + string(markDown)
 				}
 			}
 			w := cols - 3 - utf8.RuneCountInString(mark)
@@ -118,14 +136,14 @@ func (f *Flow) render() Screen {
 				out = append(out, fit(lines[i], cols))
 				continue
 			}
-			mark := " "
+			mark := f.markGap() + " "
 			if i == f.top && f.top > 0 {
-				mark = string(markUp)
+				mark = f.markGap() + string(markUp)
 			}
 			if i == f.top+page-1 && i < len(lines)-1 {
-				mark = string(markDown)
+				mark = f.markGap() + string(markDown)
 			}
-			out = append(out, fit(lines[i], cols-1)+mark)
+			out = append(out, fit(lines[i], cols-utf8.RuneCountInString(mark))+mark)
 		}
 		if hint != "" {
 			for len(out) < rows-1 {

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"math"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
@@ -210,6 +211,9 @@ func (f *Flow) printReport(ctx context.Context, next state) {
 	}
 }
 
+// noAmount marks a report line of tickets without money (the voided).
+const noAmount = math.MinInt64
+
 // scopeName is whose sales the report covers.
 func (f *Flow) scopeName() string {
 	switch f.report.scope.Kind {
@@ -224,13 +228,18 @@ func (f *Flow) scopeName() string {
 	return ""
 }
 
-// reportText lays a report out: whose it is, a line per ticket type with its tickets (with
-// their unit, so that a count never runs into the amount) and money (under a line per event when it covers every event), and the total.
+// reportText lays a report out: whose it is, a line per ticket type with its tickets and
+// money (under a line per event when it covers every event), the total, and the tickets
+// voided. A count carries its unit and stays apart from the amount (see item.count).
 func (f *Flow) reportText() (string, []item, string) {
 	l := f.lang()
 	cfg := f.config()
-	sum := func(t journal.Tally) string {
-		return l.tr(mPieces, t.Tickets) + " " + l.money(t.Amount, cfg.Outlet.Currency)
+	figures := func(name string, tickets, amount int64) item {
+		it := item{name: name, count: l.tr(mPieces, tickets)}
+		if amount != noAmount {
+			it.detail = l.money(amount, cfg.Outlet.Currency)
+		}
+		return it
 	}
 	lines := []item{{name: f.scopeName()}}
 	r := f.report.result
@@ -252,14 +261,14 @@ func (f *Flow) reportText() (string, []item, string) {
 				lastEvent = row.Event
 			}
 		}
-		lines = append(lines, item{indent + typeName, sum(row.Tally)})
+		lines = append(lines, figures(indent+typeName, row.Tickets, row.Amount))
 	}
 	if len(r.Rows) == 0 {
 		lines = append(lines, item{name: l.tr(mNoSales)})
 	}
-	lines = append(lines, item{l.tr(mTotal), sum(r.Total)})
+	lines = append(lines, figures(l.tr(mTotal), r.Total.Tickets, r.Total.Amount))
 	if r.Total.Voided > 0 {
-		lines = append(lines, item{name: l.tr(mVoidedCount, r.Total.Voided)})
+		lines = append(lines, figures(l.tr(mVoidedCount), r.Total.Voided, noAmount))
 	}
 	hint := l.tr(mHintBack)
 	if f.hasPrinter() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"ticketkiosk/catalog"
 )
@@ -176,19 +177,16 @@ func TestFlowReportCountsApart(t *testing.T) {
 	}
 }
 
-// TestFlowHintsShow: on 4×20 and 2×16 displays, every text screen of the golden tours
-// that has a hint shows it on its last row, whatever its lines, and a screen whose Up and
-// Down do something else (the quantity) shows no scroll mark: nothing of it is out of
-// reach.
-func TestFlowHintsShow(t *testing.T) {
+// walkTours plays the golden tours, and a capped type's quantity, on 4×20 and 2×16
+// displays in both languages, calling check after every step.
+func walkTours(t *testing.T, check func(where string, d *flowDriver)) {
 	tours := []struct {
 		delivery catalog.Delivery
-		multiTap bool
 		steps    []goldenStep
 	}{
-		{catalog.DeliveryPrint, false, goldenTour},
-		{catalog.DeliveryEmail, false, goldenEmail},
-		{catalog.DeliveryPrint, false, []goldenStep{{name: "capped quantity", setup: func(r *rig) {
+		{catalog.DeliveryPrint, goldenTour},
+		{catalog.DeliveryEmail, goldenEmail},
+		{catalog.DeliveryPrint, []goldenStep{{name: "capped quantity", setup: func(r *rig) {
 			reconfigure(t, r, func(c *catalog.DeviceConfig) { c.Allot = map[string]map[string]int64{"e1": {"std": 200}} })
 		}, script: "3000⏎ann-pass⏎1⏎⏎⏎"}}},
 	}
@@ -197,28 +195,70 @@ func TestFlowHintsShow(t *testing.T) {
 			for _, tour := range tours {
 				r := newRig(t, tour.delivery)
 				setLocale(t, r, loc)
-				d := newDriver(t, r, FlowOptions{Rows: size[0], Cols: size[1], MultiTap: tour.multiTap, Logger: quiet})
+				d := newDriver(t, r, FlowOptions{Rows: size[0], Cols: size[1], Logger: quiet})
 				for _, s := range tour.steps {
 					if s.setup != nil {
 						s.setup(r)
 					}
 					d.run(s.script)
-					sc := screens[d.f.st]
-					if sc.kind != kindText || sc.text == nil {
-						continue
-					}
-					_, _, hint := sc.text(d.f)
-					where := fmt.Sprintf("%dx%d %s %q", size[0], size[1], loc, s.name)
-					if hint != "" && strings.TrimRight(d.screen[len(d.screen)-1], " ") != hint {
-						t.Errorf("%s: the hint %q is not on the last row:\n%s", where, hint, d.screen)
-					}
-					for _, row := range d.screen {
-						if last := []rune(row)[len([]rune(row))-1]; sc.noScroll && (last == markUp || last == markDown) {
-							t.Errorf("%s: a scroll mark where Up and Down do something else:\n%s", where, d.screen)
-						}
-					}
+					check(fmt.Sprintf("%dx%d %s %q", size[0], size[1], loc, s.name), d)
 				}
 			}
 		}
+	}
+}
+
+// TestFlowHintsShow: on 4×20 and 2×16 displays, every text screen of the golden tours
+// that has a hint shows it on its last row, whatever its lines, and a screen whose Up and
+// Down do something else (the quantity) shows no scroll mark: nothing of it is out of
+// reach.
+func TestFlowHintsShow(t *testing.T) {
+	walkTours(t, func(where string, d *flowDriver) {
+		sc := screens[d.f.st]
+		if sc.kind != kindText || sc.text == nil {
+			return
+		}
+		if _, _, hint := sc.text(d.f); hint != "" && strings.TrimRight(d.screen[len(d.screen)-1], " ") != hint {
+			t.Errorf("%s: the hint %q is not on the last row:\n%s", where, hint, d.screen)
+		}
+		for _, row := range d.screen {
+			if last := []rune(row)[len([]rune(row))-1]; sc.noScroll && (last == markUp || last == markDown) {
+				t.Errorf("%s: a scroll mark where Up and Down do something else:\n%s", where, d.screen)
+			}
+		}
+	})
+}
+
+// TestFlowTextNotGlued: on 20 columns a scroll mark never touches the text before it
+// ("Последните 7 дниv"; on 16 every column is text), and no list entry of the menus is
+// cut.
+func TestFlowTextNotGlued(t *testing.T) {
+	walkTours(t, func(where string, d *flowDriver) {
+		if d.opt.Cols < 20 {
+			return
+		}
+		for _, row := range d.screen {
+			r := []rune(row)
+			if n := len(r); (r[n-1] == markUp || r[n-1] == markDown) && r[n-2] != ' ' {
+				t.Errorf("%s: a scroll mark glued to the text: %q", where, row)
+			}
+		}
+	})
+	var labels []msg
+	for _, e := range menuEntries {
+		labels = append(labels, e.m)
+	}
+	labels = append(append(append(labels, periods...), scopes...), mCashier, mSupervisor)
+	for _, loc := range []catalog.Locale{catalog.LocaleBG, catalog.LocaleEN} {
+		for _, m := range labels {
+			// A list's row on 20 columns: the selection, the number, the text, a space and
+			// the scroll mark.
+			if s := langOf(loc).tr(m); utf8.RuneCountInString(s) > 20-5 {
+				t.Errorf("%s: %q is cut on 20 columns", loc, s)
+			}
+		}
+	}
+	if got := fit("Семеен (2+2)", 9); got != "Семеен.  " {
+		t.Errorf("fit cut to %q, want the word without its open bracket", got)
 	}
 }

@@ -121,7 +121,7 @@ func sellScreens(s *[numStates]screen) {
 				if t.Capped && (f.opt.Cols >= 32 || t.Left < 10 && f.opt.Cols >= 20) {
 					right = "(" + strconv.FormatInt(t.Left, 10) + ") " + right
 				}
-				out = append(out, item{t.Name, right})
+				out = append(out, item{name: t.Name, detail: right})
 			}
 			return out
 		},
@@ -149,13 +149,13 @@ func sellScreens(s *[numStates]screen) {
 			}
 			// The screen does not scroll (Up and Down step the quantity): its lines come in
 			// order of need, what is left before the price of one, on one line where both fit.
-			lines := []item{{l.tr(mQty, f.sell.qty) + cursor, f.money(int64(f.sell.qty) * t.Price)}}
+			lines := []item{{name: l.tr(mQty, f.sell.qty) + cursor, detail: f.money(int64(f.sell.qty) * t.Price)}}
 			each := "x " + f.money(t.Price)
 			switch left := l.tr(mLeft, t.Left); {
 			case !t.Capped:
 				lines = append(lines, item{name: each})
 			case utf8.RuneCountInString(each)+1+utf8.RuneCountInString(left) <= f.opt.Cols:
-				lines = append(lines, item{each, left})
+				lines = append(lines, item{name: each, detail: left})
 			default:
 				lines = append(lines, item{name: left}, item{name: each})
 			}
@@ -191,7 +191,7 @@ func sellScreens(s *[numStates]screen) {
 			t := ev.Types[f.sell.ty]
 			lines := []item{
 				{name: fmt.Sprintf("%d x %s", f.sell.qty, t.Name)},
-				{l.tr(mTotal), f.money(int64(f.sell.qty) * t.Price)},
+				{name: l.tr(mTotal), detail: f.money(int64(f.sell.qty) * t.Price)},
 			}
 			hint := l.tr(mHintPrint)
 			if !f.printed() {
@@ -235,9 +235,9 @@ func (f *Flow) ticketsTotal(tickets int, total int64, currency string) []item {
 	l := f.lang()
 	n, money := l.tr(mTickets, tickets), l.money(total, currency)
 	if utf8.RuneCountInString(n)+1+utf8.RuneCountInString(money) <= f.opt.Cols {
-		return []item{{n, money}}
+		return []item{{name: n, detail: money}}
 	}
-	return []item{{name: n}, {l.tr(mTotal), money}}
+	return []item{{name: n}, {name: l.tr(mTotal), detail: money}}
 }
 
 // qtyKey takes the keys of the quantity screen: digits type the quantity, Up and Down

@@ -551,7 +551,7 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	// The outlet's report counts the voided tickets out of the totals.
 	d.run("⏎2⏎2⏎1⏎2⏎")
 	d.showsScrolled("Отчет: Днес", "Книжарница", "Стандартен")
-	d.showsScrolled("Общо", "0 бр. 0,00 €", "Анулирани билети: 3")
+	d.showsScrolled("Общо", "0 бр. 0,00 €", "Анулирани", "3 бр.")
 	d.run("⎋⎋⎋⎋")
 	d.shows("Меню: sup")
 	d.run("5⏎⏎") // refused at the number, not after the question
@@ -590,7 +590,7 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 
 	// Disable ann, whom sup created: she can no longer log in.
 	d.run("7⏎")
-	d.shows("Спиране на достъп", "1 ann@example.org", "2 dan@example.org")
+	d.shows("Спри потребител", "1 ann@example.org", "2 dan@example.org")
 	d.run("⏎")
 	d.shows("Да се спре ли?", "ann@example.org", "3000 Касиер")
 	d.run("⏎")

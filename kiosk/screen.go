@@ -27,7 +27,8 @@ func (s Screen) Equal(o Screen) bool {
 	return true
 }
 
-// Scroll markers in a list's last column: more above, more below.
+// Scroll markers in the last column of a list or a text, after a space: more above, more
+// below.
 const (
 	markUp   = '^'
 	markDown = 'v'
@@ -36,7 +37,8 @@ const (
 )
 
 // fit returns s cut or padded to exactly w runes. A cut string ends in '.', the mark of an
-// abbreviation.
+// abbreviation, after the last letter kept: an opening bracket or a separator left at the
+// cut goes ("Семеен (2+2)" is "Семеен.", not "Семеен (.").
 func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
@@ -52,7 +54,10 @@ func fit(s string, w int) string {
 	if w == 1 {
 		return string(r[:1])
 	}
-	cut := strings.TrimRight(string(r[:w-1]), " ")
+	cut := strings.TrimRight(string(r[:w-1]), " ([{<-/+=,:;")
+	if cut == "" {
+		cut = string(r[:w-1])
+	}
 	return cut + string(markCut) + strings.Repeat(" ", w-1-utf8.RuneCountInString(cut))
 }
 
