@@ -40,7 +40,12 @@ type Options struct {
 // missing buckets. A lock another process still holds after the timeout is opt.Locked; other
 // errors start with opt.Prefix.
 func Open(path string, opt Options) (*bolt.DB, error) {
+	var created []string // folders whose new entries must reach the disk
 	if !opt.ReadOnly {
+		var err error
+		if created, err = newNames(path); err != nil {
+			return nil, fmt.Errorf("%s: %w", opt.Prefix, err)
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("%s: %w", opt.Prefix, err)
 		}
@@ -52,6 +57,16 @@ func Open(path string, opt Options) (*bolt.DB, error) {
 			return nil, fmt.Errorf("%w: %s", opt.Locked, path)
 		}
 		return nil, fmt.Errorf("%s: open %s: %w", opt.Prefix, path, err)
+	}
+	// bbolt fsyncs the file it creates but not the folder that names it: until the folder
+	// is synced, a power cut can lose the new file whole, with every sale committed to it.
+	if !opt.NoSync {
+		for _, dir := range created {
+			if err := syncDir(dir); err != nil {
+				db.Close()
+				return nil, InitError(opt.Prefix, path, err)
+			}
+		}
 	}
 	if opt.ReadOnly || len(opt.Buckets) == 0 {
 		return db, nil // nothing to create (and no empty commit to sync)
@@ -69,6 +84,37 @@ func Open(path string, opt Options) (*bolt.DB, error) {
 		return nil, InitError(opt.Prefix, path, err)
 	}
 	return db, nil
+}
+
+// newNames lists, innermost first, the folders that will get a new entry when path and its
+// missing folders are created: none when path exists.
+func newNames(path string) ([]string, error) {
+	var dirs []string
+	for p := path; ; {
+		_, err := os.Stat(p)
+		if err == nil {
+			return dirs, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return dirs, nil
+		}
+		dirs = append(dirs, parent)
+		p = parent
+	}
+}
+
+// syncDir fsyncs a folder, so that the names created in it survive a power cut.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // InitError is the error of a file that opened but could not be prepared for use.
