@@ -10,14 +10,18 @@ import (
 //
 //	'\r', '\n'            OK ("\r\n" is one OK)
 //	0x7f, 0x08            Backspace
-//	ESC [ A, ESC [ B      Up, Down (also ESC [ 5 ~ and ESC [ 6 ~, Page Up and Down)
+//	ESC [ A, ESC [ B      Up, Down (also ESC O A and ESC O B, and ESC [ 5 ~ and ESC [ 6 ~,
+//	                      Page Up and Down)
 //	ESC [ 3 ~             Backspace (the Delete key)
 //	ESC + other byte      Cancel, then the byte is decoded on its own
+//	ESC [ or ESC O + a byte no sequence has (a control byte; after O, also a digit or
+//	                      space): Cancel and '[' or 'O', then the byte on its own
 //	printable UTF-8       KeyChar
 //
-// Other escape sequences, control bytes and invalid UTF-8 are dropped. A lone ESC at the
-// end of the input stays pending: Flush turns it into Cancel (at end of input, or after a
-// short pause on a TTY, where a key press arrives in one read).
+// Other escape sequences, control bytes and invalid UTF-8 are dropped. A lone ESC (or ESC [,
+// ESC O) at the end of the input stays pending: Flush turns it into Cancel (and the letter)
+// at the end of the input, or after a short pause (Keypad's EscTimeout), where a key
+// press's sequence arrives in one read.
 //
 // The zero Decoder is ready to use.
 type Decoder struct {
@@ -41,12 +45,15 @@ func (d *Decoder) Feed(p []byte) []device.Key {
 // Pending reports whether the decoder holds bytes waiting for more input.
 func (d *Decoder) Pending() bool { return len(d.pending) > 0 }
 
-// Flush ends what is pending: a lone ESC becomes Cancel; an unfinished escape sequence or
-// UTF-8 rune is dropped.
+// Flush ends what is pending: a lone ESC becomes Cancel, ESC [ and ESC O become Cancel and
+// the letter; an unfinished escape sequence or UTF-8 rune is dropped.
 func (d *Decoder) Flush() []device.Key {
 	var keys []device.Key
-	if len(d.pending) == 1 && d.pending[0] == 0x1b {
+	switch {
+	case len(d.pending) == 1 && d.pending[0] == 0x1b:
 		keys = append(keys, device.Key{Kind: device.KeyCancel})
+	case len(d.pending) == 2 && d.pending[0] == 0x1b && !d.overflow:
+		keys = d.typed(keys)
 	}
 	d.pending = d.pending[:0]
 	d.overflow = false
@@ -94,13 +101,28 @@ func (d *Decoder) byte(keys []device.Key, c byte) []device.Key {
 // escape continues an escape sequence with c.
 func (d *Decoder) escape(keys []device.Key, c byte) []device.Key {
 	if len(d.pending) == 1 {
-		if c == '[' {
+		if c == '[' || c == 'O' {
 			d.pending = append(d.pending, c)
 			return keys
 		}
 		// A lone ESC: Cancel, and c starts afresh.
 		d.pending = d.pending[:0]
 		return d.byte(append(keys, device.Key{Kind: device.KeyCancel}), c)
+	}
+	if len(d.pending) == 2 && !d.overflow && !continues(d.pending[1], c) {
+		// ESC [ or ESC O and a byte no sequence has: the keys typed, Cancel and the
+		// letter, then c afresh.
+		keys = d.typed(keys)
+		return d.byte(keys, c)
+	}
+	if d.pending[1] == 'O' {
+		// SS3: one final byte.
+		k := ss3Key(c)
+		d.pending = d.pending[:0]
+		if k.Kind != device.KeyNone {
+			keys = append(keys, k)
+		}
+		return keys
 	}
 	// In a CSI sequence: parameter and intermediate bytes 0x20-0x3f, final 0x40-0x7e.
 	switch {
@@ -127,6 +149,35 @@ func (d *Decoder) escape(keys []device.Key, c byte) []device.Key {
 	d.pending = d.pending[:0]
 	d.overflow = false
 	return d.byte(keys, c)
+}
+
+// continues reports whether c may follow ESC intro ('[' or 'O') in a sequence: a CSI's
+// parameter, intermediate or final byte, an SS3's final byte.
+func continues(intro, c byte) bool {
+	if intro == 'O' {
+		return c >= 0x40 && c <= 0x7e
+	}
+	return c >= 0x20 && c <= 0x7e
+}
+
+// typed ends a pending ESC [ or ESC O that no sequence followed: a person typed Esc and
+// the letter, which are Cancel and the letter.
+func (d *Decoder) typed(keys []device.Key) []device.Key {
+	keys = append(keys, device.Key{Kind: device.KeyCancel}, device.Char(rune(d.pending[1])))
+	d.pending = d.pending[:0]
+	return keys
+}
+
+// ss3Key names the key of the SS3 sequence ESC O final (the arrows of a terminal in
+// application cursor mode).
+func ss3Key(final byte) device.Key {
+	switch final {
+	case 'A':
+		return device.Key{Kind: device.KeyUp}
+	case 'B':
+		return device.Key{Kind: device.KeyDown}
+	}
+	return device.Key{}
 }
 
 // csiKey names the key of the CSI sequence with parameters params and final byte final.

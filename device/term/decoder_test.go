@@ -30,7 +30,14 @@ func TestParseKeys(t *testing.T) {
 		{"ESC ESC", "\x1b\x1b", "Cancel Cancel"},
 		{"ESC at end", "9\x1b", "9 Cancel"},
 		{"ESC then newline", "\x1b\n", "Cancel OK"},
-		{"unfinished CSI at end dropped", "1\x1b[", "1"},
+		{"ESC [ at end is what was typed", "1\x1b[", "1 Cancel ["},
+		{"ESC [ then a byte no sequence has", "\x1b[\n", "Cancel [ OK"},
+		{"unfinished CSI at end dropped", "1\x1b[2", "1"},
+		{"SS3 arrows", "\x1bOA\x1bOB", "Up Down"},
+		{"SS3 other keys dropped", "\x1bOP\x1bOC7", "7"},
+		{"ESC O then a digit", "\x1bO4\n", "Cancel O 4 OK"},
+		{"ESC O at end", "\x1bO", "Cancel O"},
+		{"Esc 4 Enter", "\x1b4\r", "Cancel 4 OK"},
 		{"CSI broken by control byte", "\x1b[1\n", "OK"},
 		{"UTF-8 letters", "Жé@", "Ж é @"},
 		{"broken UTF-8 dropped", "\xd0x\xff\x80y", "x y"},
@@ -53,7 +60,7 @@ func TestParseKeys(t *testing.T) {
 // TestKeyDecoderSplit checks that any split of the input into reads gives the same keys as
 // the whole, except that a lone ESC at the end of one read is held until the next.
 func TestKeyDecoderSplit(t *testing.T) {
-	in := []byte("1\r\n\x1b[A\x1b[5~Жq\x1bx\x7f\n")
+	in := []byte("1\r\n\x1b[A\x1b[5~Жq\x1bx\x7f\n\x1bOB\x1bO4\x1b[\n")
 	want := keytest.String(ParseKeys(in))
 	for i := 0; i <= len(in); i++ {
 		for j := i; j <= len(in); j++ {
@@ -83,6 +90,12 @@ func TestKeyDecoderPending(t *testing.T) {
 	if keys := d.Feed([]byte("\x1b[")); len(keys) != 0 || !d.Pending() {
 		t.Fatalf("after ESC [: keys %v, pending %v", keys, d.Pending())
 	}
+	if got := keytest.String(d.Flush()); got != "Cancel [" {
+		t.Fatalf("Flush of ESC [ = %q, want the keys typed, Cancel [", got)
+	}
+	if keys := d.Feed([]byte("\x1b[1")); len(keys) != 0 || !d.Pending() {
+		t.Fatalf("after ESC [ 1: keys %v, pending %v", keys, d.Pending())
+	}
 	if got := d.Flush(); len(got) != 0 {
 		t.Fatalf("Flush of unfinished CSI = %v, want nothing", got)
 	}
@@ -95,6 +108,7 @@ func FuzzKeyStream(f *testing.F) {
 	f.Add([]byte("Жé\x7f\x08"))
 	f.Add([]byte("\x1b[" + strings.Repeat("9;", 20) + "~"))
 	f.Add([]byte("\xe2\x82\xff\xc0"))
+	f.Add([]byte("\x1bOA\x1bO4\x1b[\n\x1b"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		keys := ParseKeys(b)
 		if len(keys) > len(b) {

@@ -21,9 +21,11 @@ import (
 // Decoder for the bytes it understands.
 //
 // On a TTY it switches the terminal to raw mode (no echo, no line editing; Ctrl-C still
-// interrupts) until Halt, and a lone ESC is Cancel once no byte follows it within
-// EscTimeout. From a pipe the bytes are read in order, so a scripted session is
-// `printf '1001\n...' | kioskd`; at the end of the input ReadKey returns io.EOF.
+// interrupts) until Halt. From a pipe the bytes are read in order, so a scripted session is
+// `printf '1001\n...' | kioskd`; at the end of the input ReadKey returns io.EOF. A lone ESC
+// is Cancel once no byte follows it within EscTimeout: on a TTY always, from a pipe when
+// the read that ended with it had emptied the pipe (a read cut by the buffer's size waits
+// for the rest of a script's sequence), and at the end of the input.
 type Keypad struct {
 	r          io.Reader
 	tty        bool
@@ -32,13 +34,14 @@ type Keypad struct {
 
 	s       *keystream.Stream
 	dec     Decoder
+	drained bool // the last read was short: nothing more was waiting in the input
 	restore func() error
 }
 
 // KeypadOptions tunes a Keypad.
 type KeypadOptions struct {
-	// EscTimeout is how long a lone ESC on a TTY waits for the rest of an escape sequence
-	// before it is Cancel. Default 50 ms.
+	// EscTimeout is how long a lone ESC waits for the rest of an escape sequence before it
+	// is Cancel. Default 50 ms.
 	EscTimeout time.Duration
 	// Clock times EscTimeout; nil: the real clock.
 	Clock clock.Clock
@@ -81,7 +84,7 @@ func (k *Keypad) ReadKey(ctx context.Context) (device.Key, error) {
 		}
 		var timeout <-chan time.Time
 		var timer clock.Timer
-		if k.tty && k.dec.Pending() {
+		if k.dec.Pending() && (k.tty || k.drained) {
 			timer, timeout = k.clk.NewTimer(k.escTimeout)
 		}
 		err := k.wait(ctx, timeout)
@@ -104,6 +107,7 @@ func (k *Keypad) wait(ctx context.Context, timeout <-chan time.Time) error {
 			return nil
 		}
 		k.s.Queue = append(k.s.Queue, k.dec.Feed(c.B)...)
+		k.drained = len(c.B) < keystream.ReadSize
 		if c.Err != nil {
 			k.s.Err = io.EOF
 			if !errors.Is(c.Err, io.EOF) {

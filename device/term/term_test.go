@@ -12,43 +12,89 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ticketkiosk/device"
+	"ticketkiosk/device/internal/keystream"
 	"ticketkiosk/device/internal/keytest"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
-func TestTerminalKeypadPipe(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+// pipeKeypad returns a keypad reading an io.Pipe (which a synctest bubble sees block) and
+// the pipe's writer; the keypad halts at the end of the test.
+func pipeKeypad(t *testing.T) (*Keypad, *io.PipeWriter) {
+	r, w := io.Pipe()
 	k, err := NewKeypad(r, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer k.Halt()
-	go func() {
-		// Written in pieces, as a script would, with an escape sequence split over writes.
-		for _, s := range []string{"1001\n", "\x1b", "[B", "42\r\n", "\x1bq", "x\x1b"} {
-			w.WriteString(s)
+	t.Cleanup(func() { k.Halt() })
+	return k, w
+}
+
+func TestTerminalKeypadPipe(t *testing.T) {
+	// In a bubble, so that no time passes between the writes: a pause is what makes a
+	// pending ESC Cancel (TestTerminalKeypadPipeLoneEsc).
+	synctest.Test(t, func(t *testing.T) {
+		k, w := pipeKeypad(t)
+		go func() {
+			// Written in pieces, as a script would, with an escape sequence split over writes.
+			for _, s := range []string{"1001\n", "\x1b", "[B", "42\r\n", "\x1bq", "x\x1b"} {
+				w.Write([]byte(s))
+			}
+			w.Close()
+		}()
+		keys, err := keytest.ReadAll(t, k)
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("end of input: %v, want io.EOF", err)
 		}
-		w.Close()
-	}()
-	keys, err := keytest.ReadAll(t, k)
-	if !errors.Is(err, io.EOF) {
-		t.Fatalf("end of input: %v, want io.EOF", err)
-	}
-	if got, want := keytest.String(keys), "1 0 0 1 OK Down 4 2 OK Cancel q x Cancel"; got != want {
-		t.Errorf("keys %q, want %q", got, want)
-	}
-	// Still io.EOF afterwards.
-	if _, err := k.ReadKey(context.Background()); !errors.Is(err, io.EOF) {
-		t.Errorf("after EOF: %v", err)
-	}
+		if got, want := keytest.String(keys), "1 0 0 1 OK Down 4 2 OK Cancel q x Cancel"; got != want {
+			t.Errorf("keys %q, want %q", got, want)
+		}
+		// Still io.EOF afterwards.
+		if _, err := k.ReadKey(context.Background()); !errors.Is(err, io.EOF) {
+			t.Errorf("after EOF: %v", err)
+		}
+	})
+}
+
+// TestTerminalKeypadPipeLoneEsc: a lone ESC from a pipe is Cancel once the pipe has been
+// idle for EscTimeout, not when the next byte comes (which it must not swallow); a script's
+// escape sequence split by a full read still decodes.
+func TestTerminalKeypadPipeLoneEsc(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k, w := pipeKeypad(t)
+		start := time.Now()
+		go func() {
+			w.Write([]byte("\x1b"))
+			time.Sleep(time.Second)
+			w.Write([]byte("4\r"))
+			// A long script whose read ends in the middle of an escape sequence.
+			long := strings.Repeat("7", keystream.ReadSize-1) + "\x1b"
+			w.Write([]byte(long))
+			time.Sleep(time.Second)
+			w.Write([]byte("[A"))
+			w.Close()
+		}()
+		ctx := context.Background()
+		key, err := k.ReadKey(ctx)
+		if err != nil || key.Kind != device.KeyCancel {
+			t.Fatalf("lone ESC: %v %v, want Cancel", key, err)
+		}
+		if d := time.Since(start); d != 50*time.Millisecond {
+			t.Errorf("Cancel came after %v, want the ESC timeout, 50ms", d)
+		}
+		keys, err := keytest.ReadAll(t, k)
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("end of input: %v", err)
+		}
+		if got, want := keytest.String(keys), "4 OK "+strings.Repeat("7 ", keystream.ReadSize-1)+"Up"; got != want {
+			t.Errorf("keys after Cancel %q, want %q", got, want)
+		}
+	})
 }
 
 // failingReader returns some bytes and then an error.

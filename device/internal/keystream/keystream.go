@@ -16,6 +16,10 @@ type Chunk struct {
 	Err error
 }
 
+// ReadSize is the most one read of the stream returns: a shorter chunk means the stream
+// had nothing more waiting (a pipe's writer paused).
+const ReadSize = 512
+
 // readChunks reads r until an error and sends every read, the error last, on the returned
 // channel. It stops early when stop is closed. The reading goroutine cannot be interrupted
 // while a Read blocks: closing r (when it is a file) ends it.
@@ -23,7 +27,7 @@ func readChunks(r io.Reader, stop <-chan struct{}) <-chan Chunk {
 	ch := make(chan Chunk)
 	go func() {
 		defer close(ch)
-		buf := make([]byte, 512)
+		buf := make([]byte, ReadSize)
 		for {
 			n, err := r.Read(buf)
 			if n > 0 {
