@@ -502,13 +502,25 @@ func (k *kiosk) Settle(quiet, max time.Duration) (string, bool) {
 // WaitScreen waits for a screen line, shown after the last one the driver looked at,
 // that contains want.
 func (k *kiosk) WaitScreen(want string, max time.Duration) (string, error) {
+	return k.waitLine(fmt.Sprintf("%q", want), max, func(l string) bool { return strings.Contains(l, want) })
+}
+
+// WaitChange waits for a screen line, shown after the last one the driver looked at,
+// other than from: the kiosk's answer to a key pressed on the screen from.
+func (k *kiosk) WaitChange(from string, max time.Duration) (string, error) {
+	return k.waitLine(fmt.Sprintf("a screen after %q", from), max, func(l string) bool { return l != from })
+}
+
+// waitLine waits for a screen line, shown after the last one the driver looked at, for
+// which match holds; what names it in errors.
+func (k *kiosk) waitLine(what string, max time.Duration, match func(string) bool) (string, error) {
 	deadline := time.Now().Add(max)
 	done := k.exited()
 	for {
 		k.mu.Lock()
 		ch := k.changed
 		for ; k.seen < len(k.lines); k.seen++ {
-			if l := k.lines[k.seen]; strings.Contains(l, want) {
+			if l := k.lines[k.seen]; match(l) {
 				k.seen++
 				k.mu.Unlock()
 				return l, nil
@@ -518,9 +530,9 @@ func (k *kiosk) WaitScreen(want string, max time.Duration) (string, error) {
 		select {
 		case <-ch:
 		case <-done:
-			return "", fmt.Errorf("%s exited waiting for %q; screens:\n%s", k.id, want, k.Screens())
+			return "", fmt.Errorf("%s exited waiting for %s; screens:\n%s", k.id, what, k.Screens())
 		case <-time.After(time.Until(deadline)):
-			return "", fmt.Errorf("%s: no screen with %q within %v; screens:\n%s", k.id, want, max, k.Screens())
+			return "", fmt.Errorf("%s: no screen with %s within %v; screens:\n%s", k.id, what, max, k.Screens())
 		}
 	}
 }

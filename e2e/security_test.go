@@ -297,6 +297,11 @@ func (k *kiosk) login(t testing.TB, u user, pass string) string {
 		k.Send(backspaces + u.code + "\n" + pass + "\n")
 	case scrOther:
 		k.Send("\n") // dismiss the last refusal
+		// A kiosk slower than Settle's quiet time still shows the refusal: pressing OK
+		// again would submit the code it keeps and open the password screen.
+		if _, err := k.WaitChange(line, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
 		return k.login(t, u, pass)
 	default:
 		t.Fatalf("%s: login from %q", k.id, line)
