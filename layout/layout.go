@@ -258,16 +258,55 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 // an image, else not at all; with the largest module up to QRModule that fits the paper.
 func (l *Layout) qr(b *escpos.Builder, payload string) {
 	p := l.opt.Profile
-	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.level}
-	if bm, err := escpos.QRModules([]byte(payload), qo.Level); err == nil && len(bm) > 0 {
-		qo.Module = max(1, min(qo.Module, p.Dots/len(bm)))
-	}
+	qo := l.qrOptions(payload)
 	switch {
 	case p.QR && !l.opt.RasterQR:
 		b.QR(payload, qo)
 	case p.ImageMode() != 0:
 		b.QRImage(payload, qo)
 	}
+}
+
+// qrOptions returns the QR options for payload: the layout's level, and the largest
+// module up to QRModule with which the symbol fits the paper.
+func (l *Layout) qrOptions(payload string) escpos.QROptions {
+	qo := escpos.QROptions{Module: l.opt.QRModule, Level: l.level}
+	if bm, err := escpos.QRModules([]byte(payload), qo.Level); err == nil && len(bm) > 0 {
+		qo.Module = max(1, min(qo.Module, l.opt.Profile.Dots/len(bm)))
+	}
+	return qo
+}
+
+// QRTest returns a job that shows whether the printer draws QR codes itself, for a
+// printer whose model is not known: payload's QR code with the QR command (GS ( k),
+// whatever the profile says of it, under "1", then the same code as an image with the
+// profile's image command under "2". A printer without the QR command prints only the
+// second; one that has it prints both. A profile without an image command prints the
+// first alone, and says so.
+func (l *Layout) QRTest(payload string) ([]byte, error) {
+	var buf bytes.Buffer
+	b := l.begin(&buf)
+	qo := l.qrOptions(payload)
+	b.Justify(escpos.Center)
+	b.Bold(true).Line("QR TEST").Bold(false)
+	b.Line(l.opt.Profile.Name + ", QR " + qo.Level.String())
+	b.LF()
+	b.Line("1: the printer's QR command")
+	b.QR(payload, qo)
+	b.LF()
+	if l.opt.Profile.ImageMode() != 0 {
+		b.Line("2: the same QR as an image")
+		b.QRImage(payload, qo)
+		b.LF()
+	} else {
+		b.Line("2: none (no image command)")
+	}
+	b.Justify(escpos.Left)
+	b.FeedCut(escpos.PartialCut, l.opt.FeedDots)
+	if err := b.Err(); err != nil {
+		return nil, fmt.Errorf("layout: QR test: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // Printable returns s as the layout's printer prints it, and what of it degrades and why

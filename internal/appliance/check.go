@@ -12,8 +12,47 @@ import (
 	"strings"
 	"time"
 
+	"ticketkiosk/escpos"
 	"ticketkiosk/store"
 )
+
+// QRTestPayload is what both QR codes of the QR test ticket hold: as long as a ticket's
+// signed code, in the same alphanumeric characters.
+const QRTestPayload = "QR-TEST-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"
+
+// ModelKnown reports whether [printer] model names the printer, so that its QR command is
+// known from the capability database; without it the profile's is a guess, which the QR
+// test ticket settles.
+func ModelKnown(cfg *Config) bool { return cfg.Printer.Model != "" }
+
+// QRTestTicket returns the job of kioskd check --test-ticket (layout.QRTest: the QR code
+// with the printer's QR command, then the same QR code as an image) and how to read the
+// paper: which [printer] settings of kioskd.toml to set for what it shows.
+func QRTestTicket(cfg *Config) (job []byte, advice string, err error) {
+	lay, err := cfg.Layout()
+	if err != nil {
+		return nil, "", err
+	}
+	if job, err = lay.QRTest(QRTestPayload); err != nil {
+		return nil, "", err
+	}
+	uses := "its QR command (native)"
+	if lay.QRMode() != "native" {
+		uses = "QR codes as images (" + lay.QRMode() + ")"
+	}
+	advice = fmt.Sprintf(`A QR test ticket was printed: the QR code under "1" is drawn by the printer's own QR
+command, the one under "2" is the same code sent as an image. Tickets now use %s.
+  Two QR codes:  the printer draws QR codes itself. Nothing to change; to keep it from
+                 guessing, set [printer] model = "..." to its model if kioskd check lists
+                 it (models: %s).
+  Only under 2:  the printer has no QR command: tickets would print without a QR code.
+                 Set [printer] raster_qr = true (or a model without a QR command, such as
+                 model = "pos-5890").
+  None:          the printer prints neither: check [printer] profile or model, dots and
+                 paper_mm; tickets still carry the short code.
+Both codes must scan as %s.`, uses, strings.Join(modelNames(), ", "), QRTestPayload)
+	return job, advice, nil
+}
 
 // ErrStoreBusy means the store is open in the running kioskd.
 var ErrStoreBusy = errors.New("store in use by the running kioskd")
@@ -86,4 +125,13 @@ func ProbeBroker(cfg *Config, timeout time.Duration) error {
 		return err
 	}
 	return c.Close()
+}
+
+// modelNames returns the names [printer] model takes: the capability database's.
+func modelNames() []string {
+	var names []string
+	for _, p := range escpos.Models() {
+		names = append(names, p.Name)
+	}
+	return names
 }
