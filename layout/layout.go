@@ -303,7 +303,7 @@ func (l *Layout) QRTest(payload string) ([]byte, error) {
 	}
 	b.Justify(escpos.Left)
 	b.FeedCut(escpos.PartialCut, l.opt.FeedDots)
-	if err := b.Err(); err != nil {
+	if err := b.Flush(); err != nil {
 		return nil, fmt.Errorf("layout: QR test: %w", err)
 	}
 	return buf.Bytes(), nil

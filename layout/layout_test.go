@@ -560,3 +560,22 @@ func TestQRLevelDefaultM(t *testing.T) {
 		}
 	}
 }
+
+// TestQRTest: the QR test ticket sends the QR code with the QR command even for a profile
+// without one (the point of the test), then as an image; the paper holds it twice.
+func TestQRTest(t *testing.T) {
+	const payload = "QR-TEST-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for _, p := range []escpos.Profile{escpos.Epson, escpos.Clone} {
+		job, err := New(Options{Profile: p}).QRTest(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paper := render(t, job, p)
+		if len(paper.QRCodes) != 1 || paper.QRCodes[0] != payload || paper.Images != 1 {
+			t.Errorf("%s: native QR codes %q, %d images; want one of each", p.Name, paper.QRCodes, paper.Images)
+		}
+		if codes := testkit.QRCodes(t, paper.Image); len(codes) != 2 || codes[0] != payload || codes[1] != payload {
+			t.Errorf("%s: the paper's QR codes decode as %q", p.Name, codes)
+		}
+	}
+}

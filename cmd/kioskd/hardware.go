@@ -140,6 +140,14 @@ func openPrinter(cfg *appliance.Config, log *slog.Logger) (device.Printer, error
 	})
 }
 
+// orText returns err's text, or ok when err is nil.
+func orText(err error, ok string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return ok
+}
+
 func pins(names []string) ([]gpio.PinIO, error) {
 	out := make([]gpio.PinIO, 0, len(names))
 	for _, n := range names {
@@ -155,7 +163,8 @@ func pins(names []string) ([]gpio.PinIO, error) {
 // doCheck opens everything as kioskd run would and prints what it found; it exits 1 on a
 // fault (config, keypad, display, printer not ready, broker unreachable, no device key).
 // A device that waits for its first config says so on a "wait" line; that is no fault.
-func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error) }, log *slog.Logger) int {
+// With testTicket it prints the QR test ticket on a ready printer and says how to read it.
+func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error) }, log *slog.Logger, testTicket bool) int {
 	faults := 0
 	line := func(mark, what, format string, args ...any) {
 		fmt.Fprintf(stdout, "%-5s %-9s %s\n", mark, what, fmt.Sprintf(format, args...))
@@ -200,6 +209,9 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 				say(true, "text", "%s prints as %s: %v", sample, printed, degraded)
 			}
 		}
+		if !appliance.ModelKnown(cfg) && !testTicket {
+			line("note", "qr", "no [printer] model: the QR command is the %s profile's guess; kioskd check --test-ticket prints a ticket that shows whether the printer has one", prof.Name)
+		}
 	}
 	switch {
 	case cfg.Printer.Kind == "none":
@@ -217,7 +229,23 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 			say(false, "printer", "%s: %s", h.parts.Printer, st)
 		default:
 			say(true, "printer", "%s: %s", h.parts.Printer, st)
+			if testTicket {
+				job, advice, err := appliance.QRTestTicket(cfg)
+				if err == nil {
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					err = h.parts.Printer.Print(ctx, job)
+					cancel()
+				}
+				say(err == nil, "qr test", "%s", orText(err, "printed"))
+				if err == nil {
+					fmt.Fprintln(stdout, advice)
+				}
+				testTicket = false
+			}
 		}
+	}
+	if testTicket {
+		say(false, "qr test", "not printed: no ready printer")
 	}
 	if cfg.MQTT.URL == "" {
 		say(true, "broker", "none configured (the kiosk works offline only)")

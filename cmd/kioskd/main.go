@@ -37,6 +37,7 @@ func usage(w io.Writer) {
   run      run the kiosk (the default)
   init     create the device key in the state directory; print the device id and public key
   check    validate the configuration, open the hardware, print what was found; exit 1 on a fault
+           (--test-ticket: also print a QR test ticket, for a printer whose model is not known)
            (a device waiting for its first config from the hub is not a fault)
   version  print the version`)
 }
@@ -46,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kioskd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", appliance.DefaultConfigPath, "configuration file")
+	testTicket := fs.Bool("test-ticket", false, "check: print a QR test ticket (the printer's QR command, then the same QR as an image) and say how to read it")
 	fs.Usage = func() { usage(stderr); fs.PrintDefaults() }
 	// Flags may stand before the subcommand and after it: parse up to the first word, take
 	// it as the command, parse the rest.
@@ -64,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cmd == "" {
 		cmd = "run"
+	}
+	if *testTicket && cmd != "check" {
+		fmt.Fprintf(stderr, "kioskd %s: --test-ticket is a flag of kioskd check\n", cmd)
+		return 2
 	}
 	switch cmd {
 	case "version":
@@ -88,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "init":
 		return doInit(cfg, stdout, stderr)
 	case "check":
-		return doCheck(cfg, stdout, log)
+		return doCheck(cfg, stdout, log, *testTicket)
 	}
 	return doRun(cfg, log)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/png"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"ticketkiosk/escpos"
 	"ticketkiosk/escpos/virtual"
+	"ticketkiosk/internal/appliance"
+	"ticketkiosk/testkit"
 )
 
 func kioskd(t *testing.T, args ...string) (int, string, string) {
@@ -99,13 +104,7 @@ func TestInit(t *testing.T) {
 // TestCheck runs kioskd check against a network printer served by the virtual printer:
 // ready, then out of paper, then gone.
 func TestCheck(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vp := virtual.NewPrinter()
-	go vp.ServeListener(ln)
-	defer ln.Close()
+	vp, ln := tcpPrinter(t)
 	path, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"tcp\"\naddress = %q\n", ln.Addr().String()))
 	code, out, _ := kioskd(t, "check", "--config", path)
 	if code != 1 || !strings.Contains(out, "FAULT key") {
@@ -173,4 +172,84 @@ func TestWatchdogPinger(t *testing.T) {
 	if err != nil || string(buf[:n]) != "WATCHDOG=1" {
 		t.Fatalf("the notify socket got %q, %v; want WATCHDOG=1", buf[:n], err)
 	}
+}
+
+// TestCheckTestTicket: for a printer of no known model, check --test-ticket prints the
+// QR test ticket, whose paper holds the QR code twice (the printer's QR command, then the
+// same code as an image), and says how to read it with the settings that exist; check
+// without the flag points to it. Through the virtual printer on TCP and the file printer.
+func TestCheckTestTicket(t *testing.T) {
+	vp, ln := tcpPrinter(t)
+	tcp, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"tcp\"\naddress = %q\nprofile = \"clone\"\npaper_mm = 58\n", ln.Addr().String()))
+	files := t.TempDir()
+	file, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"file\"\npath = %q\n", files))
+
+	_, out, _ := kioskd(t, "check", "--config", tcp)
+	if !strings.Contains(out, "note  qr        no [printer] model: the QR command is the clone profile's guess; kioskd check --test-ticket") {
+		t.Errorf("check of a printer of no model does not point to the test ticket:\n%s", out)
+	}
+	if len(vp.Job()) != 0 {
+		t.Errorf("check without --test-ticket printed %d bytes", len(vp.Job()))
+	}
+	for _, path := range []string{tcp, file} {
+		code, out, errs := kioskd(t, "check", "--test-ticket", "--config", path)
+		for _, want := range []string{"ok    qr test   printed", "Only under 2:", "[printer] raster_qr = true", `model = "pos-5890"`,
+			"[printer] model = \"...\"", "tm-t88v", "Both codes must scan as " + appliance.QRTestPayload} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: check --test-ticket lacks %q:\n%s%s", path, want, out, errs)
+			}
+		}
+		if strings.Contains(out, "note  qr") || strings.Contains(out, "FAULT printer") || code == 2 {
+			t.Errorf("%s: exit %d:\n%s", path, code, out)
+		}
+	}
+
+	// What the paper shows: both QR codes hold the payload.
+	paper, err := vp.Render(virtual.RenderOptions{Profile: escpos.Clone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paper.QRCodes) != 1 || paper.QRCodes[0] != appliance.QRTestPayload || paper.Images != 1 {
+		t.Errorf("virtual printer: native QR codes %q, %d images; want one of each", paper.QRCodes, paper.Images)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(files, "*.png"))
+	if len(pngs) != 1 {
+		t.Fatalf("file printer: %d printouts", len(pngs))
+	}
+	data, err := os.ReadFile(pngs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, img := range map[string]image.Image{"virtual printer": paper.Image, "file printer": img} {
+		codes := testkit.QRCodes(t, img)
+		if len(codes) != 2 || codes[0] != appliance.QRTestPayload || codes[1] != appliance.QRTestPayload {
+			t.Errorf("%s: the paper's QR codes decode as %q, want the payload twice", name, codes)
+		}
+	}
+
+	// A model of the database: no note; the flag belongs to check only.
+	model, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"file\"\npath = %q\nmodel = \"tm-t88v\"\n", t.TempDir()))
+	if _, out, _ := kioskd(t, "check", "--config", model); strings.Contains(out, "note  qr") {
+		t.Errorf("a known model gets the note:\n%s", out)
+	}
+	if code, _, errs := kioskd(t, "init", "--test-ticket", "--config", model); code != 2 || !strings.Contains(errs, "flag of kioskd check") {
+		t.Errorf("init --test-ticket: %d %s", code, errs)
+	}
+}
+
+// tcpPrinter serves a virtual printer on a loopback port until the test ends.
+func tcpPrinter(t *testing.T) (*virtual.Printer, net.Listener) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp := virtual.NewPrinter()
+	go vp.ServeListener(ln)
+	t.Cleanup(func() { ln.Close() })
+	return vp, ln
 }
