@@ -137,14 +137,26 @@ func (q localQuery) Report(f Filter) (*Report, error) {
 		}
 		f.Titles = t
 	}
+	cur, err := q.h.Currencies()
+	if err != nil {
+		return nil, err
+	}
 	if f.Currency == nil {
-		cur, err := q.h.Currencies()
-		if err != nil {
-			return nil, err
-		}
 		f.Currency = func(outlet string) string { return cur[outlet] }
 	}
-	return MakeReport(q.l.Counters, f)
+	r, err := MakeReport(q.l.Counters, f)
+	if err == nil && len(r.Rows) == 0 {
+		// No sales: the report is in the currency of the outlets it covers, when they
+		// share one, so that even an empty report says what its zeros are in.
+		var c currencies
+		for o, code := range cur {
+			if f.Outlet == "" || o == f.Outlet {
+				c.add(code)
+			}
+		}
+		r.Currency = c.code
+	}
+	return r, err
 }
 
 func (q localQuery) Allotments(outlet string) ([]Allotment, error) {
