@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/journal"
+	"ticketkiosk/mqtt/mqtttest"
 	"ticketkiosk/testkit"
 )
 
@@ -295,13 +295,7 @@ func (nopSink) Ingest(string, []*journal.Entry) (uint64, error) { return 0, nil 
 // the password it publishes.
 func TestPushRefusedByMosquitto(t *testing.T) {
 	dir := t.TempDir()
-	pw := filepath.Join(dir, "passwd")
-	if out, err := exec.Command("mosquitto_passwd", "-b", "-c", pw, "hub", "s3cret").CombinedOutput(); err != nil {
-		t.Fatalf("mosquitto_passwd: %v\n%s", err, out)
-	}
-	if err := os.Chmod(pw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pw := mqtttest.PasswordFile(t, "hub", "s3cret")
 	b := startMosquitto(t, "tcp", "allow_anonymous false", "password_file "+pw)
 	_, hubKey := newKey(t)
 	env := [][]byte{sign(t, sampleConfig("k9", 1), hubKey)}

@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sort"
-	"strings"
 	"sync"
-	"syscall"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"ticketkiosk/catalog"
 )
@@ -47,33 +43,7 @@ var ErrNotConnected = errors.New("mqtt: push: not connected, nothing published")
 
 // connectError says why a push could not connect to the broker at url.
 func connectError(url string, err error) error {
-	var reason string
-	refusals := []struct {
-		err  error
-		code byte
-	}{
-		{packets.ErrorRefusedNotAuthorised, packets.ErrRefusedNotAuthorised},
-		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword},
-		{packets.ErrorRefusedIDRejected, packets.ErrRefusedIDRejected},
-		{packets.ErrorRefusedServerUnavailable, packets.ErrRefusedServerUnavailable},
-		{packets.ErrorRefusedBadProtocolVersion, packets.ErrRefusedBadProtocolVersion},
-	}
-	for _, r := range refusals {
-		if errors.Is(err, r.err) {
-			reason = fmt.Sprintf("the broker refused the connection: %s (CONNACK code %d)", strings.ToLower(r.err.Error()), r.code)
-			break
-		}
-	}
-	var ne net.Error
-	switch {
-	case reason != "":
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		reason = "no answer from the broker in time"
-	case errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED):
-		reason = fmt.Sprintf("broker unreachable: %v", err)
-	default:
-		reason = err.Error()
-	}
+	_, reason := Reason(err)
 	return fmt.Errorf("%w: %s: %s", ErrNotConnected, url, reason)
 }
 

@@ -20,6 +20,7 @@ import (
 	"ticketkiosk/device/printer"
 	"ticketkiosk/device/term"
 	"ticketkiosk/internal/appliance"
+	"ticketkiosk/mqtt"
 )
 
 // hardware is what openHardware found.
@@ -249,10 +250,18 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 	}
 	if cfg.MQTT.URL == "" {
 		say(true, "broker", "none configured (the kiosk works offline only)")
-	} else if err := appliance.ProbeBroker(cfg, 5*time.Second); err != nil {
-		say(false, "broker", "%v", err)
+	} else if err := appliance.LoginBroker(cfg, 10*time.Second); err != nil {
+		short, detail := mqtt.Reason(err)
+		say(false, "broker", "%s: %s; %s", cfg.MQTT.URL, short, detail)
 	} else {
-		say(true, "broker", "%s reachable", cfg.MQTT.URL)
+		who := cfg.MQTT.Username
+		if who == "" {
+			who = "anonymous"
+			if cfg.MQTT.CertFile != "" {
+				who = "the client certificate"
+			}
+		}
+		say(true, "broker", "%s: logged in as %s", cfg.MQTT.URL, who)
 	}
 	switch v, err := appliance.StoredConfigVersion(cfg); {
 	case errors.Is(err, appliance.ErrNoStore) || err == nil && v == 0:

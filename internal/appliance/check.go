@@ -1,18 +1,16 @@
 package appliance
 
 import (
-	"crypto/tls"
-	"crypto/x509"
+	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"ticketkiosk/escpos"
+	"ticketkiosk/mqtt"
 	"ticketkiosk/store"
 )
 
@@ -79,52 +77,13 @@ func StoredConfigVersion(cfg *Config) (uint64, error) {
 	return st.ConfigVersion(), nil
 }
 
-// ProbeBroker checks that the broker's address answers and, for TLS URLs, that its
-// certificate verifies against the configured CA (or the system's).
-func ProbeBroker(cfg *Config, timeout time.Duration) error {
-	u, err := url.Parse(cfg.MQTT.URL)
-	if err != nil {
-		return fmt.Errorf("mqtt.url: %w", err)
-	}
-	scheme := strings.ToLower(u.Scheme)
-	secure := scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "wss"
-	host := u.Host
-	if u.Port() == "" {
-		port := map[string]string{"ssl": "8883", "tls": "8883", "mqtts": "8883", "wss": "443", "tcp": "1883", "mqtt": "1883", "ws": "80"}[scheme]
-		host = net.JoinHostPort(u.Hostname(), port)
-	}
-	d := &net.Dialer{Timeout: timeout}
-	if !secure {
-		c, err := d.Dial("tcp", host)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	}
-	tc := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
-	if cfg.MQTT.CAFile != "" {
-		pem, err := os.ReadFile(cfg.MQTT.CAFile)
-		if err != nil {
-			return fmt.Errorf("mqtt.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("mqtt.ca_file %s: no PEM certificate in it", cfg.MQTT.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	if cfg.MQTT.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.MQTT.CertFile, cfg.MQTT.KeyFile)
-		if err != nil {
-			return fmt.Errorf("mqtt.cert_file: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	c, err := tls.DialWithDialer(d, "tcp", host, tc)
-	if err != nil {
-		return err
-	}
-	return c.Close()
+// LoginBroker logs in to the broker as the device would (CONNECT with the configured
+// credentials and TLS, and the broker's CONNACK), as "<device>-check" so that a running
+// kioskd keeps its session. Its error is in mqtt.Reason's terms.
+func LoginBroker(cfg *Config, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return mqtt.Login(ctx, cfg.MQTTOptions(), cfg.DeviceID+"-check")
 }
 
 // modelNames returns the names [printer] model takes: the capability database's.

@@ -19,6 +19,7 @@ import (
 	"ticketkiosk/device/hd44780"
 	"ticketkiosk/escpos"
 	"ticketkiosk/layout"
+	"ticketkiosk/mqtt"
 )
 
 // DefaultConfigPath is where kioskd looks for its configuration.
@@ -335,6 +336,14 @@ func (c *Config) PrinterProfile() (escpos.Profile, error) {
 		prof.Cutter = *p.Cutter
 	}
 	return prof, nil
+}
+
+// MQTTOptions are the [mqtt] section as the mqtt package takes it.
+func (c *Config) MQTTOptions() mqtt.Options {
+	m := c.MQTT
+	return mqtt.Options{URL: m.URL, Username: m.Username, PasswordFile: m.PasswordFile,
+		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile,
+		AllowInsecure: m.AllowInsecure, Prefix: m.Prefix}
 }
 
 // HubKey decodes hub.public_key.

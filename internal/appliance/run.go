@@ -149,9 +149,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 			return nil, err
 		}
 		a.link, err = mqtt.NewDevice(mqtt.DeviceOptions{
-			Conn: mqtt.Options{URL: cfg.MQTT.URL, Username: cfg.MQTT.Username, PasswordFile: cfg.MQTT.PasswordFile,
-				CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
-				AllowInsecure: cfg.MQTT.AllowInsecure, Prefix: cfg.MQTT.Prefix},
+			Conn:  cfg.MQTTOptions(),
 			Store: st, HubKey: hubKey, Clock: opt.Clock, ClockSynced: opt.ClockSynced, Logger: a.log,
 			Health: func() mqtt.Health { return a.health.Load().(mqtt.Health) },
 			OnConfig: func(c *catalog.DeviceConfig) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -37,4 +38,18 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// PasswordFile writes a Mosquitto password file (mosquitto_passwd) with one user and its
+// password, mode 0600, and returns its path, for StartMosquitto's "password_file" line.
+func PasswordFile(t testing.TB, user, password string) string {
+	t.Helper()
+	pw := filepath.Join(t.TempDir(), "passwd")
+	if out, err := exec.Command("mosquitto_passwd", "-b", "-c", pw, user, password).CombinedOutput(); err != nil {
+		t.Fatalf("mosquitto_passwd: %v\n%s", err, out)
+	}
+	if err := os.Chmod(pw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pw
 }
