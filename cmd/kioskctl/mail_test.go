@@ -86,3 +86,36 @@ func TestMailList(t *testing.T) {
 		t.Errorf("serve with both a mail dir and a relay: exit %d, %s", code, errs)
 	}
 }
+
+// TestMailSender: serve's flags choose the .eml folder (sender default tickets@localhost),
+// the relay (with its password file's first line), or no delivery; a folder and a relay
+// together, or a relay without a sender, are refused.
+func TestMailSender(t *testing.T) {
+	dir := t.TempDir()
+	if s, from, err := mailSender(dir, mail.SMTP{}, "", ""); err != nil || s != (mail.Dir{Path: dir}) || from != "tickets@localhost" {
+		t.Errorf("--mail-dir: %#v %q %v", s, from, err)
+	}
+	if _, from, _ := mailSender(dir, mail.SMTP{From: "t@example.org"}, "", ""); from != "t@example.org" {
+		t.Errorf("--mail-dir --smtp-from: %q", from)
+	}
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("secret\r\nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, from, err := mailSender("", mail.SMTP{Host: "relay", From: "t@example.org"}, pw, "")
+	if relay, ok := s.(mail.SMTP); err != nil || !ok || relay.Password != "secret" || relay.Host != "relay" || from != "t@example.org" {
+		t.Errorf("--smtp-host: %#v %q %v", s, from, err)
+	}
+	if s, _, err := mailSender("", mail.SMTP{}, "", ""); s != nil || err != nil {
+		t.Errorf("neither: %#v %v", s, err)
+	}
+	for _, c := range []struct {
+		dir  string
+		smtp mail.SMTP
+		want string
+	}{{dir, mail.SMTP{Host: "relay", From: "t@example.org"}, "--mail-dir and --smtp-host"}, {"", mail.SMTP{Host: "relay"}, "--smtp-from is required"}} {
+		if _, _, err := mailSender(c.dir, c.smtp, "", ""); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q %+v: %v, want %q", c.dir, c.smtp, err, c.want)
+		}
+	}
+}

@@ -187,38 +187,9 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 				return err
 			}
 			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, AutoPush: autoPush}
-			switch {
-			case mailDir != "" && smtpHost != "":
-				return errors.New("--mail-dir and --smtp-host: give one (a folder for development, or the relay)")
-			case mailDir != "":
-				o.Mail, o.MailFrom = mail.Dir{Path: mailDir}, smtpFrom
-				if smtpFrom == "" {
-					o.MailFrom = "tickets@localhost"
-				}
-			case smtpHost != "":
-				if smtpFrom == "" {
-					return errors.New("--smtp-from is required with --smtp-host")
-				}
-				s := mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}
-				if smtpPwFile != "" {
-					b, err := os.ReadFile(smtpPwFile)
-					if err != nil {
-						return fmt.Errorf("--smtp-password-file: %w", err)
-					}
-					s.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
-				}
-				if smtpCA != "" {
-					pem, err := os.ReadFile(smtpCA)
-					if err != nil {
-						return fmt.Errorf("--smtp-ca-file: %w", err)
-					}
-					pool := x509.NewCertPool()
-					if !pool.AppendCertsFromPEM(pem) {
-						return fmt.Errorf("--smtp-ca-file %s: no PEM certificate in it", smtpCA)
-					}
-					s.TLS = &tls.Config{RootCAs: pool, ServerName: smtpHost, MinVersion: tls.VersionTLS12}
-				}
-				o.Mail, o.MailFrom = s, s.From
+			o.Mail, o.MailFrom, err = mailSender(mailDir, mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}, smtpPwFile, smtpCA)
+			if err != nil {
+				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -237,6 +208,44 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the query API used by report, verify and status")
 	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")
 	return cmd
+}
+
+// mailSender returns how serve delivers emails and their sender address: into the .eml
+// folder dir (development; From defaults to tickets@localhost), through the relay s (its
+// password the first line of pwFile, its CAs in caFile), or not at all (nil).
+func mailSender(dir string, s mail.SMTP, pwFile, caFile string) (mail.Sender, string, error) {
+	switch {
+	case dir != "" && s.Host != "":
+		return nil, "", errors.New("--mail-dir and --smtp-host: give one (a folder for development, or the relay)")
+	case dir != "":
+		if s.From == "" {
+			s.From = "tickets@localhost"
+		}
+		return mail.Dir{Path: dir}, s.From, nil
+	case s.Host == "":
+		return nil, "", nil
+	case s.From == "":
+		return nil, "", errors.New("--smtp-from is required with --smtp-host")
+	}
+	if pwFile != "" {
+		b, err := os.ReadFile(pwFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		s.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("--smtp-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, "", fmt.Errorf("--smtp-ca-file %s: no PEM certificate in it", caFile)
+		}
+		s.TLS = &tls.Config{RootCAs: pool, ServerName: s.Host, MinVersion: tls.VersionTLS12}
+	}
+	return s, s.From, nil
 }
 
 func (a *app) statusCmd() *cobra.Command {
