@@ -249,9 +249,9 @@ func (h *Hub) Unsign(configs []Signed, sent bool) error {
 }
 
 // SignConfigs builds and signs the config of every device of an outlet ("" for every
-// outlet). With changed, only devices whose version is above the last one signed are
-// included. It records each device's allotment grants and signed version in the same
-// transaction, so a later split never lowers them.
+// outlet) but revoked ones. With changed, only devices whose version is above the last
+// one signed are included. It records each device's allotment grants and signed version
+// in the same transaction, so a later split never lowers them.
 func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 	var out []Signed
 	err := h.update(func(tx *bolt.Tx) error {
@@ -264,7 +264,7 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 			return fmt.Errorf("%w: outlet %s", ErrNotFound, outlet)
 		}
 		for _, d := range devs {
-			if changed && version(tx, d.ID) <= signed(tx, d.ID) {
+			if isRevoked(tx, d.ID) || changed && version(tx, d.ID) <= signed(tx, d.ID) {
 				continue
 			}
 			cfg, grants, err := h.buildConfig(tx, d.ID)

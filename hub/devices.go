@@ -2,20 +2,128 @@ package hub
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/boltutil"
+	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
 )
 
 // DeviceInfo is a device with its config versions.
 type DeviceInfo struct {
 	catalog.Device
-	Version uint64 `json:"version"` // the version its next config gets
-	Signed  uint64 `json:"signed"`  // the last version signed for it by push (0: never)
+	Version uint64      `json:"version"`           // the version its next config gets
+	Signed  uint64      `json:"signed"`            // the last version signed for it by push (0: never)
+	Revoked *Revocation `json:"revoked,omitempty"` // set once the device is revoked
+}
+
+// Revocation says when and why a device was revoked (RevokeDevice).
+type Revocation struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// ErrRevoked refuses what a revoked device may no longer do, and a second revocation.
+var ErrRevoked = errors.New("hub: device revoked")
+
+// RevokeDevice marks a device revoked, for good (its key may be in other hands: a stolen
+// kiosk): push no longer signs its config, and serve no longer stores its journal batches
+// (what it sold before stays in the ledger). The device stays in the catalogue, so its
+// history keeps its name and key; a replacement kiosk is added as a new device.
+func (h *Hub) RevokeDevice(id, reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return problem("device "+id, "a revocation needs a reason (--reason)")
+	}
+	return h.update(func(tx *bolt.Tx) error {
+		if !devices.has(tx, id) {
+			return fmt.Errorf("%w: device %s", ErrNotFound, id)
+		}
+		if r, ok, err := revoked.get(tx, id); err != nil {
+			return err
+		} else if ok {
+			return fmt.Errorf("%w: %s was revoked %s (%s)", ErrRevoked, id, r.At.Format(time.RFC3339), r.Reason)
+		}
+		return revoked.put(tx, id, Revocation{At: h.opt.Clock.Now(), Reason: reason})
+	})
+}
+
+// isRevoked reports whether a device is revoked.
+func isRevoked(tx *bolt.Tx, id string) bool { return revoked.has(tx, id) }
+
+// info is a device with its versions and revocation.
+func info(tx *bolt.Tx, d catalog.Device) (DeviceInfo, error) {
+	out := DeviceInfo{Device: d, Version: version(tx, d.ID), Signed: signed(tx, d.ID)}
+	r, ok, err := revoked.get(tx, d.ID)
+	if ok {
+		out.Revoked = &r
+	}
+	return out, err
+}
+
+// RefuseRevoked wraps the sink of the journals devices send (serve's ledger) so that it
+// refuses the batches of revoked devices: they are neither stored nor acknowledged (logged
+// as refused), while the other devices' batches of the same round are stored as before.
+// The catalogue is read for every round, so a revocation takes effect in a running serve.
+func (h *Hub) RefuseRevoked(s mqtt.MultiSink) mqtt.MultiSink { return refusing{h: h, s: s} }
+
+type refusing struct {
+	h *Hub
+	s mqtt.MultiSink
+}
+
+// revokedOf returns which of devices are revoked.
+func (r refusing) revokedOf(devices []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := r.h.view(func(tx *bolt.Tx) error {
+		for _, d := range devices {
+			if isRevoked(tx, d) {
+				out[d] = true
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (r refusing) Ingest(device string, entries []*journal.Entry) (uint64, error) {
+	rev, err := r.revokedOf([]string{device})
+	if err != nil {
+		return 0, err
+	}
+	if rev[device] {
+		return 0, fmt.Errorf("%w: journal of %s refused", ErrRevoked, device)
+	}
+	return r.s.Ingest(device, entries)
+}
+
+func (r refusing) IngestAll(batches map[string][]*journal.Entry) (map[string]uint64, error) {
+	rev, err := r.revokedOf(slices.Collect(maps.Keys(batches)))
+	if err != nil {
+		return nil, err
+	}
+	if len(rev) > 0 {
+		kept := make(map[string][]*journal.Entry, len(batches))
+		for d, es := range batches {
+			if rev[d] {
+				r.h.opt.Logger.Warn("journal batch of a revoked device refused", "device", d, "entries", len(es))
+				continue
+			}
+			kept[d] = es
+		}
+		batches = kept
+	}
+	if len(batches) == 0 {
+		return map[string]uint64{}, nil
+	}
+	return r.s.IngestAll(batches)
 }
 
 // AddDevice stores a new device of an existing outlet. Every device of the outlet gets a
@@ -78,10 +186,17 @@ func (h *Hub) Devices(outlet string) ([]DeviceInfo, error) {
 	var out []DeviceInfo
 	err := h.view(func(tx *bolt.Tx) error {
 		devs, err := outletDevices(tx, outlet)
-		for _, d := range devs {
-			out = append(out, DeviceInfo{Device: d, Version: version(tx, d.ID), Signed: signed(tx, d.ID)})
+		if err != nil {
+			return err
 		}
-		return err
+		for _, d := range devs {
+			i, err := info(tx, d)
+			if err != nil {
+				return err
+			}
+			out = append(out, i)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -91,7 +206,10 @@ func (h *Hub) Device(id string) (DeviceInfo, error) {
 	var out DeviceInfo
 	err := h.view(func(tx *bolt.Tx) error {
 		d, err := devices.one(tx, id)
-		out = DeviceInfo{Device: d, Version: version(tx, id), Signed: signed(tx, id)}
+		if err != nil {
+			return err
+		}
+		out, err = info(tx, d)
 		return err
 	})
 	return out, err

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -44,6 +45,45 @@ func (h *Hub) SaveEvent(e catalog.Event, create bool) error {
 		}
 		return nil
 	})
+}
+
+// RemoveEvent removes an event that no outlet sells and that has no sales in the ledger
+// (sales is a Query: Hub.Query). A linked event is refused (unlink it first), one with
+// sales too: the sales keep referring to it.
+func (h *Hub) RemoveEvent(id string, sales Query) error {
+	if err := h.refuseSold(sales, Filter{Event: id}, "event "+id, "unlink it from its outlets instead (kioskctl unlink OUTLET "+id+")"); err != nil {
+		return err
+	}
+	return h.update(func(tx *bolt.Tx) error {
+		if !events.has(tx, id) {
+			return fmt.Errorf("%w: event %s", ErrNotFound, id)
+		}
+		linked, err := links.where(tx, "", func(l catalog.Link) bool { return l.Event == id })
+		if err != nil {
+			return err
+		}
+		if len(linked) > 0 {
+			var os []string
+			for _, l := range linked {
+				os = append(os, l.Outlet)
+			}
+			return fmt.Errorf("%w: event %s is sold by outlet %s: unlink it first (kioskctl unlink %s %s)", ErrInUse, id, strings.Join(os, ", "), os[0], id)
+		}
+		return events.remove(tx, id)
+	})
+}
+
+// refuseSold refuses, with ErrInUse, to remove what (in an error) when the ledger holds
+// sales matching f; instead says what to do.
+func (h *Hub) refuseSold(sales Query, f Filter, what, instead string) error {
+	r, err := sales.Report(f)
+	if err != nil {
+		return err
+	}
+	if n := r.Total.Tickets + r.Total.Voided; n > 0 {
+		return fmt.Errorf("%w: %s has %d tickets sold in the ledger and stays: %s", ErrInUse, what, n, instead)
+	}
+	return nil
 }
 
 // Event returns an event.

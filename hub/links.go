@@ -70,6 +70,21 @@ func (h *Hub) SaveLink(l catalog.Link) error {
 	})
 }
 
+// Unlink stops an outlet selling an event: the event leaves the configs of the outlet's
+// devices with their next push. The sales made stay in the ledger, and the grants stay
+// recorded, so linking again never lowers a device's cap.
+func (h *Hub) Unlink(outlet, event string) error {
+	return h.update(func(tx *bolt.Tx) error {
+		if !links.has(tx, linkKey(outlet, event)) {
+			return fmt.Errorf("%w: outlet %s does not sell event %s", ErrNotFound, outlet, event)
+		}
+		if err := tx.Bucket(bLinks).Delete([]byte(linkKey(outlet, event))); err != nil {
+			return err
+		}
+		return bumpOutlet(tx, outlet)
+	})
+}
+
 // outletGrants sums what the outlet's devices were granted of an event, by ticket type.
 func outletGrants(tx *bolt.Tx, outlet, event string) (map[string]int64, error) {
 	devs, err := outletDevices(tx, outlet)

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"fmt"
+	"strings"
+
 	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
@@ -18,6 +21,55 @@ func (h *Hub) SaveOutlet(o catalog.Outlet, create bool) error {
 		}
 		return bumpOutlet(tx, o.ID)
 	})
+}
+
+// RemoveOutlet removes an outlet that has no sales in the ledger (sales: Hub.Query) and
+// that no link, device or user refers to. Otherwise it refuses: unlink its events to stop
+// its sales, disable its users and revoke its devices instead.
+func (h *Hub) RemoveOutlet(id string, sales Query) error {
+	instead := "unlink its events to stop its sales, disable its users and revoke its devices instead"
+	if err := h.refuseSold(sales, Filter{Outlet: id}, "outlet "+id, instead); err != nil {
+		return err
+	}
+	return h.update(func(tx *bolt.Tx) error {
+		if !outlets.has(tx, id) {
+			return fmt.Errorf("%w: outlet %s", ErrNotFound, id)
+		}
+		ls, err := links.all(tx, id+"\x00")
+		if err != nil {
+			return err
+		}
+		devs, err := outletDevices(tx, id)
+		if err != nil {
+			return err
+		}
+		us, err := outletUsers(tx, id)
+		if err != nil {
+			return err
+		}
+		var refs []string
+		if len(ls) > 0 {
+			refs = append(refs, plural(len(ls), "event linked", "events linked"))
+		}
+		if len(devs) > 0 {
+			refs = append(refs, plural(len(devs), "device", "devices"))
+		}
+		if len(us) > 0 {
+			refs = append(refs, plural(len(us), "user", "users"))
+		}
+		if len(refs) > 0 {
+			return fmt.Errorf("%w: outlet %s has %s and stays: %s", ErrInUse, id, strings.Join(refs, ", "), instead)
+		}
+		return outlets.remove(tx, id)
+	})
+}
+
+// plural writes n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Outlet returns an outlet.

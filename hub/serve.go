@@ -101,7 +101,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer l.Close()
 
 	col, err := mqtt.NewCollector(mqtt.CollectorOptions{
-		Conn: o.Conn, Sink: l, Software: o.Software, Clock: h.opt.Clock, Logger: h.opt.Logger,
+		Conn: o.Conn, Sink: h.RefuseRevoked(l), Software: o.Software, Clock: h.opt.Clock, Logger: h.opt.Logger,
 		OnState: func(device string, p mqtt.Presence) {
 			s.mu.Lock()
 			s.states[device] = p

@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -27,9 +28,14 @@ var (
 	bPending  = []byte("pending")  // device \x00 seq of the outbox's pending mails → empty
 	bSettings = []byte("settings") // name → value
 	bStates   = []byte("states")   // device → last Presence received (made by the first save)
+	bRevoked  = []byte("revoked")  // device → Revocation
 
-	allBuckets = [][]byte{bMeta, bOutlets, bEvents, bLinks, bUsers, bDevices, bVersions, bPushed, bGrants, bOutbox, bPending, bSettings}
+	allBuckets = [][]byte{bMeta, bOutlets, bEvents, bLinks, bUsers, bDevices, bVersions, bPushed, bGrants, bOutbox, bPending, bSettings, bRevoked}
 )
+
+// ErrInUse refuses to remove what sales or other entries of the catalogue refer to; the
+// error says what to do instead (unlink, disable, revoke).
+var ErrInUse = errors.New("hub: in use")
 
 // db opens the catalogue file for one transaction: read-only with a shared lock, or for
 // writing with the exclusive one. The list of free pages stays in the file, as the file is
@@ -87,6 +93,7 @@ var (
 	devices   = table[catalog.Device]{bucket: bDevices, what: "device"}
 	mails     = table[Mail]{bucket: bOutbox, what: "mail"}
 	presences = table[mqtt.Presence]{bucket: bStates, what: "device state"}
+	revoked   = table[Revocation]{bucket: bRevoked, what: "revocation"}
 )
 
 func (t table[T]) k(id string) []byte {
@@ -155,6 +162,14 @@ func (t table[T]) save(tx *bolt.Tx, id string, v T, create bool) error {
 		return err
 	}
 	return t.put(tx, id, v)
+}
+
+// remove deletes id; an unknown one is ErrNotFound.
+func (t table[T]) remove(tx *bolt.Tx, id string) error {
+	if err := t.check(tx, id, false); err != nil {
+		return err
+	}
+	return tx.Bucket(t.bucket).Delete(t.k(id))
 }
 
 // all returns the values whose keys start with prefix ("" for all), in key order (nil for

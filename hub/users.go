@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,6 +93,62 @@ func disableUser(tx *bolt.Tx, u catalog.User) error {
 		return err
 	}
 	return bumpOutlet(tx, u.Outlet)
+}
+
+// EnableUser enables a disabled user again; devices take it back with their next config.
+func (h *Hub) EnableUser(email string) error {
+	return h.changeUser(email, func(u *catalog.User) error {
+		if !u.Disabled {
+			return problem("user "+u.Email, "is not disabled")
+		}
+		u.Disabled = false
+		return nil
+	})
+}
+
+// SetPassword replaces a user's password hash (catalog.HashPassword); devices take the new
+// password with their next config.
+func (h *Hub) SetPassword(email, hash string) error {
+	return h.changeUser(email, func(u *catalog.User) error {
+		u.PasswordHash = hash
+		return nil
+	})
+}
+
+// SetCode changes a user's kiosk code, which stays unique in the outlet; devices take the
+// new code with their next config.
+func (h *Hub) SetCode(email, code string) error {
+	return h.changeUser(email, func(u *catalog.User) error {
+		u.Code = code
+		return nil
+	})
+}
+
+// changeUser applies change to a stored user, validates it with the outlet's users, stores
+// it and raises the config version of the outlet's devices.
+func (h *Hub) changeUser(email string, change func(u *catalog.User) error) error {
+	return h.update(func(tx *bolt.Tx) error {
+		u, err := users.one(tx, email)
+		if err != nil {
+			return err
+		}
+		if err := change(&u); err != nil {
+			return err
+		}
+		same, err := outletUsers(tx, u.Outlet)
+		if err != nil {
+			return err
+		}
+		// u last, so that a clash names u as the one refused.
+		others := slices.DeleteFunc(same, func(o catalog.User) bool { return strings.EqualFold(o.Email, u.Email) })
+		if err := invalid(catalog.ValidateUsers(append(others, u))); err != nil {
+			return err
+		}
+		if err := users.put(tx, u.Email, u); err != nil {
+			return err
+		}
+		return bumpOutlet(tx, u.Outlet)
+	})
 }
 
 // User returns a user by email (in any case).

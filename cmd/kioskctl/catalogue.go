@@ -22,34 +22,59 @@ func (a *app) table() *tabwriter.Writer {
 	return tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 }
 
-// parsePrice reads a price written in major units with at most two decimals ("12.50",
-// "12,5", "7") and returns minor units (catalog.ParseAmount). An event's prices are in the
-// minor units of whichever outlet sells it, so they are typed and listed with two decimals.
-func parsePrice(s string) (int64, error) {
+// parsePrice reads a price written in major units of currency with at most its minor
+// digits ("12.50", "12,5", "7" for EUR; "1250" for JPY; "12.500" for KWD) and returns minor
+// units (catalog.ParseAmount). An event's prices are in the minor units of the outlets that
+// sell it (eventCurrency).
+func parsePrice(s, currency string) (int64, error) {
 	if strings.HasPrefix(strings.TrimSpace(s), "-") {
 		return 0, fmt.Errorf("price %q is negative: a price is 0 or more, such as 12.50", s)
 	}
-	p, err := catalog.ParseAmount(s, "")
+	p, err := catalog.ParseAmount(s, currency)
 	if err != nil {
-		return 0, fmt.Errorf("price %q is not an amount such as 12.50", s)
+		return 0, fmt.Errorf("price %q is not an amount such as %s", s, catalog.FormatDecimal(1250*pow10(catalog.MinorDigits(currency)-2), currency))
 	}
 	return p, nil
 }
 
-// formatPrice writes a price as parsePrice reads it (catalog.FormatDecimal).
-func formatPrice(n int64) string { return catalog.FormatDecimal(n, "") }
+// pow10 is 10**n; 1 for n <= 0.
+func pow10(n int) int64 {
+	f := int64(1)
+	for range n {
+		f *= 10
+	}
+	return f
+}
 
-// parseType reads a --type value: ID:NAME:PRICE (the name may itself hold colons).
-func parseType(s string) (catalog.TicketType, error) {
+// formatPrice writes a price as parsePrice reads it (catalog.FormatDecimal).
+func formatPrice(n int64, currency string) string { return catalog.FormatDecimal(n, currency) }
+
+// parseType reads a --type value: ID:NAME:PRICE (the name may itself hold colons), the
+// price in currency (parsePrice).
+func parseType(s, currency string) (catalog.TicketType, error) {
 	first, last := strings.Index(s, ":"), strings.LastIndex(s, ":")
 	if first < 0 || first == last {
 		return catalog.TicketType{}, fmt.Errorf("--type %q: want ID:NAME:PRICE, e.g. std:Standard:12.50", s)
 	}
-	p, err := parsePrice(s[last+1:])
+	p, err := parsePrice(s[last+1:], currency)
 	if err != nil {
 		return catalog.TicketType{}, fmt.Errorf("--type %q: %w", s, err)
 	}
 	return catalog.TicketType{ID: s[:first], Name: s[first+1 : last], Price: p}, nil
+}
+
+// parseTypes reads --type values (parseType) and appends each refusal to errs.
+func parseTypes(types []string, currency string, errs []error) ([]catalog.TicketType, []error) {
+	var out []catalog.TicketType
+	for _, s := range types {
+		t, err := parseType(s, currency)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out, errs
 }
 
 // parseTime reads a time as RFC 3339, or as "2006-01-02 15:04" / "2006-01-02T15:04" /
@@ -255,7 +280,7 @@ func formatAllot(m map[string]int64) string {
 
 func (a *app) eventCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "event", Short: "Events: add, list"}
-	var title, venue, start, from, to, tz string
+	var title, venue, start, from, to, tz, currency string
 	var types []string
 	add := &cobra.Command{
 		Use:   "add ID --title T --venue V --start TIME --type ID:NAME:PRICE [--type ...]",
@@ -264,7 +289,8 @@ func (a *app) eventCmd() *cobra.Command {
 
 Each --type is ID:NAME:PRICE: a short id (letters, digits, - _ .), the name printed on the
 ticket (it may hold spaces and colons; quote it), and the price in major units of the
-outlet's currency with at most two decimals, e.g.
+outlets' currency with its decimals (two for EUR, none for JPY, three for KWD; --currency
+when the outlets have several), e.g.
 
   kioskctl event add concert1 --title "Концерт" --venue "НДК, зала 1" \
       --start 2026-12-01T20:00 --tz Europe/Sofia \
@@ -279,6 +305,10 @@ and --sale-to bound the sale window (default: until the event starts).`,
 				return fmt.Errorf("--tz %q: unknown time zone", tz)
 			}
 			e := catalog.Event{ID: args[0], Title: title, Venue: venue}
+			cur, err := eventCurrency(h, e.ID, currency, true)
+			if err != nil {
+				return err
+			}
 			var errs []error
 			if e.Start, err = parseTime(start, loc); err != nil {
 				errs = append(errs, fmt.Errorf("--start: %w", err))
@@ -289,14 +319,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 			if e.SaleTo, err = parseTime(to, loc); err != nil {
 				errs = append(errs, fmt.Errorf("--sale-to: %w", err))
 			}
-			for _, s := range types {
-				t, err := parseType(s)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				e.Types = append(e.Types, t)
-			}
+			e.Types, errs = parseTypes(types, cur, errs)
 			if err := errors.Join(errs...); err != nil {
 				return err
 			}
@@ -316,6 +339,7 @@ and --sale-to bound the sale window (default: until the event starts).`,
 	f.StringVar(&to, "sale-to", "", "end of the sale window (default: the event's start)")
 	f.StringVar(&tz, "tz", "Europe/Sofia", "time zone of times given without an offset")
 	f.StringArrayVar(&types, "type", nil, "ticket type ID:NAME:PRICE (repeat for each type)")
+	f.StringVar(&currency, "currency", "", "ISO 4217 currency of the prices (default: the outlets')")
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -329,9 +353,13 @@ and --sale-to bound the sale window (default: until the event starts).`,
 			w := a.table()
 			fmt.Fprintln(w, "ID\tTITLE\tVENUE\tSTART\tSALE FROM\tSALE TO\tTYPES")
 			for _, e := range evs {
+				cur, err := eventCurrency(h, e.ID, "", false)
+				if err != nil {
+					return err
+				}
 				ts := make([]string, len(e.Types))
 				for i, t := range e.Types {
-					ts[i] = t.ID + ":" + t.Name + ":" + formatPrice(t.Price)
+					ts[i] = t.ID + ":" + t.Name + ":" + formatPrice(t.Price, cur)
 				}
 				from, to := "-", "at start"
 				if !e.SaleFrom.IsZero() {
@@ -508,9 +536,13 @@ func (a *app) deviceCmd() *cobra.Command {
 				return err
 			}
 			w := a.table()
-			fmt.Fprintln(w, "ID\tOUTLET\tVERSION\tSIGNED\tPUBLIC KEY")
+			fmt.Fprintln(w, "ID\tOUTLET\tVERSION\tSIGNED\tPUBLIC KEY\tSTATE")
 			for _, d := range devs {
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", d.ID, d.Outlet, d.Version, d.Signed, encodeKey(d.PublicKey))
+				state := "active"
+				if r := d.Revoked; r != nil {
+					state = fmt.Sprintf("revoked %s: %s", r.At.Format(time.RFC3339), r.Reason)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\n", d.ID, d.Outlet, d.Version, d.Signed, encodeKey(d.PublicKey), state)
 			}
 			return w.Flush()
 		}),

@@ -12,16 +12,16 @@ func FuzzParseType(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tt, err := parseType(s)
+		tt, err := parseType(s, "")
 		if err != nil {
 			return
 		}
 		if strings.Contains(tt.ID, ":") || tt.Price < 0 {
 			t.Fatalf("parseType(%q) = %+v", s, tt)
 		}
-		p, err := parsePrice(formatPrice(tt.Price))
+		p, err := parsePrice(formatPrice(tt.Price, ""), "")
 		if err != nil || p != tt.Price {
-			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatPrice(tt.Price), p, err)
+			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatPrice(tt.Price, ""), p, err)
 		}
 	})
 }

@@ -418,15 +418,15 @@ func (a *app) ticketFacts(h *hub.Hub, v hub.Verification) {
 	} else if d, err := h.Device(f.Device); err == nil {
 		outlet = d.Outlet
 	}
-	loc, locale := time.UTC, catalog.LocaleEN
+	loc, locale, cur := time.UTC, catalog.LocaleEN, ""
 	if o, err := h.Outlet(outlet); err == nil {
-		loc, locale = o.Location(), o.Locale
+		loc, locale, cur = o.Location(), o.Locale, o.Currency
 	}
 	if ev, err := h.Event(f.Event); err == nil {
 		fmt.Fprintf(a.stdout, "event %s, %s, %s\n", ev.Title, ev.Venue, ev.Start.In(loc).Format("2006-01-02 15:04 MST"))
 		if tt, ok := ev.Type(f.Type); ok {
 			// The sale says the currency and what was paid; without it, the catalogue's price.
-			price := formatPrice(tt.Price)
+			price := formatPrice(tt.Price, cur)
 			if v.Sale != nil {
 				paid := tt.Price
 				for _, l := range v.Sale.Sale.Lines {

@@ -67,6 +67,7 @@ ticket checks and device status.`,
 		a.demoCmd(),
 		a.ticketURLCmd(),
 	)
+	a.addCorrections(root)
 	refuseUnknown(root)
 	return root
 }
