@@ -211,7 +211,7 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 			}
 		}
 		if !appliance.ModelKnown(cfg) && !testTicket {
-			line("note", "qr", "no [printer] model: the QR command is the %s profile's guess; kioskd check --test-ticket prints a ticket that shows whether the printer has one", prof.Name)
+			line("note", "qr", "no [printer] model of the database: the QR command is the %s profile's guess; kioskd check --test-ticket prints a ticket that shows whether the printer has one", prof.Name)
 		}
 	}
 	switch {

@@ -185,7 +185,7 @@ func TestCheckTestTicket(t *testing.T) {
 	file, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"file\"\npath = %q\n", files))
 
 	_, out, _ := kioskd(t, "check", "--config", tcp)
-	if !strings.Contains(out, "note  qr        no [printer] model: the QR command is the clone profile's guess; kioskd check --test-ticket") {
+	if !strings.Contains(out, "note  qr        no [printer] model of the database: the QR command is the clone profile's guess; kioskd check --test-ticket") {
 		t.Errorf("check of a printer of no model does not point to the test ticket:\n%s", out)
 	}
 	if len(vp.Job()) != 0 {
@@ -231,6 +231,11 @@ func TestCheckTestTicket(t *testing.T) {
 		}
 	}
 
+	// A generic profile's name as the model is no model of the database: the note.
+	generic, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"file\"\npath = %q\nmodel = \"epson\"\n", t.TempDir()))
+	if _, out, _ := kioskd(t, "check", "--config", generic); !strings.Contains(out, "note  qr        no [printer] model of the database: the QR command is the epson profile's guess") {
+		t.Errorf("model = \"epson\" gets no note:\n%s", out)
+	}
 	// A model of the database: no note; the flag belongs to check only.
 	model, _ := writeConfig(t, fmt.Sprintf("[printer]\nkind = \"file\"\npath = %q\nmodel = \"tm-t88v\"\n", t.TempDir()))
 	if _, out, _ := kioskd(t, "check", "--config", model); strings.Contains(out, "note  qr") {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,13 @@ import (
 // signed code, in the same alphanumeric characters.
 const QRTestPayload = "QR-TEST-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"
 
-// ModelKnown reports whether [printer] model names the printer, so that its QR command is
-// known from the capability database; without it the profile's is a guess, which the QR
-// test ticket settles.
-func ModelKnown(cfg *Config) bool { return cfg.Printer.Model != "" }
+// ModelKnown reports whether [printer] model names a printer of the capability database
+// (escpos.Models), so that its QR command is known; without one (no model, or a generic
+// profile's name such as "epson") the profile's is a guess, which the QR test ticket
+// settles.
+func ModelKnown(cfg *Config) bool {
+	return cfg.Printer.Model != "" && slices.Contains(modelNames(), strings.ToLower(cfg.Printer.Model))
+}
 
 // QRTestTicket returns the job of kioskd check --test-ticket (layout.QRTest: the QR code
 // with the printer's QR command, then the same QR code as an image) and how to read the
