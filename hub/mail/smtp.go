@@ -1,5 +1,5 @@
 // Package mail composes the email of a sale's tickets and delivers it through an SMTP
-// relay. It keeps no state: the hub's durable outbox (in hub.db, written in the same
+// relay (SMTP), or writes it as an .eml file for development (Dir). It keeps no state: the hub's durable outbox (in hub.db, written in the same
 // transaction as the ledger feed position) decides what is sent when.
 package mail
 
