@@ -26,7 +26,7 @@ import (
 // refuses shows in status as a delivery problem.
 func TestServeEmailsSales(t *testing.T) {
 	srv := mailtest.Start(t)
-	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Anonymous: true, Logger: quiet})
 	must(t, err)
 	defer bk.Close()
 	dir := t.TempDir()

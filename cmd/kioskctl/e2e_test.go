@@ -84,7 +84,7 @@ func TestEndToEnd(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
 	t.Setenv("KIOSKCTL_DIR", filepath.Join(dir, "hub"))
-	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Anonymous: true, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,27 +293,42 @@ the sale's ticket codes.`,
 
 func (a *app) brokerCmd() *cobra.Command {
 	var o broker.Options
-	var pwFile string
+	var user, pwFile, usersFile string
 	cmd := &cobra.Command{
-		Use:   "broker --listen ADDR [--username U --password-file F]",
+		Use:   "broker --listen ADDR (--users FILE | --username U --password-file F)",
 		Short: "Run the embedded MQTT broker (demos and tests)",
-		Long: `broker runs an embedded MQTT broker (mochi-mqtt) until SIGINT or SIGTERM. With
---username, clients must log in with it and the password in --password-file (its first
-line). Production uses Mosquitto or a broker cluster.`,
+		Long: `broker runs an embedded MQTT broker (mochi-mqtt) until SIGINT or SIGTERM. Every
+client logs in: --users names a file of "name:password" lines, --username with
+--password-file (its first line) adds one login. The login "hub" may use every topic;
+any other login is a device id, confined to its own topics as the shipped Mosquitto ACL
+confines it, and must be its client id. Packets over 8 MiB are refused. Production uses
+Mosquitto or a broker cluster.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if (o.Username == "") != (pwFile == "") {
+			if (user == "") != (pwFile == "") {
 				return errors.New("--username and --password-file go together")
+			}
+			o.Users = map[string]string{}
+			if usersFile != "" {
+				u, err := broker.ReadUsers(usersFile)
+				if err != nil {
+					return fmt.Errorf("--users: %w", err)
+				}
+				o.Users = u
 			}
 			if pwFile != "" {
 				b, err := os.ReadFile(pwFile)
 				if err != nil {
 					return fmt.Errorf("--password-file: %w", err)
 				}
-				o.Password = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
-				if o.Password == "" {
+				pw := strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
+				if pw == "" {
 					return errors.New("--password-file: the password is empty")
 				}
+				o.Users[user] = pw
+			}
+			if len(o.Users) == 0 {
+				return errors.New("no logins: give --users FILE or --username and --password-file")
 			}
 			o.Logger = a.logger()
 			b, err := broker.Start(o)
@@ -329,8 +344,9 @@ line). Production uses Mosquitto or a broker cluster.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:1883", "TCP address to listen on")
-	cmd.Flags().StringVar(&o.Username, "username", "", "require this username")
-	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is the password")
+	cmd.Flags().StringVar(&usersFile, "users", "", `file of "name:password" lines, one login each`)
+	cmd.Flags().StringVar(&user, "username", "", "one more login (with --password-file)")
+	cmd.Flags().StringVar(&pwFile, "password-file", "", "file whose first line is --username's password")
 	return cmd
 }
 

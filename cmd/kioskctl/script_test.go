@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -75,14 +76,17 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		})
 	},
 	// devstate ADDR DEVICE JSON: publishes JSON retained as DEVICE's state on the broker
-	// at ADDR, as a kiosk does.
+	// at ADDR, as a kiosk does, logged in as the hub with the password in mqtt-pw.txt.
 	"devstate": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 3 {
 			ts.Fatalf("usage: devstate ADDR DEVICE JSON")
 		}
 		topics, err := mqtt.NewTopics(mqtt.DefaultPrefix)
 		ts.Check(err)
-		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + args[0]).SetClientID("script-" + args[1]))
+		pw, err := os.ReadFile(ts.MkAbs("mqtt-pw.txt"))
+		ts.Check(err)
+		c := paho.NewClient(paho.NewClientOptions().AddBroker("tcp://" + args[0]).SetClientID("hub-script-" + args[1]).
+			SetUsername(mqtt.ReservedID).SetPassword(strings.TrimSpace(string(pw))))
 		if t := c.Connect(); !t.WaitTimeout(10*time.Second) || t.Error() != nil {
 			ts.Fatalf("devstate: connect: %v", t.Error())
 		}

@@ -8,6 +8,8 @@ package demo
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -128,7 +130,18 @@ func Run(ctx context.Context, o Options) error {
 	defer logFile.Close()
 	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: log})
+	// The broker's logins are generated: the hub's and the kiosk's, each password in a file
+	// (0600) of its directory, as a real kiosk and hub keep theirs.
+	hubPw, err := loginFile(filepath.Join(hubDir, "mqtt-password"))
+	if err != nil {
+		return err
+	}
+	kioskPw, err := loginFile(filepath.Join(kioskDir, "mqtt-password"))
+	if err != nil {
+		return err
+	}
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: log,
+		Users: map[string]string{mqtt.ReservedID: hubPw.pass, DeviceID: kioskPw.pass}})
 	if err != nil {
 		return fmt.Errorf("demo: broker: %w", err)
 	}
@@ -154,7 +167,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("demo: catalogue: %w", err)
 	}
 
-	conn := mqtt.Options{URL: bk.URL(), AllowInsecure: true}
+	conn := mqtt.Options{URL: bk.URL(), AllowInsecure: true, Username: mqtt.ReservedID, PasswordFile: hubPw.path}
 	sink := mail.Dir{Path: mailDir}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -195,7 +208,8 @@ func Run(ctx context.Context, o Options) error {
 	cfg := appliance.Defaults()
 	cfg.DeviceID = DeviceID
 	cfg.StateDir = kioskDir
-	cfg.MQTT = appliance.MQTTConfig{URL: bk.URL(), AllowInsecure: true, Prefix: mqtt.DefaultPrefix}
+	cfg.MQTT = appliance.MQTTConfig{URL: bk.URL(), AllowInsecure: true, Prefix: mqtt.DefaultPrefix,
+		Username: DeviceID, PasswordFile: kioskPw.path}
 	cfg.Hub.PublicKey = fmt.Sprintf("%x", []byte(hubKey))
 	cfg.Printer = appliance.PrinterConfig{Kind: "file", Path: ticketDir, PaperMM: 80, Profile: "epson"}
 	cfg.Keypad.Kind = "terminal"
@@ -318,4 +332,25 @@ func Catalogue(h *hub.Hub, now time.Time, devicePub ed25519.PublicKey, outlet st
 		}
 	}
 	return h.AddDevice(catalog.Device{ID: DeviceID, Outlet: outlet, PublicKey: devicePub})
+}
+
+// login is a generated broker password and the file that holds it.
+type login struct{ path, pass string }
+
+// loginFile generates a broker password and writes it to path (0600; made absolute, as
+// kioskd's configuration wants it).
+func loginFile(path string) (login, error) {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return login{}, err
+	}
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return login{}, err
+	}
+	l := login{path: path, pass: base64.RawURLEncoding.EncodeToString(b)}
+	if err := os.WriteFile(path, []byte(l.pass+"\n"), 0o600); err != nil {
+		return login{}, fmt.Errorf("demo: broker login: %w", err)
+	}
+	return l, nil
 }
