@@ -118,7 +118,13 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: col.States}), ReadHeaderTimeout: 10 * time.Second}
 	addrFile := filepath.Join(h.dir, AddrFile)
-	if err := os.WriteFile(addrFile, []byte(lis.Addr().String()+"\n"), 0o600); err != nil {
+	// Written whole, then renamed: a query that finds the file reads the address, never an
+	// empty file that sends it to the ledger serve holds.
+	err = os.WriteFile(addrFile+".tmp", []byte(lis.Addr().String()+"\n"), 0o600)
+	if err == nil {
+		err = os.Rename(addrFile+".tmp", addrFile)
+	}
+	if err != nil {
 		lis.Close()
 		return fmt.Errorf("hub: serve: %w", err)
 	}
