@@ -40,7 +40,7 @@ func (l *logBuf) String() string {
 // TestServeRefusesRevokedDevice: serve stores and acknowledges the journal of a device of
 // the outlet, and refuses a revoked one's: its sale is neither stored nor acknowledged.
 func TestServeRefusesRevokedDevice(t *testing.T) {
-	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Logger: quiet})
+	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Anonymous: true, Logger: quiet})
 	must(t, err)
 	defer bk.Close()
 	dir := t.TempDir()
