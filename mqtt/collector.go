@@ -40,6 +40,19 @@ type CollectorOptions struct {
 	// OnState, when set, is called (from a goroutine of the hub, never paho's) with each
 	// device state received.
 	OnState func(device string, p Presence)
+	// Known, when set, says whether a device is registered: the states of others are
+	// neither kept nor handed to OnState.
+	Known func(device string) bool
+
+	// The ingest queue (messages received and not yet decoded) is bounded: a journal batch
+	// that would take it over QueueBytes (default 32 MiB) or QueueBatches (default 64), or
+	// its device over DeviceBytes (default 8 MiB, twice a device's window), is dropped
+	// unacknowledged; the device sends it again when no ack comes. So the hub's memory
+	// stays bounded whatever arrives.
+	QueueBytes, QueueBatches, DeviceBytes int
+	// WarnEvery is the least time between two warnings of one kind about one device
+	// (dropped or refused messages; each says how many since the last); default 1 minute.
+	WarnEvery time.Duration
 }
 
 // Presence is the last state a device published and when the hub received it.
@@ -57,10 +70,15 @@ type Collector struct {
 	log    *slog.Logger
 	client paho.Client
 
-	mu     sync.Mutex // guards the fields below
-	queue  []inbound
-	gen    uint64
-	states map[string]Presence
+	mu      sync.Mutex // guards the fields below
+	queue   []inbound
+	qBytes  int            // bytes of the journal batches in queue, being decoded or committed
+	qN      int            // journal batches in queue, being decoded or committed
+	qStates int            // states in queue
+	qDev    map[string]int // the same by device
+	gen     uint64
+	states  map[string]Presence
+	warns   map[warnKey]*warning
 
 	sig   chan struct{}
 	quit  chan struct{}
@@ -87,6 +105,10 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		opt.ID = "hub"
 	}
 	opt.Clock = clock.Or(opt.Clock)
+	opt.QueueBytes = intOr(opt.QueueBytes, 32<<20)
+	opt.QueueBatches = intOr(opt.QueueBatches, 64)
+	opt.DeviceBytes = intOr(opt.DeviceBytes, 8<<20)
+	opt.WarnEvery = durationOr(opt.WarnEvery, time.Minute)
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
@@ -98,6 +120,8 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		opt:    opt,
 		topics: topics,
 		states: map[string]Presence{},
+		qDev:   map[string]int{},
+		warns:  map[warnKey]*warning{},
 		sig:    make(chan struct{}, 1),
 		quit:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -175,16 +199,75 @@ func (h *Collector) onConnect(c paho.Client) {
 	h.signal()
 }
 
-// onMessage runs in paho's goroutine: it queues the message for the collector and returns.
+// onMessage runs in paho's goroutine: it queues the message for the collector and returns,
+// or drops a journal batch the queue has no room for (see CollectorOptions.QueueBytes).
 func (h *Collector) onMessage(_ paho.Client, m paho.Message) {
 	device, kind, ok := h.topics.Parse(m.Topic())
 	if !ok || (kind != KindJournal && kind != KindState) {
 		return
 	}
+	data := m.Payload()
 	h.mu.Lock()
-	h.queue = append(h.queue, inbound{device: device, kind: kind, data: m.Payload()})
+	if kind == KindJournal {
+		n := len(data)
+		if h.qBytes+n > h.opt.QueueBytes || h.qDev[device]+n > h.opt.DeviceBytes || h.qN >= h.opt.QueueBatches {
+			h.mu.Unlock()
+			h.warn(device, "journal batch dropped, the ingest queue is full; the device sends it again",
+				"queue_bytes", h.opt.QueueBytes)
+			return
+		}
+		h.qBytes += n
+		h.qN++
+		h.qDev[device] += n
+	} else if h.qStates >= 4*h.opt.QueueBatches {
+		h.mu.Unlock()
+		h.warn(device, "device state dropped, the ingest queue is full")
+		return
+	} else {
+		h.qStates++
+	}
+	h.queue = append(h.queue, inbound{device: device, kind: kind, data: data})
 	h.mu.Unlock()
 	h.signal()
+}
+
+type warnKey struct{ device, what string }
+
+type warning struct {
+	last    time.Time
+	dropped int // since last
+}
+
+// warn logs what happened to a device's message at most once per WarnEvery, with how many
+// times it happened since the last warning.
+func (h *Collector) warn(device, what string, args ...any) {
+	now := h.opt.Clock.Now()
+	h.mu.Lock()
+	k := warnKey{device, what}
+	w := h.warns[k]
+	if w == nil {
+		if len(h.warns) >= 1024 { // a flood of device ids: forget the old ones
+			clear(h.warns)
+		}
+		w = &warning{}
+		h.warns[k] = w
+	}
+	w.dropped++
+	if !w.last.IsZero() && now.Sub(w.last) < h.opt.WarnEvery {
+		h.mu.Unlock()
+		return
+	}
+	n := w.dropped
+	w.last, w.dropped = now, 0
+	h.mu.Unlock()
+	h.log.Warn(what, append([]any{"device", device, "times", n}, args...)...)
+}
+
+func intOr(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
 }
 
 // run is the collector: one goroutine decodes the queued messages of a round while
@@ -212,7 +295,7 @@ func (h *Collector) run() {
 		}
 		h.mu.Lock()
 		q, g := h.queue, h.gen
-		h.queue = nil
+		h.queue, h.qStates = nil, 0
 		h.mu.Unlock()
 		if g != gen {
 			gen = g
@@ -221,8 +304,10 @@ func (h *Collector) run() {
 		}
 		r, ok := h.decode(q)
 		if !ok || len(r.order) == 0 {
+			h.release(q)
 			continue
 		}
+		r.held = q
 		select {
 		case rounds <- r:
 		case <-h.quit:
@@ -234,7 +319,25 @@ func (h *Collector) run() {
 // round is every device's decoded entries of the messages collected at once.
 type round struct {
 	batches map[string][]*journal.Entry
-	order   []string // devices in the order their first batch came
+	order   []string  // devices in the order their first batch came
+	held    []inbound // the messages, whose room in the queue commit releases
+}
+
+// release gives the room of messages back to the queue: a batch holds its room from its
+// arrival until it is committed (or refused), so the bound covers every stage.
+func (h *Collector) release(q []inbound) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range q {
+		if m.kind != KindJournal {
+			continue
+		}
+		h.qBytes -= len(m.data)
+		h.qN--
+		if h.qDev[m.device] -= len(m.data); h.qDev[m.device] <= 0 {
+			delete(h.qDev, m.device)
+		}
+	}
 }
 
 // decode handles the states of queued messages and decodes their journal batches; ok is
@@ -253,11 +356,11 @@ func (h *Collector) decode(q []inbound) (r round, ok bool) {
 		}
 		b, err := DecodeBatch(m.data)
 		if err != nil {
-			h.log.Warn("journal batch refused", "device", m.device, "err", err)
+			h.warn(m.device, "journal batch refused", "err", err)
 			continue
 		}
 		if b.Device != m.device {
-			h.log.Warn("journal batch refused", "device", m.device, "err", fmt.Sprintf("batch names device %q", b.Device))
+			h.warn(m.device, "journal batch refused", "err", fmt.Sprintf("batch names device %q", b.Device))
 			continue
 		}
 		if _, seen := r.batches[m.device]; !seen {
@@ -271,6 +374,7 @@ func (h *Collector) decode(q []inbound) (r round, ok bool) {
 // commit stores a round's entries in one durable commit (MultiSink) or one per device, then
 // publishes each device's ack.
 func (h *Collector) commit(r round) {
+	defer h.release(r.held)
 	select {
 	case <-h.quit:
 		return
@@ -311,6 +415,10 @@ func (h *Collector) commit(r round) {
 }
 
 func (h *Collector) handleState(device string, data []byte) {
+	if h.opt.Known != nil && !h.opt.Known(device) {
+		h.warn(device, "device state of an unregistered device ignored")
+		return
+	}
 	if len(data) == 0 {
 		h.mu.Lock()
 		delete(h.states, device) // retained state cleared
@@ -319,7 +427,7 @@ func (h *Collector) handleState(device string, data []byte) {
 	}
 	st, err := DecodeDeviceState(data)
 	if err != nil {
-		h.log.Warn("device state refused", "device", device, "err", err)
+		h.warn(device, "device state refused", "err", err)
 		return
 	}
 	p := Presence{DeviceState: st, Seen: h.opt.Clock.Now()}
