@@ -160,6 +160,16 @@ func (f *Flow) render() Screen {
 
 // renderIdle draws the idle screen: the outlet's name with the link glyph, the printer's
 // state, the unsent entries, and how to log in.
+// problemLines lays out Status.Problem ("Broker: not authorised") in cols: one row when it
+// fits, else the part up to ": " on a row and the reason below it.
+func problemLines(p string, cols int) []string {
+	head, reason, ok := strings.Cut(p, ": ")
+	if len([]rune(p)) <= cols || !ok {
+		return wrap(p, cols)
+	}
+	return append(wrap(head+":", cols), wrap(reason, cols)...)
+}
+
 func (f *Flow) renderIdle() Screen {
 	rows, cols := f.opt.Rows, f.opt.Cols
 	l := f.lang()
@@ -173,7 +183,14 @@ func (f *Flow) renderIdle() Screen {
 	cfg, err := f.k.Config()
 	if err != nil {
 		out := Screen{pair("", string(glyph), cols)}
-		for _, s := range wrap(l.tr(mNoConfig), cols) {
+		text := wrap(l.tr(mNoConfig), cols)
+		if p := f.status.Problem; p != "" {
+			text = append(text, problemLines(p, cols)...)
+			if rows == 2 {
+				text = problemLines(p, cols) // one row: what is wrong says more than "not configured"
+			}
+		}
+		for _, s := range text {
 			out = append(out, fit(s, cols))
 		}
 		for len(out) < rows {
@@ -191,6 +208,9 @@ func (f *Flow) renderIdle() Screen {
 	}
 	if rows == 2 {
 		left := printer
+		if f.status.Problem != "" {
+			left = f.status.Problem
+		}
 		if left == "" {
 			left = l.tr(mIdleLogin)
 		}
@@ -201,6 +221,9 @@ func (f *Flow) renderIdle() Screen {
 		return append(out, pair(left, right, cols))
 	}
 	var lines []string
+	if f.status.Problem != "" {
+		lines = append(lines, problemLines(f.status.Problem, cols)...)
+	}
 	if printer != "" {
 		lines = append(lines, l.tr(mPrinter, printer))
 	}

@@ -96,6 +96,7 @@ type session struct {
 	will      []byte
 	onConnect func(paho.Client)
 	onLost    func(error)
+	onFailed  func(error) // a connection attempt failed (each retry)
 	log       *slog.Logger
 	// once: the first connect is tried once and its token says why it failed (a push
 	// reports it); without it the connect is retried until it succeeds.
@@ -171,6 +172,13 @@ func newClient(o Options, s session) (paho.Client, error) {
 			s.onLost(err)
 		}
 	})
+	if s.onFailed != nil {
+		po.SetConnectionNotificationHandler(func(_ paho.Client, n paho.ConnectionNotification) {
+			if f, ok := n.(paho.ConnectionNotificationFailed); ok {
+				s.onFailed(f.Reason)
+			}
+		})
+	}
 	po.SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
 		s.log.Debug("mqtt reconnecting", "broker", o.URL)
 	})

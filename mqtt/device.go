@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -56,6 +57,11 @@ type Device struct {
 	client paho.Client
 
 	refused atomic.Uint64 // version of the config last refused (0: unknown or none)
+
+	failMu   sync.Mutex // guards failure, warned, warnedAt
+	failure  string     // Reason's short words for the last failed connection attempt; "" once connected
+	warned   string     // the failure last logged at warn, and when
+	warnedAt time.Time
 
 	mu    sync.Mutex // guards in
 	in    deviceInput
@@ -137,6 +143,7 @@ func NewDevice(opt DeviceOptions) (*Device, error) {
 		will:      will.Encode(),
 		onConnect: d.onConnect,
 		onLost:    d.onLost,
+		onFailed:  d.onFailed,
 		log:       d.log,
 	})
 	if err != nil {
@@ -212,6 +219,40 @@ func (d *Device) onConnect(c paho.Client) {
 		in.gen++
 		in.connected = true
 	})
+	d.failMu.Lock()
+	d.failure, d.warned = "", ""
+	d.failMu.Unlock()
+}
+
+// failureWarnEvery is how often a connection failure that goes on is logged at warn again;
+// each attempt logs at debug.
+const failureWarnEvery = 10 * time.Minute
+
+// onFailed records why a connection attempt failed and logs it: at warn when the reason is
+// new or failureWarnEvery has passed, at debug otherwise (paho retries every few seconds).
+func (d *Device) onFailed(err error) {
+	short, detail := Reason(err)
+	now := clock.Or(d.opt.Clock).Now()
+	d.failMu.Lock()
+	d.failure = short
+	warn := short != d.warned || now.Sub(d.warnedAt) >= failureWarnEvery
+	if warn {
+		d.warned, d.warnedAt = short, now
+	}
+	d.failMu.Unlock()
+	level := slog.LevelDebug
+	if warn {
+		level = slog.LevelWarn
+	}
+	d.log.Log(context.Background(), level, "mqtt connect failed", "broker", d.opt.Conn.URL, "reason", short, "err", detail)
+}
+
+// Problem says in a few words (Reason's) why the device is not connected to the broker:
+// the last connection attempt's failure; "" while connected or before an attempt failed.
+func (d *Device) Problem() string {
+	d.failMu.Lock()
+	defer d.failMu.Unlock()
+	return d.failure
 }
 
 func (d *Device) onLost(error) {

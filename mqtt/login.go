@@ -38,7 +38,8 @@ func Login(ctx context.Context, o Options, clientID string) error {
 }
 
 // Reason says why connecting to the broker failed: short is a few words for a small display
-// ("not authorised", "bad user name or password", "TLS error", "unreachable", "no answer"),
+// ("not authorised", "bad user or password", "TLS error", "unreachable", "no answer"; at
+// most 20 characters, a display's row),
 // detail a sentence for a log or a terminal.
 func Reason(err error) (short, detail string) {
 	refusals := []struct {
@@ -47,7 +48,7 @@ func Reason(err error) (short, detail string) {
 		short string
 	}{
 		{packets.ErrorRefusedNotAuthorised, packets.ErrRefusedNotAuthorised, "not authorised"},
-		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword, "bad user name or password"},
+		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword, "bad user or password"},
 		{packets.ErrorRefusedIDRejected, packets.ErrRefusedIDRejected, "client id rejected"},
 		{packets.ErrorRefusedServerUnavailable, packets.ErrRefusedServerUnavailable, "broker unavailable"},
 		{packets.ErrorRefusedBadProtocolVersion, packets.ErrRefusedBadProtocolVersion, "protocol refused"},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -302,6 +303,24 @@ loop:
 	return runErr
 }
 
+// problem says in a few words what keeps the kiosk from working with the hub, for the idle
+// screen: the broker's refusal (or why it cannot be reached), else a config the hub sent
+// that was refused; "" when nothing is known to be wrong.
+func (a *Daemon) problem() string {
+	if a.link != nil {
+		if broker, _ := a.link.Online(); !broker {
+			if p := a.link.Problem(); p != "" {
+				return "Broker: " + p
+			}
+		}
+	}
+	if reason := a.st.ConfigError(); reason != "" {
+		code, _, _ := strings.Cut(reason, ":") // mqtt's refusal code, then the error
+		return "Config refused: " + strings.ReplaceAll(code, "_", " ")
+	}
+	return ""
+}
+
 // pollStatus checks the printer and the link every StatusEvery and sends what it found.
 func (a *Daemon) pollStatus(ctx context.Context, out chan<- kiosk.Status) {
 	t, ticks := a.opt.Clock.NewTicker(a.opt.StatusEvery)
@@ -333,6 +352,7 @@ func (a *Daemon) checkStatus(ctx context.Context) kiosk.Status {
 		s.PrinterErr = errNoPrinter
 	}
 	s.Online = a.online()
+	s.Problem = a.problem()
 	if bl, err := a.st.Unsynced(); err == nil {
 		s.Unsynced = bl.Entries
 	}
