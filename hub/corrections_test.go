@@ -165,6 +165,14 @@ func TestRemoveKeepsHistory(t *testing.T) {
 	// An event with sales stays, unlinked or not.
 	ingest(t, l, k1, k1.sale(t, "o1", "print", "", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "ben@example.org", concert, map[string]int{"std": 1}))
 	wantErr(t, h.RemoveEvent("concert", q), ErrInUse, "event concert has 1 tickets sold in the ledger and stays: unlink")
+	onlyVIP := concert
+	onlyVIP.Types = concert.Types[1:]
+	wantErr(t, h.ChangeEvent(onlyVIP, q), ErrInvalid, "ticket type std has 1 tickets sold in the ledger and stays")
+	renamed := concert
+	renamed.Types = []catalog.TicketType{{ID: "std", Name: "Renamed", Price: 1300}}
+	must(t, h.ChangeEvent(renamed, q))
+	onlyVIP.ID = "spare" // no sales: its types may go
+	must(t, h.ChangeEvent(onlyVIP, q))
 	must(t, h.RemoveEvent("spare", q))
 	wantErr(t, h.RemoveEvent("spare", q), ErrNotFound, "event spare")
 	if _, err := h.Event("concert"); err != nil {

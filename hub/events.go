@@ -47,6 +47,28 @@ func (h *Hub) SaveEvent(e catalog.Event, create bool) error {
 	})
 }
 
+// ChangeEvent is SaveEvent of an existing event that also keeps every ticket type with
+// sales in the ledger (sales is a Query: Hub.Query): its name and price may change, it may
+// not go (reports name the sold tickets' types).
+func (h *Hub) ChangeEvent(e catalog.Event, sales Query) error {
+	r, err := sales.Report(Filter{Event: e.ID, By: ByType})
+	if err != nil {
+		return err
+	}
+	var ps catalog.Problems
+	for _, row := range r.Rows {
+		if n := row.Tickets + row.Voided; len(row.Group) == 2 && n > 0 {
+			if _, ok := e.Type(row.Group[1]); !ok {
+				ps = append(ps, catalog.Problem{Where: "event " + e.ID, What: fmt.Sprintf("ticket type %s has %d tickets sold in the ledger and stays (its name and price may change)", row.Group[1], n)})
+			}
+		}
+	}
+	if err := invalid(ps); err != nil {
+		return err
+	}
+	return h.SaveEvent(e, false)
+}
+
 // RemoveEvent removes an event that no outlet sells and that has no sales in the ledger
 // (sales is a Query: Hub.Query). A linked event is refused (unlink it first), one with
 // sales too: the sales keep referring to it.

@@ -88,11 +88,16 @@ func (a *app) eventSetCmd() *cobra.Command {
 		Use:   "set ID [--title T] [--venue V] [--start TIME] [--sale-from TIME] [--sale-to TIME] [--type ID:NAME:PRICE ...]",
 		Short: "Change an event (the devices of the outlets selling it get a new config version)",
 		Long: `set changes the event's fields given; the others stay. --type given replaces all
-ticket types (a type an outlet's allotment names cannot go). An empty --sale-from or
+ticket types (a type an outlet's allotment names, or one with sales, cannot go). An empty --sale-from or
 --sale-to clears the bound. Prices are in the currency of the outlets selling the event
 (--currency when they have several).`,
 		Args: exactArgs("ID"),
-		RunE: a.withHub(func(cmd *cobra.Command, h *hub.Hub, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, q, err := a.query()
+			if err != nil {
+				return err
+			}
+			defer q.Close()
 			e, err := h.Event(args[0])
 			if err != nil {
 				return err
@@ -130,13 +135,13 @@ ticket types (a type an outlet's allotment names cannot go). An empty --sale-fro
 			if err := errors.Join(errs...); err != nil {
 				return err
 			}
-			if err := h.SaveEvent(e, false); err != nil {
+			if err := h.ChangeEvent(e, q); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "event %s changed\n", e.ID)
 			a.warnNotOnSale(e, h.Now())
 			return nil
-		}),
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&title, "title", "", "title printed on tickets")
