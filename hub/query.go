@@ -36,6 +36,7 @@ type DeviceStatus struct {
 	OldestAge   int64     `json:"oldest_unsynced_s"` // age of the oldest, seconds, when it reported
 	HubSeq      uint64    `json:"hub_seq"`           // contiguous seq the hub stored
 	Alarms      int       `json:"alarms"`
+	Revoked     bool      `json:"revoked,omitempty"` // the device is revoked (Hub.RevokeDevice)
 }
 
 // Status is the state of every device, the email outbox and the journal alarms.
@@ -207,7 +208,7 @@ func (q localQuery) Status() (*Status, error) {
 		email[o.ID] = o.Delivery == catalog.DeliveryEmail
 	}
 	for _, d := range devs {
-		ds := DeviceStatus{Device: d.ID, Outlet: d.Outlet, Status: "never", Version: d.Version, Signed: d.Signed}
+		ds := DeviceStatus{Device: d.ID, Outlet: d.Outlet, Status: "never", Version: d.Version, Signed: d.Signed, Revoked: d.Revoked != nil}
 		if p, ok := states[d.ID]; ok {
 			ds.Status, ds.Seen, ds.Applied, ds.ConfigError = p.Status, p.Seen, p.ConfigVersion, p.ConfigError
 			ds.Printer, ds.Software, ds.Unsynced, ds.OldestAge = p.Printer, p.Software, p.Unsynced, p.OldestUnsyncedS

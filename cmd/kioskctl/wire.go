@@ -308,6 +308,9 @@ it stops); STATUS then reads "was online": the device was online when serve last
 				if !st.ServeRunning && status != "never" {
 					status = "was " + status
 				}
+				if d.Revoked {
+					status = "revoked, " + status
+				}
 				printer := d.Printer
 				if printer == "" {
 					printer = "-"
