@@ -101,9 +101,13 @@ type Query interface {
 func (h *Hub) Query() (Query, error) {
 	if b, err := os.ReadFile(filepath.Join(h.dir, AddrFile)); err == nil {
 		addr := strings.TrimSpace(string(b))
+		base := "http://" + addr
+		if rest, ok := strings.CutPrefix(addr, "https://"); ok { // the API over TLS
+			addr, base = rest, "https://"+rest
+		}
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
-			return remoteQuery{base: "http://" + addr, c: &http.Client{Timeout: 30 * time.Second}}, nil
+			return remoteQuery{base: base, token: h.readAPIToken(), c: &http.Client{Timeout: 30 * time.Second}}, nil
 		}
 	}
 	l, err := h.OpenLedger(ledger.Options{})
@@ -256,8 +260,9 @@ func (q localQuery) Status() (*Status, error) {
 }
 
 // apiHandler serves the queries as JSON on /report, /verify, /checkin (POST: a gate
-// scanner admits a ticket) and /status.
-func (h *Hub) apiHandler(q Query) http.Handler {
+// scanner admits a ticket) and /status, to requests that carry the token (requireToken).
+// Verify and check-in answers leave the buyer's email out.
+func (h *Hub) apiHandler(q Query, token string) http.Handler {
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {
 		if errors.Is(err, ErrNotFound) {
@@ -302,7 +307,7 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 	})
 	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
 		v, err := q.Verify(r.URL.Query().Get("code"))
-		reply(w, v, err)
+		reply(w, withoutBuyer(v), err)
 	})
 	mux.HandleFunc("POST /checkin", func(w http.ResponseWriter, r *http.Request) {
 		v, err := q.CheckIn(r.FormValue("code"), r.FormValue("gate"))
@@ -310,24 +315,35 @@ func (h *Hub) apiHandler(q Query) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		reply(w, v, err)
+		reply(w, withoutBuyer(v), err)
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
 		st, err := q.Status()
 		reply(w, st, err)
 	})
-	return mux
+	return requireToken(token, mux)
 }
 
 type remoteQuery struct {
-	base string
-	c    *http.Client
+	base  string
+	token string
+	c     *http.Client
+}
+
+// do sends a request with the token.
+func (q remoteQuery) do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "Bearer "+q.token)
+	return q.c.Do(req)
 }
 
 func (remoteQuery) Close() error { return nil }
 
 func (q remoteQuery) get(path string, v url.Values, out any) error {
-	resp, err := q.c.Get(q.base + path + "?" + v.Encode())
+	req, err := http.NewRequest(http.MethodGet, q.base+path+"?"+v.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := q.do(req)
 	if err != nil {
 		return fmt.Errorf("hub: serve api: %w", err)
 	}
@@ -378,7 +394,12 @@ func (q remoteQuery) Verify(code string) (Verification, error) {
 
 func (q remoteQuery) CheckIn(code, gate string) (Verification, error) {
 	var v Verification
-	resp, err := q.c.PostForm(q.base+"/checkin", url.Values{"code": {code}, "gate": {gate}})
+	req, err := http.NewRequest(http.MethodPost, q.base+"/checkin", strings.NewReader(url.Values{"code": {code}, "gate": {gate}}.Encode()))
+	if err != nil {
+		return v, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := q.do(req)
 	if err != nil {
 		return v, fmt.Errorf("hub: serve api: %w", err)
 	}

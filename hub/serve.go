@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +35,11 @@ type ServeOptions struct {
 	Mail mail.Sender
 	// MailFrom is the emails' sender address (with a relay, its From).
 	MailFrom string
-	// HTTP is the loopback address of the local query API ("" for 127.0.0.1:0).
+	// HTTP is the address of the query API ("" for 127.0.0.1:0): loopback, unless APICert
+	// and APIKey serve it over TLS. Every request needs the token of TokenFile.
 	HTTP string
+	// APICert and APIKey are the PEM certificate and key of the query API over TLS.
+	APICert, APIKey string
 	// AutoPush signs and publishes the changed configs when users created or disabled on
 	// devices changed the catalogue, so the outlet's other devices learn them.
 	AutoPush bool
@@ -113,15 +117,33 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 
-	lis, err := net.Listen("tcp", orDefault(o.HTTP, "127.0.0.1:0"))
+	httpAddr, tlsOn := orDefault(o.HTTP, "127.0.0.1:0"), o.APICert != "" || o.APIKey != ""
+	if err := checkAPIAddr(httpAddr, tlsOn); err != nil {
+		return err
+	}
+	token, err := h.APIToken()
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", httpAddr)
 	if err != nil {
 		return fmt.Errorf("hub: serve: api: %w", err)
 	}
-	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: col.States}), ReadHeaderTimeout: 10 * time.Second}
+	published := lis.Addr().String()
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(o.APICert, o.APIKey)
+		if err != nil {
+			lis.Close()
+			return fmt.Errorf("%w: certificate: %w", ErrAPIAddr, err)
+		}
+		lis = tls.NewListener(lis, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		published = "https://" + published
+	}
+	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: col.States}, token), ReadHeaderTimeout: 10 * time.Second}
 	addrFile := filepath.Join(h.dir, AddrFile)
 	// Written whole, then renamed: a query that finds the file reads the address, never an
 	// empty file that sends it to the ledger serve holds.
-	err = os.WriteFile(addrFile+".tmp", []byte(lis.Addr().String()+"\n"), 0o600)
+	err = os.WriteFile(addrFile+".tmp", []byte(published+"\n"), 0o600)
 	if err == nil {
 		err = os.Rename(addrFile+".tmp", addrFile)
 	}

@@ -103,11 +103,12 @@ func TestServeEmailsSales(t *testing.T) {
 func TestQueryAPIRefuses(t *testing.T) {
 	h, _ := newHub(t)
 	l := openLedger(t, h)
-	api := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}))
+	api := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}, "tok"))
 	defer api.Close()
-	q := remoteQuery{base: api.URL, c: api.Client()}
+	q := remoteQuery{base: api.URL, token: "tok", c: api.Client()}
 	for _, bad := range []string{"/report?from=x", "/report?to=1e99", "/report?by=year", "/report?by=hour"} {
-		resp, err := api.Client().Get(api.URL + bad)
+		req, _ := http.NewRequest(http.MethodGet, api.URL+bad, nil)
+		resp, err := q.do(req)
 		must(t, err)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {

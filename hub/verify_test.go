@@ -203,9 +203,9 @@ func TestCheckInThroughTheAPI(t *testing.T) {
 	l := openLedger(t, h)
 	s1 := k1.sale(t, "books", "print", "", clk.Now(), "boss@example.org", concert, map[string]int{"std": 1})
 	ingest(t, l, k1, s1)
-	srv := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}))
+	srv := httptest.NewServer(h.apiHandler(localQuery{h: h, l: l}, "tok"))
 	defer srv.Close()
-	q := remoteQuery{base: srv.URL, c: srv.Client()}
+	q := remoteQuery{base: srv.URL, token: "tok", c: srv.Client()}
 	v, err := q.CheckIn(s1.Sale.Tickets[0].Code+"\r\n", "east")
 	must(t, err)
 	if v.Verdict != Valid || v.CheckIn == nil || v.CheckIn.Gate != "east" {
@@ -222,7 +222,8 @@ func TestCheckInThroughTheAPI(t *testing.T) {
 	if _, err := q.CheckIn("K1-1-1", "a\nb"); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Fatalf("a bad gate name: %v", err)
 	}
-	resp, err := srv.Client().Get(srv.URL + "/checkin?code=K1-1-1")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/checkin?code=K1-1-1", nil)
+	resp, err := q.do(req)
 	must(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {

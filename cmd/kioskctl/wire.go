@@ -160,7 +160,7 @@ func yesNo(b bool) string {
 
 func (a *app) serveCmd() *cobra.Command {
 	var bf brokerFlags
-	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, mailDir, httpAddr string
+	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, mailDir, httpAddr, apiCert, apiKey string
 	var smtpPort int
 	var autoPush bool
 	cmd := &cobra.Command{
@@ -171,7 +171,11 @@ hub's ledger (ledger.db) and acknowledges what it stored; users created on devic
 the catalogue (and, with --auto-push, the outlet's devices get new configs); voids mark
 tickets void; chain breaks and gaps are alarms (see status); sales of email outlets are
 emailed to the buyer through the SMTP relay (STARTTLS and AUTH PLAIN) with retries.
-report, verify and status keep working while serve runs: they ask its loopback API.
+report, verify and status keep working while serve runs: they ask its loopback API,
+with the token of api.token in the hub directory (0600, made by the first serve; a
+request without it is refused). --http on an address that is not loopback is refused
+unless --api-cert and --api-key serve the API over TLS (for gate scanners, which send the
+same token); its verify and check-in answers leave the buyer's email out.
 
 --mail-dir DIR is for trying email outlets without a relay: each email is written to DIR
 as an .eml file (named after its Message-ID, e.g. sale-k1-3-0.eml; any mail client opens
@@ -186,7 +190,7 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 			if err != nil {
 				return err
 			}
-			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, AutoPush: autoPush}
+			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, APICert: apiCert, APIKey: apiKey, AutoPush: autoPush}
 			o.Mail, o.MailFrom, err = mailSender(mailDir, mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}, smtpPwFile, smtpCA)
 			if err != nil {
 				return err
@@ -205,7 +209,9 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails (with --mail-dir: default tickets@localhost)")
 	f.StringVar(&mailDir, "mail-dir", "", "write each email as an .eml file into this folder instead of sending it (development; no relay)")
 	f.StringVar(&smtpCA, "smtp-ca-file", "", "PEM CAs of the relay's certificate (default: the system's)")
-	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the query API used by report, verify and status")
+	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "address of the query API used by report, verify and status (loopback unless --api-cert)")
+	f.StringVar(&apiCert, "api-cert", "", "PEM certificate of the query API over TLS (with --api-key)")
+	f.StringVar(&apiKey, "api-key", "", "PEM key of the query API over TLS")
 	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")
 	return cmd
 }
