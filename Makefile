@@ -5,7 +5,7 @@ BIN      ?= bin
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X ticketkiosk/internal/version.Version=$(VERSION)
 
-.PHONY: all build cross test test-arm test-short e2e e2e-long chaos bench bench-all lint fmt demo deps fuzz deb clean
+.PHONY: all build cross man test test-arm test-short e2e e2e-long chaos bench bench-all lint fmt demo deps fuzz deb clean
 
 all: build
 
@@ -66,10 +66,19 @@ cross:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/...
 	@ls -l $(BIN)/linux-armv6 $(BIN)/linux-arm64
 
+# man writes the manual pages into dist/man, gzipped as Debian installs them: kioskctl's
+# generated from its command tree (kioskctl man, hidden), kioskd.8 hand-written in packaging/man
+# (cmd/kioskd's TestManPage keeps it in step with kioskd's usage).
+man:
+	rm -rf dist/man && mkdir -p dist/man
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) $(GO) run -ldflags '$(LDFLAGS)' ./cmd/kioskctl man dist/man
+	cp packaging/man/kioskd.8 dist/man/
+	gzip -9n dist/man/*.1 dist/man/*.8
+
 # deb builds the Raspberry Pi packages with nfpm (fetched through the Go module proxy).
 NFPM ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 DEBVERSION ?= $(shell v=$$(git describe --tags --abbrev=0 2>/dev/null | sed 's/^v//'); echo $${v:-0.1.0}+g$$(git rev-parse --short HEAD))
-deb: cross
+deb: cross man
 	mkdir -p dist
 	for a in armhf:linux-armv6 arm64:linux-arm64; do \
 		rm -rf dist/stage && mkdir -p dist/stage && cp $(BIN)/$${a#*:}/kioskd $(BIN)/$${a#*:}/kioskctl dist/stage/ && \

@@ -66,6 +66,7 @@ ticket checks and device status.`,
 		a.mailCmd(),
 		a.demoCmd(),
 		a.ticketURLCmd(),
+		a.manCmd(),
 	)
 	a.addCorrections(root)
 	refuseUnknown(root)
