@@ -5,23 +5,26 @@ import (
 	"testing"
 )
 
-// FuzzParseType: a --type ID:NAME:PRICE flag. What is accepted has an id without ':', a
-// price that is not negative, and the price prints back (formatMoney) to the same amount.
+// FuzzParseType: a --type ID:NAME:PRICE flag, in a currency of each exponent (EUR 2, JPY
+// 0, KWD 3). What is accepted has an id without ':', a price that is not negative, and the
+// price prints back (formatPrice) to the same amount.
 func FuzzParseType(f *testing.F) {
 	for _, s := range []string{"std:Стандартен:12.50", "vip:VIP: front row:40", "a:A:0,5", "b::1", "c:C:-1", "d:D:1.234", "x", "::", "e:E:99999999999999999999"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tt, err := parseType(s, "")
-		if err != nil {
-			return
-		}
-		if strings.Contains(tt.ID, ":") || tt.Price < 0 {
-			t.Fatalf("parseType(%q) = %+v", s, tt)
-		}
-		p, err := parsePrice(formatPrice(tt.Price, ""), "")
-		if err != nil || p != tt.Price {
-			t.Fatalf("price %d prints as %q and reads back as %d, %v", tt.Price, formatPrice(tt.Price, ""), p, err)
+		for _, cur := range []string{"EUR", "JPY", "KWD"} {
+			tt, err := parseType(s, cur)
+			if err != nil {
+				continue
+			}
+			if strings.Contains(tt.ID, ":") || tt.Price < 0 {
+				t.Fatalf("parseType(%q, %s) = %+v", s, cur, tt)
+			}
+			p, err := parsePrice(formatPrice(tt.Price, cur), cur)
+			if err != nil || p != tt.Price {
+				t.Fatalf("%s price %d prints as %q and reads back as %d, %v", cur, tt.Price, formatPrice(tt.Price, cur), p, err)
+			}
 		}
 	})
 }
