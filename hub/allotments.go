@@ -2,7 +2,6 @@ package hub
 
 import (
 	"sort"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -78,21 +77,12 @@ func (h *Hub) Allotments(l *ledger.Ledger, outlet string) ([]Allotment, error) {
 	}
 	deviceSold := map[[3]string]int64{}
 	for _, d := range devs {
-		sales := map[uint64]*journal.Entry{}
-		if err := l.Each(d.ID, 0, func(e *journal.Entry) bool {
-			if e.Kind == journal.KindSale && e.Sale != nil {
-				sales[e.Seq] = e
-			}
-			var sale *journal.Entry
-			if e.Kind == journal.KindVoid && e.Void != nil {
-				sale = sales[e.Void.Sale]
-			}
-			for _, dl := range journal.Deltas(e, sale, time.UTC) {
-				deviceSold[[3]string{d.ID, dl.Event, dl.Type}] += dl.Tickets
-			}
-			return true
-		}); err != nil {
+		sold, err := l.Sold(d.ID)
+		if err != nil {
 			return nil, err
+		}
+		for k, n := range sold {
+			deviceSold[[3]string{d.ID, k[0], k[1]}] = n
 		}
 	}
 	var out []Allotment

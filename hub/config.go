@@ -286,6 +286,9 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 			if err := tx.Bucket(bPushed).Put([]byte(d.ID), boltutil.U64(cfg.Version)); err != nil {
 				return err
 			}
+			if err := recordPrices(tx, cfg); err != nil {
+				return err
+			}
 			out = append(out, s)
 		}
 		return nil

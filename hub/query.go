@@ -92,6 +92,8 @@ type Query interface {
 	Status() (*Status, error)
 	// Allotments is Hub.Allotments of an outlet ("" for every outlet).
 	Allotments(outlet string) ([]Allotment, error)
+	// Resolve resolves a journal alarm with a recorded reason (ledger.Ledger.Resolve).
+	Resolve(id, reason string, stand ledger.Stand) (ledger.Alarm, error)
 	Close() error
 }
 
@@ -321,6 +323,7 @@ func (h *Hub) apiHandler(q Query, token string) http.Handler {
 		st, err := q.Status()
 		reply(w, st, err)
 	})
+	mux.HandleFunc("POST /alarms/resolve", resolveHandler(q, reply))
 	return requireToken(token, mux)
 }
 
@@ -394,16 +397,21 @@ func (q remoteQuery) Verify(code string) (Verification, error) {
 
 func (q remoteQuery) CheckIn(code, gate string) (Verification, error) {
 	var v Verification
-	req, err := http.NewRequest(http.MethodPost, q.base+"/checkin", strings.NewReader(url.Values{"code": {code}, "gate": {gate}}.Encode()))
+	return v, q.post("/checkin", url.Values{"code": {code}, "gate": {gate}}, &v)
+}
+
+// post sends a form with the token and reads the answer into out.
+func (q remoteQuery) post(path string, v url.Values, out any) error {
+	req, err := http.NewRequest(http.MethodPost, q.base+path, strings.NewReader(v.Encode()))
 	if err != nil {
-		return v, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := q.do(req)
 	if err != nil {
-		return v, fmt.Errorf("hub: serve api: %w", err)
+		return fmt.Errorf("hub: serve api: %w", err)
 	}
-	return v, decodeReply(resp, &v)
+	return decodeReply(resp, out)
 }
 
 func (q remoteQuery) Status() (*Status, error) {

@@ -98,7 +98,7 @@ func poke(c chan struct{}) {
 // API and the loops, acts on what it stored, saves the device states and closes the ledger.
 func (s *Server) Run(ctx context.Context) error {
 	h, o, log := s.h, s.o, s.log
-	l, err := h.OpenLedger(ledger.Options{OnStored: func(string, []*journal.Entry) { poke(s.wakeCollect) }})
+	l, err := h.OpenLedger(ledger.Options{OnStored: func(string, []*journal.Entry) { poke(s.wakeCollect) }, Validate: h.Validator()})
 	if err != nil {
 		return err
 	}

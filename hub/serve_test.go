@@ -40,6 +40,8 @@ func TestServeEmailsSales(t *testing.T) {
 	must(t, h.SaveLink(catalog.Link{Outlet: "web", Event: "concert"}))
 	k := newDevice(t, "k1")
 	must(t, h.AddDevice(catalog.Device{ID: k.id, Outlet: "web", PublicKey: k.pub}))
+	_, err = h.SignConfigs("", false) // the prices the ingest checks sales against
+	must(t, err)
 
 	st, err := store.Open(filepath.Join(dir, "k1.db"), store.Options{Device: "k1", NoSync: true})
 	must(t, err)

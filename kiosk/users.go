@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"ticketkiosk/catalog"
@@ -124,35 +123,7 @@ func (k *Kiosk) subtree(email string) ([]catalog.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return subtree(users, email), nil
-}
-
-func subtree(users []catalog.User, root string) []catalog.User {
-	children := map[string][]catalog.User{}
-	for _, u := range users {
-		if u.CreatedBy != "" {
-			c := strings.ToLower(u.CreatedBy)
-			children[c] = append(children[c], u)
-		}
-	}
-	var out []catalog.User
-	seen := map[string]bool{strings.ToLower(root): true}
-	queue := []string{strings.ToLower(root)}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		for _, c := range children[cur] {
-			key := strings.ToLower(c.Email)
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			out = append(out, c)
-			queue = append(queue, key)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
-	return out
+	return catalog.Subtree(users, email), nil
 }
 
 func (k *Kiosk) inSubtree(root, email string) (catalog.User, bool) {

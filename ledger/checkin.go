@@ -61,7 +61,7 @@ func (l *Ledger) CheckIn(t Ticket, gate string, at time.Time) (CheckIn, error) {
 		if d == nil {
 			return fmt.Errorf("%w: device %s", ErrNotFound, t.Device)
 		}
-		sale, st, err := readSale(d.Bucket(bEntries), d.Bucket(bSales), t.Sale)
+		sale, st, err := readSale(d, t.Sale)
 		if err != nil {
 			return err
 		}

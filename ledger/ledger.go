@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,10 +64,18 @@ type Alarm struct {
 	First  time.Time `json:"first"`
 	Last   time.Time `json:"last"`
 	Count  int       `json:"count"`
+	// Resolved is when an operator resolved the alarm (Resolve), with Resolution, the
+	// recorded reason; nil: open.
+	Resolved   *time.Time `json:"resolved,omitempty"`
+	Resolution string     `json:"resolution,omitempty"`
 }
 
 func (a Alarm) String() string {
-	return fmt.Sprintf("%s: %s at seq %d: %s (%d×)", a.Device, a.Kind, a.Seq, a.Detail, a.Count)
+	s := fmt.Sprintf("%s: %s at seq %d: %s (%d×)", a.Device, a.Kind, a.Seq, a.Detail, a.Count)
+	if a.Resolved != nil {
+		s += "; resolved: " + a.Resolution
+	}
+	return s
 }
 
 // Options configure Open.
@@ -86,6 +95,9 @@ type Options struct {
 	// order, before Ingest returns. It is a notification: a side effect that must happen
 	// exactly once (an email) keeps its own cursor over Feed instead.
 	OnStored func(device string, stored []*journal.Entry)
+	// Validate, when set, checks every entry that follows the chain; one it refuses is
+	// stored as rejected (see Validator).
+	Validate Validator
 }
 
 // Ledger is an open central journal. Its methods are safe for concurrent use.
@@ -93,6 +105,9 @@ type Ledger struct {
 	db  *bolt.DB
 	opt Options
 	log *slog.Logger
+
+	mu   sync.Mutex
+	sold map[string]sold // per device, what Past.Sold counted as of a seq
 }
 
 var (
@@ -154,6 +169,7 @@ type Result struct {
 	Stored     int    // entries newly stored
 	Duplicates int    // entries already stored with the same content
 	Held       int    // entries not stored: beyond a gap, after a broken chain, conflicting or foreign
+	Rejected   int    // of Stored, entries stored as rejected (Options.Validate)
 	Alarms     []Alarm
 }
 
@@ -214,12 +230,14 @@ func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]
 	var (
 		results map[string]Result
 		stored  map[string][]*journal.Entry
+		ins     []*ingest
 	)
 	err := l.update(func(tx *bolt.Tx) error {
-		results, stored = map[string]Result{}, map[string][]*journal.Entry{}
+		results, stored, ins = map[string]Result{}, map[string][]*journal.Entry{}, nil
 		locs := map[string]*time.Location{}
 		for _, device := range devices {
 			in := &ingest{l: l, tx: tx, device: device, now: now, locs: locs}
+			ins = append(ins, in)
 			res, st, err := in.run(sorted[device])
 			if err != nil {
 				return fmt.Errorf("%s: %w", device, err)
@@ -231,6 +249,7 @@ func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]
 	if err != nil {
 		return nil, fmt.Errorf("ledger: ingest: %w", err)
 	}
+	l.keepSold(ins)
 	for _, device := range devices {
 		for _, a := range results[device].Alarms {
 			l.log.Error("journal alarm", "device", a.Device, "kind", a.Kind, "seq", a.Seq, "detail", a.Detail, "count", a.Count)
@@ -280,10 +299,13 @@ entries:
 				beyond = 0
 				break entries
 			}
-			if err := in.store(&res, e); err != nil {
+			ok, err := in.store(&res, e)
+			if err != nil {
 				return res, nil, err
 			}
-			stored = append(stored, e)
+			if ok {
+				stored = append(stored, e)
+			}
 		default:
 			// Beyond a gap (sorted: so is everything after it).
 			res.Held++
@@ -315,6 +337,9 @@ type ingest struct {
 	hash   journal.Hash
 	count  uint64
 	locs   map[string]*time.Location
+
+	checkFn func(e *journal.Entry) error // the Validator's check of this batch
+	sold    map[[2]string]int64          // Past.Sold, once asked
 }
 
 func (in *ingest) open() error {
@@ -357,30 +382,43 @@ func (in *ingest) same(e *journal.Entry) (bool, error) {
 	return bytes.Equal(in.ents.Get(boltutil.U64(e.Seq)), data), nil
 }
 
-func (in *ingest) store(res *Result, e *journal.Entry) error {
+// store stores e, which follows the chain, and reports whether it was accepted (false: it
+// is stored as rejected, without effect and out of the feed).
+func (in *ingest) store(res *Result, e *journal.Entry) (bool, error) {
 	data, err := e.Encode()
 	if err != nil {
-		return err
+		return false, err
+	}
+	reason, err := in.check(e)
+	if err != nil {
+		return false, err
 	}
 	if err := in.ents.Put(boltutil.U64(e.Seq), data); err != nil {
-		return err
+		return false, err
 	}
-	feed := in.tx.Bucket(bFeed)
-	n, err := feed.NextSequence()
-	if err != nil {
-		return err
-	}
-	if err := feed.Put(boltutil.U64(n), feedValue(in.device, e.Seq)); err != nil {
-		return err
-	}
-	if err := in.effects(res, e); err != nil {
-		return err
+	if reason != "" {
+		if err := in.reject(res, e, reason); err != nil {
+			return false, err
+		}
+		res.Rejected++
+	} else {
+		feed := in.tx.Bucket(bFeed)
+		n, err := feed.NextSequence()
+		if err != nil {
+			return false, err
+		}
+		if err := feed.Put(boltutil.U64(n), feedValue(in.device, e.Seq)); err != nil {
+			return false, err
+		}
+		if err := in.effects(res, e); err != nil {
+			return false, err
+		}
 	}
 	in.last = e.Seq
 	in.hash = sha256.Sum256(data) // e.Hash() without encoding again
 	in.count++
 	res.Stored++
-	return nil
+	return reason == "", nil
 }
 
 func (in *ingest) location(outlet string) *time.Location {
@@ -407,7 +445,7 @@ func (in *ingest) effects(res *Result, e *journal.Entry) error {
 	sale, st := e, journal.SaleState{}
 	if e.Kind != journal.KindSale {
 		var err error
-		if sale, st, err = readSale(in.ents, in.sales, ref); err != nil {
+		if sale, st, err = readSale(in.dev, ref); err != nil {
 			in.alarm(res, AlarmEffect, e.Seq, fmt.Sprintf("%s of seq %d: %v", e.Kind, ref, err))
 			return nil
 		}
@@ -424,6 +462,7 @@ func (in *ingest) effects(res *Result, e *journal.Entry) error {
 	if err := in.putSale(ref, next); err != nil {
 		return err
 	}
+	in.countSold(e, sale)
 	return in.addCounters(sale.Sale.Outlet, journal.Deltas(e, sale, in.location(sale.Sale.Outlet)))
 }
 

@@ -121,14 +121,17 @@ func (l *Ledger) Sale(device string, seq uint64) (*journal.Entry, journal.SaleSt
 			return fmt.Errorf("%w: device %s", ErrNotFound, device)
 		}
 		var err error
-		sale, st, err = readSale(d.Bucket(bEntries), d.Bucket(bSales), seq)
+		sale, st, err = readSale(d, seq)
 		return err
 	})
 	return sale, st, err
 }
 
-func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, journal.SaleState, error) {
+// readSale reads a sale and its state from a device bucket; a sale stored as rejected is
+// ErrRejected.
+func readSale(d *bolt.Bucket, seq uint64) (*journal.Entry, journal.SaleState, error) {
 	var st journal.SaleState
+	ents, sales := d.Bucket(bEntries), d.Bucket(bSales)
 	raw := ents.Get(boltutil.U64(seq))
 	if raw == nil {
 		return nil, st, fmt.Errorf("%w: entry %d", ErrNotFound, seq)
@@ -139,6 +142,9 @@ func readSale(ents, sales *bolt.Bucket, seq uint64) (*journal.Entry, journal.Sal
 	}
 	if e.Kind != journal.KindSale {
 		return nil, st, fmt.Errorf("%w: entry %d is a %s", ErrNotASale, seq, e.Kind)
+	}
+	if reason, ok := rejected(d, seq); ok {
+		return nil, st, fmt.Errorf("%w: entry %d: %s", ErrRejected, seq, reason)
 	}
 	if b := sales.Get(boltutil.U64(seq)); b != nil {
 		if err := json.Unmarshal(b, &st); err != nil {

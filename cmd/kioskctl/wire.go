@@ -272,12 +272,7 @@ status says so and how old the device states are (serve saves them as they come 
 it stops); STATUS then reads "was online": the device was online when serve last heard.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			h, q, err := a.query()
-			if err != nil {
-				return err
-			}
-			defer q.Close()
-			st, err := q.Status()
+			h, st, err := a.status()
 			if err != nil {
 				return err
 			}
