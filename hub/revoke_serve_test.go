@@ -75,6 +75,8 @@ func TestServeRefusesRevokedDevice(t *testing.T) {
 		dev.Start()
 		defer dev.Halt()
 	}
+	_, err = h.SignConfigs("", false) // the prices the ingest checks sales against
+	must(t, err)
 	must(t, h.RevokeDevice("k1", "stolen"))
 
 	ctx, cancel := context.WithCancel(context.Background())
