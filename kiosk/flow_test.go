@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"ticketkiosk/device/term"
 	"ticketkiosk/escpos"
 	"ticketkiosk/journal"
-	"ticketkiosk/store"
 )
 
 // A key script is text: runs of ordinary characters are decoded by term.ParseKeys (so
@@ -808,16 +806,7 @@ func (w *wrapped) Unwrap() error { return w.err }
 
 func TestFlowNoConfig(t *testing.T) {
 	r := newRig(t, catalog.DeliveryPrint)
-	// A kiosk on a fresh store, with no config yet.
-	empty, err := store.Open(filepath.Join(t.TempDir(), "empty.db"), store.Options{Device: "k1", NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer empty.Close()
-	k, err := New(Options{Store: empty, Key: deviceKey, Clock: r.clock, Printer: r.printer, Layout: textLayout{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := unconfigured(t, r)
 	f := NewFlow(k, FlowOptions{Rows: 2, Cols: 16, Locale: catalog.LocaleBG})
 	s := f.Screen()
 	if !strings.Contains(s.String(), "Още няма") {
