@@ -244,15 +244,16 @@ func TestClosedStoreIsAnError(t *testing.T) {
 // must reopen consistent.
 const fullDiskEnv = "STORE_FULL_DISK_CHILD"
 
+// children maps an environment variable to the child process it selects: when the test
+// binary starts with it set, it runs that child on its value instead of the tests. The
+// power-cut children add themselves where their filesystem builds (powercut_test.go).
+var children = map[string]func(string) int{fullDiskEnv: fullDiskChild}
+
 func TestMain(m *testing.M) {
-	if path := os.Getenv(fullDiskEnv); path != "" {
-		os.Exit(fullDiskChild(path))
-	}
-	if cycle := os.Getenv(powerCutEnv); cycle != "" {
-		os.Exit(powerCutChild(cycle))
-	}
-	if arg := os.Getenv(powerCutCheckEnv); arg != "" {
-		os.Exit(powerCutCheck(arg))
+	for env, child := range children {
+		if arg := os.Getenv(env); arg != "" {
+			os.Exit(child(arg))
+		}
 	}
 	os.Exit(m.Run())
 }
