@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"ticketkiosk/internal/appliance"
 	"ticketkiosk/mqtt/mqtttest"
+	"ticketkiosk/store"
 	"ticketkiosk/testkit"
 )
 
@@ -47,6 +49,18 @@ func TestCheckLogsIn(t *testing.T) {
 			t.Errorf("%s: exit %d:\n%s", c.name, code, out)
 		}
 	}
+
+	// While kioskd runs (its store is open), check does not log in as the device, which
+	// would take over the running kioskd's session.
+	path := conf(b.URL(), "s3cret", "")
+	st, err := store.Open(filepath.Join(filepath.Dir(path), "state", appliance.StoreFile), store.Options{Device: "k1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, out, _ := kioskd(t, "check", "--config", path); !strings.Contains(out, "note  broker    "+b.URL()+": not logged in while kioskd runs") || strings.Contains(out, "logged in as") {
+		t.Errorf("check while kioskd runs:\n%s", out)
+	}
+	st.Close()
 
 	// TLS: the broker's certificate is from another CA than the configured one.
 	ca, other := testkit.NewCA(t), testkit.NewCA(t)

@@ -248,8 +248,12 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 	if testTicket {
 		say(false, "qr test", "not printed: no ready printer")
 	}
+	v, storeErr := appliance.StoredConfigVersion(cfg)
 	if cfg.MQTT.URL == "" {
 		say(true, "broker", "none configured (the kiosk works offline only)")
+	} else if errors.Is(storeErr, appliance.ErrStoreBusy) {
+		// A login as the device would take over the running kioskd's session.
+		line("note", "broker", "%s: not logged in while kioskd runs; its log and idle screen say the broker's answer", cfg.MQTT.URL)
 	} else if err := appliance.LoginBroker(cfg, 10*time.Second); err != nil {
 		short, detail := mqtt.Reason(err)
 		say(false, "broker", "%s: %s; %s", cfg.MQTT.URL, short, detail)
@@ -263,7 +267,7 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 		}
 		say(true, "broker", "%s: logged in as %s", cfg.MQTT.URL, who)
 	}
-	switch v, err := appliance.StoredConfigVersion(cfg); {
+	switch err := storeErr; {
 	case errors.Is(err, appliance.ErrNoStore) || err == nil && v == 0:
 		// A new device: a state, not a fault (docs: run check before starting the service).
 		line("wait", "store", "waiting for its first config: start kioskd, then run kioskctl push for %s", cfg.DeviceID)

@@ -82,12 +82,13 @@ func StoredConfigVersion(cfg *Config) (uint64, error) {
 }
 
 // LoginBroker logs in to the broker as the device would (CONNECT with the configured
-// credentials and TLS, and the broker's CONNACK), as "<device>-check" so that a running
-// kioskd keeps its session. Its error is in mqtt.Reason's terms.
+// credentials and TLS and the device's id as client id, which a broker may bind to the
+// login, then the broker's CONNACK). A running kioskd would lose its session to it: kioskd
+// check does not call it then. Its error is in mqtt.Reason's terms.
 func LoginBroker(cfg *Config, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return mqtt.Login(ctx, cfg.MQTTOptions(), cfg.DeviceID+"-check")
+	return mqtt.Login(ctx, cfg.MQTTOptions(), cfg.DeviceID)
 }
 
 // modelNames returns the names [printer] model takes: the capability database's.
