@@ -28,12 +28,13 @@ type priceTable struct {
 	Version  uint64                      `json:"version"`
 	Outlet   string                      `json:"outlet"`
 	Currency string                      `json:"currency"`
+	Delivery string                      `json:"delivery"`
 	Prices   map[string]map[string]int64 `json:"prices"` // event → ticket type → unit price
 }
 
 // recordPrices keeps the price table of a config signed for its device.
 func recordPrices(tx *bolt.Tx, cfg *catalog.DeviceConfig) error {
-	t := priceTable{Version: cfg.Version, Outlet: cfg.Outlet.ID, Currency: cfg.Outlet.Currency, Prices: map[string]map[string]int64{}}
+	t := priceTable{Version: cfg.Version, Outlet: cfg.Outlet.ID, Currency: cfg.Outlet.Currency, Delivery: string(cfg.Outlet.Delivery), Prices: map[string]map[string]int64{}}
 	for _, ev := range cfg.Events {
 		m := map[string]int64{}
 		for _, ty := range ev.Types {
@@ -172,7 +173,8 @@ func (v *validation) sale(e *journal.Entry) error {
 	return v.tickets(e, qty)
 }
 
-// allows reports why the table does not allow the sale's outlet, event, currency and prices.
+// allows reports why the table does not allow the sale's outlet, event, currency, delivery
+// and prices.
 func (t priceTable) allows(s *journal.Sale) error {
 	if t.Outlet != s.Outlet {
 		return fmt.Errorf("sale for outlet %s under a config of outlet %s", s.Outlet, t.Outlet)
@@ -192,6 +194,9 @@ func (t priceTable) allows(s *journal.Sale) error {
 		if p != l.Price {
 			return fmt.Errorf("price %d of %s is not its price in a config signed for the device (%d in version %d)", l.Price, l.Type, p, t.Version)
 		}
+	}
+	if s.Delivery != t.Delivery {
+		return fmt.Errorf("delivery %s is not the outlet's (%s)", s.Delivery, t.Delivery)
 	}
 	return nil
 }
