@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -126,8 +127,11 @@ func TestIngestRejects(t *testing.T) {
 		t.Fatal("a forged supervisor entered the catalogue")
 	}
 	// A rejected sale's tickets do not verify as sold.
-	if _, _, err := l.Sale("k1", free.Seq); err == nil {
-		t.Fatal("rejected sale readable as a sale")
+	if _, _, err := l.Sale("k1", free.Seq); !errors.Is(err, ledger.ErrRejected) {
+		t.Fatalf("rejected sale read as %v", err)
+	}
+	if v, err := h.Verify(free.Sale.Tickets[0].Code, l); err != nil || v.Verdict != BadTicket || !strings.Contains(v.Reason, "rejected at ingest") {
+		t.Fatalf("a ticket of a rejected sale verifies %+v, %v", v, err)
 	}
 	// The grant holds across batches: one more std is beyond it.
 	more := k1.sale(t, "books", "print", "", at, boss, concert, map[string]int{"std": 1})

@@ -107,6 +107,9 @@ func (h *Hub) verifyCode(code string, keys journal.KeyFunc, l *ledger.Ledger) (V
 	case errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrNotASale):
 		v.Verdict, v.Reason = NotAtHub, fmt.Sprintf("the hub has no sale %d of device %s", f.Sale, f.Device)
 		return v, nil
+	case errors.Is(err, ledger.ErrRejected):
+		v.Verdict, v.Reason = BadTicket, fmt.Sprintf("sale %d of device %s: %v", f.Sale, f.Device, err)
+		return v, nil
 	case err != nil:
 		return v, fmt.Errorf("hub: verify: %w", err)
 	}
@@ -155,6 +158,9 @@ func (h *Hub) verifyShort(t ledger.Ticket, keys journal.KeyFunc, l *ledger.Ledge
 	switch {
 	case errors.Is(err, ledger.ErrNotFound), errors.Is(err, ledger.ErrNotASale):
 		v.Verdict, v.Reason = NotAtHub, fmt.Sprintf("the hub has no sale %d of device %s", t.Sale, id)
+		return v, nil
+	case errors.Is(err, ledger.ErrRejected):
+		v.Verdict, v.Reason = BadTicket, fmt.Sprintf("sale %d of device %s: %v", t.Sale, id, err)
 		return v, nil
 	case err != nil:
 		return v, fmt.Errorf("hub: verify: %w", err)
