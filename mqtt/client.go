@@ -34,6 +34,10 @@ type Options struct {
 	AllowInsecure bool
 	// Prefix of the topics; default DefaultPrefix.
 	Prefix string
+	// MaxPacket is the largest packet read from the broker (default DefaultMaxPacket): on a
+	// larger one the client cuts the connection before reading it, whatever the broker's
+	// own limit.
+	MaxPacket int
 	// KeepAlive is the MQTT keep-alive (default 30s); ReconnectMax the longest wait between
 	// reconnection attempts (default 30s); ConnectTimeout that of one attempt (default 10s).
 	KeepAlive, ReconnectMax, ConnectTimeout time.Duration
@@ -159,6 +163,8 @@ func newClient(o Options, s session) (paho.Client, error) {
 	}
 	if o.dial != nil {
 		po.SetCustomOpenConnectionFn(o.dial)
+	} else if dial := cappedDial(u.Scheme, intOr(o.MaxPacket, DefaultMaxPacket), durationOr(o.ConnectTimeout, 10*time.Second)); dial != nil {
+		po.SetCustomOpenConnectionFn(dial)
 	}
 	po.SetOnConnectHandler(func(c paho.Client) {
 		s.log.Info("mqtt connected", "broker", o.URL, "client", s.clientID)
