@@ -14,7 +14,7 @@ import (
 func (q localQuery) Resolve(id, reason string, stand ledger.Stand) (ledger.Alarm, error) {
 	a, err := q.l.Resolve(id, reason, stand)
 	if errors.Is(err, ledger.ErrNotFound) {
-		err = fmt.Errorf("%w: %v", ErrNotFound, err)
+		err = fmt.Errorf("%w: alarm %s", ErrNotFound, id)
 	}
 	return a, err
 }

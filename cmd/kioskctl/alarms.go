@@ -53,6 +53,10 @@ kioskctl alarms resolve.`,
 			if format != "table" {
 				return fmt.Errorf("--format %q is neither table nor json", format)
 			}
+			if len(out) == 0 {
+				fmt.Fprintln(a.stdout, "no alarms")
+				return nil
+			}
 			w := a.table()
 			fmt.Fprintln(w, "ID\tDEVICE\tKIND\tSEQ\tCOUNT\tLAST\tDETAIL")
 			for _, al := range out {
@@ -62,13 +66,7 @@ kioskctl alarms resolve.`,
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", al.ID(), al.Device, al.Kind, al.Seq, al.Count, al.Last.UTC().Format(time.RFC3339), detail)
 			}
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			if len(out) == 0 {
-				fmt.Fprintln(a.stdout, "no alarms")
-			}
-			return nil
+			return w.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")

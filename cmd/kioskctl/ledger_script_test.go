@@ -83,3 +83,34 @@ func scriptVoid(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	synced(ts, args[0], &journal.Entry{Kind: journal.KindVoid, Void: &journal.Void{Sale: seq, Approver: "boss@example.org"}}, func(uint64, ed25519.PrivateKey) {})
 }
+
+// scriptResend is `resend DEVICE SEQ`: the device sends its own sale of one ticket at SEQ
+// (chained to the hub's entry SEQ-1), as a device with another journal than the hub's
+// would. It sets $UPTO to the seq the hub acknowledges.
+func scriptResend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: resend DEVICE SEQ")
+	}
+	device := args[0]
+	seq, err := strconv.ParseUint(args[1], 10, 64)
+	ts.Check(err)
+	seed, err := os.ReadFile(ts.MkAbs(strings.ToUpper(device) + ".seed"))
+	ts.Check(err)
+	l, err := ledger.Open(filepath.Join(ts.Getenv("KIOSKCTL_DIR"), "ledger.db"), ledger.Options{Logger: slog.New(slog.DiscardHandler)})
+	ts.Check(err)
+	defer l.Close()
+	e := &journal.Entry{V: journal.Version, Device: device, Seq: seq, Time: time.Date(2026, 11, 30, 11, 0, 0, 0, time.UTC).UnixMilli(), ClockSynced: true,
+		Actor: "anna@example.org", Kind: journal.KindSale}
+	if seq > 1 {
+		prev, err := l.Entry(device, seq-1)
+		ts.Check(err)
+		e.Prev = prev.Hash()
+	}
+	code, err := journal.NewCode(journal.TicketFacts{Device: device, Sale: seq, N: 1, Of: 1, Event: "concert", Type: "std"}, ed25519.NewKeyFromSeed(seed))
+	ts.Check(err)
+	e.Sale = &journal.Sale{Outlet: "books", Event: "concert", Currency: "EUR", Delivery: "print",
+		Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
+	r, err := l.IngestBatch(device, []*journal.Entry{e})
+	ts.Check(err)
+	ts.Setenv("UPTO", strconv.FormatUint(r.Upto, 10))
+}

@@ -165,6 +165,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	// sale and void write a device's synced journal into the hub's ledger (ledger_script_test.go).
 	"sale": scriptSale,
 	"void": scriptVoid,
+	// resend DEVICE SEQ: the device sends its own sale at SEQ (ledger_script_test.go).
+	"resend": scriptResend,
 	// waitfile FILE: waits until FILE exists.
 	"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {
