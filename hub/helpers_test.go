@@ -80,6 +80,7 @@ type device struct {
 	pub  ed25519.PublicKey
 	priv ed25519.PrivateKey
 	seq  uint64
+	nos  uint64 // sale numbers given
 	prev journal.Hash
 }
 
@@ -92,8 +93,12 @@ func newDevice(t testing.TB, id string) *device {
 	return &device{id: id, pub: priv.Public().(ed25519.PublicKey), priv: priv}
 }
 
-// next fills the chain fields of e and returns it.
+// next fills the chain fields of e, and a sale's number, and returns it.
 func (d *device) next(e *journal.Entry, at time.Time, actor string) *journal.Entry {
+	if e.Sale != nil && e.Sale.No == 0 {
+		d.nos++
+		e.Sale.No = d.nos
+	}
 	d.seq++
 	e.V, e.Device, e.Seq, e.Time, e.ClockSynced, e.Actor, e.Prev = journal.Version, d.id, d.seq, at.UnixMilli(), true, actor, d.prev
 	d.prev = e.Hash()

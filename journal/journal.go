@@ -17,8 +17,9 @@ import (
 	"time"
 )
 
-// Version is the entry format version this code writes.
-const Version = 1
+// Version is the entry format version this code writes and reads. Version 2 gave every
+// sale its sale number (Sale.No); a version 1 entry is refused.
+const Version = 2
 
 // Kind is the kind of a journal entry.
 type Kind string
@@ -78,6 +79,10 @@ type Entry struct {
 
 // Sale is an order: one event, its lines, and the tickets they yielded.
 type Sale struct {
+	// No is the sale number people use (printed on the ticket, typed for a reprint or a
+	// void): per device, from 1, counted over sale entries only. The store assigns it in
+	// the sale's transaction; it is not the entry's Seq.
+	No       uint64   `json:"no"`
 	Outlet   string   `json:"outlet"`
 	Event    string   `json:"event"`
 	Currency string   `json:"currency"`
@@ -246,6 +251,9 @@ func (e *Entry) Validate() error {
 }
 
 func (s *Sale) check() error {
+	if s.No == 0 {
+		return errors.New("sale without a sale number")
+	}
 	if s.Event == "" || len(s.Lines) == 0 {
 		return errors.New("sale without event or lines")
 	}

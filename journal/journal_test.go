@@ -20,7 +20,7 @@ func keys(dev string) (ed25519.PublicKey, bool) {
 func sale(seq uint64, prev Hash, actor string, qty int) Entry {
 	e := Entry{V: Version, Device: "k1", Seq: seq, Time: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixMilli(),
 		ClockSynced: true, Actor: actor, Kind: KindSale, Prev: prev,
-		Sale: &Sale{Outlet: "o1", Event: "e1", Currency: "EUR", Delivery: "print",
+		Sale: &Sale{No: seq, Outlet: "o1", Event: "e1", Currency: "EUR", Delivery: "print",
 			Lines: []Line{{Type: "std", Qty: qty, Price: 1250}}, Total: int64(qty) * 1250}}
 	for i := 1; i <= qty; i++ {
 		c, err := NewCode(TicketFacts{Device: "k1", Sale: seq, N: i, Of: qty, Event: "e1", Type: "std"}, testKey)
@@ -65,8 +65,11 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 func TestDecodeRefuses(t *testing.T) {
 	good, _ := chain(1)[0].Encode()
 	cases := map[string]string{
-		"unknown field": strings.Replace(string(good), `"v":1`, `"v":1,"extra":2`, 1),
-		"bad version":   strings.Replace(string(good), `"v":1`, `"v":7`, 1),
+		"unknown field": strings.Replace(string(good), `"v":2`, `"v":2,"extra":2`, 1),
+		"bad version":   strings.Replace(string(good), `"v":2`, `"v":7`, 1),
+		"version 1":     strings.Replace(string(good), `"v":2`, `"v":1`, 1),
+		"no sale no":    strings.Replace(string(good), `"no":1,`, ``, 1),
+		"sale no zero":  strings.Replace(string(good), `"no":1,`, `"no":0,`, 1),
 		"seq zero":      strings.Replace(string(good), `"seq":1`, `"seq":0`, 1),
 		"bad total":     strings.Replace(string(good), `"total":2500`, `"total":1`, 1),
 		"unknown kind":  strings.Replace(string(good), `"kind":"sale"`, `"kind":"gift"`, 1),

@@ -36,6 +36,14 @@ func checkConsistent(t testing.TB, st *store.Store) int {
 		var voided *journal.Entry
 		switch e.Kind {
 		case journal.KindSale:
+			// Sale numbers count sale entries from 1, with no gap and no repeat, across
+			// every kill: each is its sale's, committed with it.
+			if want := uint64(len(sales) + 1); e.Sale.No != want {
+				t.Errorf("sale at seq %d has number %d, want %d", e.Seq, e.Sale.No, want)
+			}
+			if seq, err := st.SaleSeq(e.Sale.No); err != nil || seq != e.Seq {
+				t.Errorf("sale number %d maps to seq %d (%v), want %d", e.Sale.No, seq, err, e.Seq)
+			}
 			sales[e.Seq] = e
 			for _, l := range e.Sale.Lines {
 				sold[[2]string{e.Sale.Event, l.Type}] += int64(l.Qty)
@@ -121,7 +129,7 @@ func TestRandomOperationsKeepCountersTrue(t *testing.T) {
 					}
 					sale, err := r.k.Sell(context.Background(), s, o)
 					if err == nil {
-						saleSeqs = append(saleSeqs, sale.Entry.Seq)
+						saleSeqs = append(saleSeqs, sale.Entry.Sale.No)
 					}
 				case op < 8 && len(saleSeqs) > 0:
 					r.k.Void(s, saleSeqs[rng.IntN(len(saleSeqs))], sup, "")
@@ -185,7 +193,7 @@ func crashChild(path string) {
 		}
 		if i%7 == 6 {
 			sup, _ := st.User("sup@example.org")
-			k.Void(s, sale.Entry.Seq, sup, "")
+			k.Void(s, sale.Entry.Sale.No, sup, "")
 		}
 		fmt.Println(sale.Entry.Seq)
 	}

@@ -47,7 +47,7 @@ var goldenTour = []goldenStep{
 	{name: "supervisor menu scrolled", script: "↓↓↓↓"},
 	{name: "report scope", script: "2⏎"},
 	{name: "report users", script: "3⏎"},
-	{name: "void ask", script: "⎋⎋5⏎3⏎"},
+	{name: "void ask", script: "⎋⎋5⏎1⏎"},
 	{name: "voided", script: "⏎"},
 	{name: "new user role", script: "⏎6⏎dan@example.org⏎7000⏎"},
 	{name: "new user password", script: "⏎dan-pa"},

@@ -42,7 +42,7 @@ func (f *Flow) refusal(err error) string {
 	case errors.As(err, &soldOut):
 		return l.tr(mSoldOut, soldOut.Left)
 	case errors.As(err, &perr) && errors.Is(perr.Err, ErrPrintFailed):
-		return l.tr(mPrintFailed, f.sale.seq, f.printerWords(perr))
+		return l.tr(mPrintFailed, f.sale.no, f.printerWords(perr))
 	case errors.As(err, &perr):
 		return l.tr(mPrinterNotReady, f.printerWords(perr))
 	}
@@ -56,9 +56,9 @@ func (f *Flow) refusal(err error) string {
 			case mLocked:
 				return l.tr(s.msg, "--:--")
 			case mAlreadyVoided, mNoSuchSale:
-				return l.tr(s.msg, f.sale.seq)
+				return l.tr(s.msg, f.sale.no)
 			case mPrintFailed:
-				return l.tr(s.msg, f.sale.seq, l.tr(mPrintError))
+				return l.tr(s.msg, f.sale.no, l.tr(mPrintError))
 			case mPrinterNotReady:
 				return l.tr(s.msg, l.tr(mPrinterNoAnswer))
 			}

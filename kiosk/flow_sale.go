@@ -10,8 +10,8 @@ import (
 
 // saleFlow are the fields of a reprint or a void of a sale made before.
 type saleFlow struct {
-	action msg // mReprint or mVoid
-	seq    uint64
+	action msg         // mReprint or mVoid
+	no     uint64      // the sale number typed (journal.Sale.No)
 	void   SaleSummary // the sale the void asks about
 }
 
@@ -46,7 +46,7 @@ func saleScreens(s *[numStates]screen) {
 		back: goTo(stMenu),
 		submit: func(f *Flow, ctx context.Context, v string) {
 			n, err := strconv.ParseUint(v, 10, 64)
-			f.sale.seq = n
+			f.sale.no = n
 			if err != nil || n == 0 {
 				f.say(stSaleNo, false, f.tr(mNoSuchSale, n))
 				return
@@ -94,15 +94,15 @@ func saleScreens(s *[numStates]screen) {
 				name = e.Title
 			}
 			lines := append([]item{{name: name}}, f.ticketsTotal(v.Tickets, v.Total, v.Currency)...)
-			return l.tr(mVoidAsk, f.sale.seq), lines, l.tr(mHintYesNo)
+			return l.tr(mVoidAsk, f.sale.no), lines, l.tr(mHintYesNo)
 		},
 		proceed: func(f *Flow, _ context.Context) {
 			f.progress(mSaving)
-			if _, err := f.k.Void(f.sess, f.sale.seq, f.sess.User, "voided at the kiosk"); err != nil {
+			if _, err := f.k.Void(f.sess, f.sale.no, f.sess.User, "voided at the kiosk"); err != nil {
 				f.refuse(stSaleNo, err)
 				return
 			}
-			f.say(stMenu, true, f.tr(mVoided, f.sale.seq))
+			f.say(stMenu, true, f.tr(mVoided, f.sale.no))
 		},
 	}
 }
@@ -110,7 +110,7 @@ func saleScreens(s *[numStates]screen) {
 // reprint prints the sale again with the approver's approval.
 func (f *Flow) reprint(ctx context.Context, approver catalog.User) {
 	f.progress(mPrinting)
-	e, err := f.k.Reprint(ctx, f.sess, f.sale.seq, approver)
+	e, err := f.k.Reprint(ctx, f.sess, f.sale.no, approver)
 	if err != nil {
 		next := stSaleNo
 		if errors.Is(err, ErrPrintFailed) {
@@ -119,5 +119,5 @@ func (f *Flow) reprint(ctx context.Context, approver catalog.User) {
 		f.refuse(next, err)
 		return
 	}
-	f.say(stMenu, true, f.tr(mReprinted, f.sale.seq, e.Reprint.Copy))
+	f.say(stMenu, true, f.tr(mReprinted, f.sale.no, e.Reprint.Copy))
 }

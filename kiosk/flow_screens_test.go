@@ -85,9 +85,9 @@ func TestFlowChecksBeforeApproval(t *testing.T) {
 	r := newRig(t, catalog.DeliveryPrint)
 	ann := r.login(t, "3000", "ann-pass")
 	sup := r.login(t, "2000", "sup-pass")
-	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Seq
-	no := strconv.FormatUint(seq, 10)
-	if _, err := r.k.Void(sup, seq, sup.User, ""); err != nil {
+	saleNo := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Sale.No
+	no := strconv.FormatUint(saleNo, 10)
+	if _, err := r.k.Void(sup, saleNo, sup.User, ""); err != nil {
 		t.Fatal(err)
 	}
 	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20, Logger: quiet})

@@ -223,7 +223,7 @@ func sellScreens(s *[numStates]screen) {
 			if errors.As(f.sell.sale.PrintErr, &perr) {
 				lines = append(lines, item{name: l.tr(mNotPrinted, f.printerWords(perr))})
 			}
-			return l.tr(mSaleNo, f.sell.sale.Entry.Seq), lines, l.tr(mHintDone)
+			return l.tr(mSaleNo, f.sell.sale.Entry.Sale.No), lines, l.tr(mHintDone)
 		},
 		proceed: func(f *Flow, _ context.Context) { f.another() },
 	}
@@ -306,7 +306,7 @@ func (f *Flow) confirmSale(ctx context.Context) {
 		f.refuse(next, err)
 		return
 	}
-	f.sell.sale, f.sell.last = sale, sale.Entry.Seq
+	f.sell.sale, f.sell.last = sale, sale.Entry.Sale.No
 	f.to(stDone)
 }
 

@@ -490,11 +490,11 @@ func TestFlowRefusals(t *testing.T) {
 		r.printer.status = escpos.Status{Online: true}
 		d := newDriver(t, r, FlowOptions{Rows: 8, Cols: 40})
 		d.run("3000⏎ann-pass⏎1⏎⏎⏎2⏎⏎")
-		d.shows("Продажба 2", "Билети: 2", "НЕ Е ОТПЕЧАТАНА: грешка при печат. Продажбата е записана; дължи се повторен печат.")
+		d.shows("Продажба 1", "Билети: 2", "НЕ Е ОТПЕЧАТАНА: грешка при печат. Продажбата е записана; дължи се повторен печат.")
 		// The cashier asks a supervisor to approve the reprint; the sale number is
 		// already filled in.
 		d.run("⎋3⏎")
-		d.shows("Повторен печат", "[2]", "Номер на продажба")
+		d.shows("Повторен печат", "[1]", "Номер на продажба")
 		d.run("⏎")
 		d.shows("Код на управител")
 		d.run("2000⏎wrong⏎")
@@ -504,7 +504,7 @@ func TestFlowRefusals(t *testing.T) {
 		d.run("3000⏎ann-pass⏎") // a cashier cannot approve
 		d.shows("Само за управител")
 		d.run("⏎2000⏎sup-pass⏎")
-		d.shows("Продажба 2: копие 1 отпечатано")
+		d.shows("Продажба 1: копие 1 отпечатано")
 		jobs := d.jobs()
 		if len(jobs) != 1 || !strings.Contains(jobs[0], "COPY 1") {
 			t.Fatalf("jobs = %q", jobs)
@@ -538,11 +538,11 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	d.run("5⏎")
 	d.shows("Анулиране", "Номер на продажба")
 	d.run("⏎")
-	d.shows("Анулиране на 2?", "Концерт", "Билети: 3", "37,50 €")
+	d.shows("Анулиране на 1?", "Концерт", "Билети: 3", "37,50 €")
 	d.run("↓")
 	d.shows("OK=да C=не")
 	d.run("⏎")
-	d.shows("Продажба 2 е анулирана")
+	d.shows("Продажба 1 е анулирана")
 	if e := lastEntry(t, r); e.Kind != journal.KindVoid || e.Void.Sale != sale {
 		t.Fatalf("entry = %+v", e)
 	}
@@ -553,7 +553,7 @@ func TestFlowSupervisorVoidReprintAndUsers(t *testing.T) {
 	d.run("⎋⎋⎋⎋")
 	d.shows("Меню: sup")
 	d.run("5⏎⏎") // refused at the number, not after the question
-	d.shows("Продажба 2 вече е анулирана")
+	d.shows("Продажба 1 вече е анулирана")
 	d.run("⏎⎋")
 	d.shows("Меню: sup")
 	d.run("5⏎⌫7⏎")
@@ -698,7 +698,7 @@ func TestFlowScrolls(t *testing.T) {
 	r2.printer.failJob = errors.New("jam")
 	d2 := newDriver(t, r2, FlowOptions{Rows: 2, Cols: 16})
 	d2.run("3000⏎ann-pass⏎1⏎⏎⏎⏎⏎")
-	d2.shows("Продажба 2")
+	d2.shows("Продажба 1")
 	seen := d2.screen.String()
 	for range 12 {
 		d2.run("↓")
@@ -710,7 +710,7 @@ func TestFlowScrolls(t *testing.T) {
 		}
 	}
 	d2.run("↑↑↑↑↑↑↑↑↑↑↑↑↑↑")
-	d2.shows("Продажба 2")
+	d2.shows("Продажба 1")
 }
 
 func TestFlowIdleStatus(t *testing.T) {
@@ -756,7 +756,7 @@ func TestRefusalMessages(t *testing.T) {
 		r := newRig(t, catalog.DeliveryPrint)
 		setLocale(t, r, loc)
 		f := NewFlow(r.k, FlowOptions{Rows: 4, Cols: 20})
-		f.sale.seq = 42
+		f.sale.no = 42
 		seen := map[string]error{}
 		for _, s := range sentinels {
 			m := f.refusal(s.err)

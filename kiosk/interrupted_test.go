@@ -64,7 +64,7 @@ func TestRecoverInterrupted(t *testing.T) {
 	}
 	// The reprint it is owed prints as a copy and clears the state.
 	sup, _ := r.k.Approve("2000", "sup-pass")
-	if _, err := r.k.Reprint(context.Background(), ann, e.Seq, sup); err != nil {
+	if _, err := r.k.Reprint(context.Background(), ann, e.Sale.No, sup); err != nil {
 		t.Fatal(err)
 	}
 	if _, st, _ := r.st.Sale(e.Seq); st.Unprinted || st.Copies != 1 {
@@ -95,12 +95,12 @@ func TestFlowOffersTheUnprintedSale(t *testing.T) {
 	if _, err := r.k.RecoverInterrupted(); err != nil {
 		t.Fatal(err)
 	}
-	if owed, _ := r.k.Unprinted(ann); len(owed) != 1 || owed[0] != e.Seq {
-		t.Fatalf("Unprinted = %v, want [%d]", owed, e.Seq)
+	if owed, _ := r.k.Unprinted(ann); len(owed) != 1 || owed[0] != e.Sale.No || e.Sale.No != 2 {
+		t.Fatalf("Unprinted = %v, want [%d] (sale number 2)", owed, e.Sale.No)
 	}
 	d := newDriver(t, r, FlowOptions{Rows: 4, Cols: 20})
 	d.run("3000⏎ann-pass⏎3⏎")
-	d.shows(fmt.Sprintf("[%d]", e.Seq))
+	d.shows(fmt.Sprintf("[%d]", e.Sale.No))
 	d.run("⏎2000⏎sup-pass⏎")
 	if owed, _ := r.k.Unprinted(ann); len(owed) != 0 {
 		t.Fatalf("still owed after the reprint: %v", owed)

@@ -262,7 +262,7 @@ func TestPrintThroughRealPrinter(t *testing.T) {
 				t.Fatal(err)
 			}
 			beforeCopy := len(r.vp.Job())
-			rep, err := r.k.Reprint(ctx, ann, seq, boss)
+			rep, err := r.k.Reprint(ctx, ann, failed.Entry.Sale.No, boss)
 			if err != nil || rep.Reprint.Copy != 1 {
 				t.Fatalf("reprint: %+v, %v", rep, err)
 			}

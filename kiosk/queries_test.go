@@ -15,10 +15,13 @@ func TestSaleSummaryRoles(t *testing.T) {
 	carl := r.login(t, "5000", "carl-pass")
 	boss := r.login(t, "1000", "boss-pass")
 	two := Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 2}}}
-	annSale := r.sell(t, ann, two).Entry.Seq
-	carlSale := r.sell(t, carl, two).Entry.Seq
+	annSale := r.sell(t, ann, two).Entry.Sale.No
+	carlSale := r.sell(t, carl, two).Entry.Sale.No
+	if annSale != 1 || carlSale != 2 {
+		t.Fatalf("sale numbers %d and %d, want 1 and 2", annSale, carlSale)
+	}
 
-	want := SaleSummary{Seq: annSale, Event: "e1", Tickets: 2, Total: 2500, Currency: "EUR"}
+	want := SaleSummary{No: annSale, Seq: 2, Event: "e1", Tickets: 2, Total: 2500, Currency: "EUR"}
 	for _, s := range []*Session{ann, boss} {
 		got, err := r.k.SaleSummary(s, annSale)
 		if err != nil || got != want {
@@ -32,11 +35,11 @@ func TestSaleSummaryRoles(t *testing.T) {
 		t.Errorf("cashier, another's sale: %v, want ErrNoSuchSale", err)
 	}
 	if _, err := r.k.SaleSummary(boss, carlSale+1); !errors.Is(err, ErrNoSuchSale) {
-		t.Errorf("no such seq: %v, want ErrNoSuchSale", err)
+		t.Errorf("no such sale number: %v, want ErrNoSuchSale", err)
 	}
-	// Entry 1 is the applied config, not a sale.
-	if _, err := r.k.SaleSummary(boss, 1); !errors.Is(err, ErrNoSuchSale) {
-		t.Errorf("an entry that is not a sale: %v, want ErrNoSuchSale", err)
+	// No sale has number 0.
+	if _, err := r.k.SaleSummary(boss, 0); !errors.Is(err, ErrNoSuchSale) {
+		t.Errorf("sale number 0: %v, want ErrNoSuchSale", err)
 	}
 	if _, err := r.k.SaleSummary(nil, annSale); !errors.Is(err, ErrSessionEnded) {
 		t.Errorf("no session: %v, want ErrSessionEnded", err)

@@ -143,34 +143,34 @@ func TestVoidAndReprint(t *testing.T) {
 	if _, err := r.k.Sell(context.Background(), ann, Order{Event: "e1", Lines: []OrderLine{{Type: "kid", Qty: 1}}}); !errors.Is(err, ErrSoldOut) {
 		t.Fatalf("sixth kid ticket: %v", err)
 	}
-	rp, err := r.k.Reprint(context.Background(), ann, sale.Entry.Seq, sup)
+	rp, err := r.k.Reprint(context.Background(), ann, sale.Entry.Sale.No, sup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rp.Reprint.Copy != 1 || rp.Reprint.Approver != "sup@example.org" {
 		t.Fatalf("reprint %+v", rp.Reprint)
 	}
-	rp2, _ := r.k.Reprint(context.Background(), ann, sale.Entry.Seq, sup)
+	rp2, _ := r.k.Reprint(context.Background(), ann, sale.Entry.Sale.No, sup)
 	if rp2.Reprint.Copy != 2 {
 		t.Fatalf("second copy is %d", rp2.Reprint.Copy)
 	}
 	if n := len(r.printer.jobs); n != 3 || !contains(r.printer.jobs[1], "COPY 1") || !contains(r.printer.jobs[2], "COPY 2") || contains(r.printer.jobs[0], "COPY") {
 		t.Fatalf("jobs %q", r.printer.jobs)
 	}
-	if _, err := r.k.Void(ann, sale.Entry.Seq, sup, "wrong date"); err != nil {
+	if _, err := r.k.Void(ann, sale.Entry.Sale.No, sup, "wrong date"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.k.Void(ann, sale.Entry.Seq, sup, ""); !errors.Is(err, ErrAlreadyVoided) {
+	if _, err := r.k.Void(ann, sale.Entry.Sale.No, sup, ""); !errors.Is(err, ErrAlreadyVoided) {
 		t.Fatalf("second void: %v", err)
 	}
-	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Seq, sup); !errors.Is(err, ErrAlreadyVoided) {
+	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Sale.No, sup); !errors.Is(err, ErrAlreadyVoided) {
 		t.Fatalf("reprint of a void sale: %v", err)
 	}
 	if _, err := r.k.Void(ann, 999, sup, ""); !errors.Is(err, ErrNoSuchSale) {
 		t.Fatalf("void of no sale: %v", err)
 	}
-	if _, err := r.k.Void(ann, 1, sup, ""); !errors.Is(err, ErrNoSuchSale) {
-		t.Fatalf("void of a config entry: %v", err)
+	if _, err := r.k.Void(ann, 0, sup, ""); !errors.Is(err, ErrNoSuchSale) {
+		t.Fatalf("void of sale number 0: %v", err)
 	}
 	rep, _ := r.k.Report(ann, Scope{Kind: ScopeMe}, "", journal.Whole())
 	if rep.Total.Tickets != 0 || rep.Total.Amount != 0 || rep.Total.Voided != 5 {
@@ -224,7 +224,7 @@ func TestPrintThenConfirm(t *testing.T) {
 		t.Fatalf("last entry %+v", last)
 	}
 	sup, _ := r.k.Approve("2000", "sup-pass")
-	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Seq, sup); err != nil {
+	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Sale.No, sup); err != nil {
 		t.Fatal(err)
 	}
 	_, st, _ = r.st.Sale(sale.Entry.Seq)
@@ -246,7 +246,7 @@ func TestEmailDelivery(t *testing.T) {
 		t.Fatalf("sale %+v, jobs %d", sale.Entry.Sale, len(r.printer.jobs))
 	}
 	sup, _ := r.k.Approve("2000", "sup-pass")
-	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Seq, sup); !errors.Is(err, ErrNotPrinted) {
+	if _, err := r.k.Reprint(context.Background(), ann, sale.Entry.Sale.No, sup); !errors.Is(err, ErrNotPrinted) {
 		t.Fatalf("reprint at an email outlet: %v", err)
 	}
 }
@@ -316,7 +316,7 @@ func demote(t *testing.T, r *rig, code string) {
 func TestRolesDemotedMidSession(t *testing.T) {
 	r := newRig(t, catalog.DeliveryPrint)
 	ann := r.login(t, "3000", "ann-pass")
-	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Seq
+	seq := r.sell(t, ann, Order{Event: "e1", Lines: []OrderLine{{Type: "std", Qty: 1}}}).Entry.Sale.No
 	sup := r.login(t, "2000", "sup-pass")
 	approval, err := r.k.Approve("2000", "sup-pass")
 	if err != nil {
@@ -376,8 +376,8 @@ func TestRolesSubtreeAndUnprinted(t *testing.T) {
 		}
 		return seqs
 	}
-	if got := owed(ann); len(got) != 1 || got[0] != sale.Entry.Seq {
-		t.Fatalf("ann is owed %v, want [%d]", got, sale.Entry.Seq)
+	if got := owed(ann); len(got) != 1 || got[0] != sale.Entry.Sale.No {
+		t.Fatalf("ann is owed %v, want sale number [%d]", got, sale.Entry.Sale.No)
 	}
 	if got := owed(sup); len(got) != 1 {
 		t.Fatalf("a supervisor sees %v owed", got)

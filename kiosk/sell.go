@@ -189,7 +189,7 @@ func (k *Kiosk) Sell(ctx context.Context, s *Session, o Order) (*Sale, error) {
 		return nil, err
 	}
 	k.appended(entry)
-	k.log.Info("sale", "seq", entry.Seq, "user", u.Email, "event", ev.ID, "tickets", len(entry.Sale.Tickets), "total", entry.Sale.Total)
+	k.log.Info("sale", "no", entry.Sale.No, "seq", entry.Seq, "user", u.Email, "event", ev.ID, "tickets", len(entry.Sale.Tickets), "total", entry.Sale.Total)
 	out := &Sale{Entry: entry}
 	if printed {
 		out.PrintErr = k.printSale(ctx, cfg, entry, 0)
@@ -246,24 +246,35 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 	return perr
 }
 
-// Unprinted returns the sales whose tickets did not print and still owe a reprint, oldest
-// first: any such sale to a supervisor, a cashier's own to a cashier (as with reports).
+// Unprinted returns the sale numbers of the sales whose tickets did not print and still
+// owe a reprint, oldest first: any such sale to a supervisor, a cashier's own to a cashier
+// (as with reports).
 func (k *Kiosk) Unprinted(s *Session) ([]uint64, error) {
 	u, err := k.current(s)
 	if err != nil {
 		return nil, err
 	}
 	seqs, err := k.opt.Store.Unprinted()
-	if err != nil || u.Role == catalog.RoleSupervisor {
-		return seqs, err
+	if err != nil {
+		return nil, err
 	}
-	own := seqs[:0]
+	var nos []uint64
 	for _, seq := range seqs {
-		if e, _, err := k.opt.Store.Sale(seq); err == nil && strings.EqualFold(e.Actor, u.Email) {
-			own = append(own, seq)
+		e, _, err := k.opt.Store.Sale(seq)
+		if err == nil && (u.Role == catalog.RoleSupervisor || strings.EqualFold(e.Actor, u.Email)) {
+			nos = append(nos, e.Sale.No)
 		}
 	}
-	return own, nil
+	return nos, nil
+}
+
+// saleSeq returns the seq of the sale entry numbered no; ErrNoSuchSale when there is none.
+func (k *Kiosk) saleSeq(no uint64) (uint64, error) {
+	seq, err := k.opt.Store.SaleSeq(no)
+	if err != nil || no == 0 {
+		return 0, fmt.Errorf("%w: %d", ErrNoSuchSale, no)
+	}
+	return seq, nil
 }
 
 // ErrInterrupted is the cause journaled for a print job that a crash or power cut cut short.
@@ -297,14 +308,19 @@ func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
 	return seqs, nil
 }
 
-// Reprint prints a sale's tickets again, marked "COPY n", with a supervisor's approval.
-// The reprint is journaled once it is committed to print; a failure journals print_failed.
-func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approver catalog.User) (*journal.Entry, error) {
+// Reprint prints the tickets of sale number saleNo (journal.Sale.No) again, marked "COPY
+// n", with a supervisor's approval. The reprint is journaled once it is committed to
+// print; a failure journals print_failed.
+func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleNo uint64, approver catalog.User) (*journal.Entry, error) {
 	u, err := k.current(s)
 	if err != nil {
 		return nil, err
 	}
 	if approver, err = k.approver(approver); err != nil {
+		return nil, err
+	}
+	saleSeq, err := k.saleSeq(saleNo)
+	if err != nil {
 		return nil, err
 	}
 	cfg, err := k.Config()
@@ -343,14 +359,18 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleSeq uint64, approve
 	return entry, nil
 }
 
-// Void cancels a sale with a supervisor's approval; its tickets leave the totals and the
-// allotment is free again.
-func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason string) (*journal.Entry, error) {
+// Void cancels sale number saleNo (journal.Sale.No) with a supervisor's approval; its
+// tickets leave the totals and the allotment is free again.
+func (k *Kiosk) Void(s *Session, saleNo uint64, approver catalog.User, reason string) (*journal.Entry, error) {
 	u, err := k.current(s)
 	if err != nil {
 		return nil, err
 	}
 	if approver, err = k.approver(approver); err != nil {
+		return nil, err
+	}
+	saleSeq, err := k.saleSeq(saleNo)
+	if err != nil {
 		return nil, err
 	}
 	entry, err := k.opt.Store.Append(k.opt.Clock, u.Email, func(tx journal.Tx, e *journal.Entry) error {
@@ -365,7 +385,7 @@ func (k *Kiosk) Void(s *Session, saleSeq uint64, approver catalog.User, reason s
 		return nil, err
 	}
 	k.appended(entry)
-	k.log.Info("void", "sale", saleSeq, "user", u.Email, "approver", approver.Email)
+	k.log.Info("void", "no", saleNo, "sale", saleSeq, "user", u.Email, "approver", approver.Email)
 	return entry, nil
 }
 

@@ -34,6 +34,9 @@ type Store interface {
 	// Sale returns a sale entry and its state; Sold the tickets of a type of an event sold
 	// here, net of voids.
 	Sale(seq uint64) (*journal.Entry, journal.SaleState, error)
+	// SaleSeq returns the seq of the sale entry numbered no (journal.Sale.No), an error
+	// when there is none.
+	SaleSeq(no uint64) (uint64, error)
 	Sold(event, typ string) int64
 	// PrintDone clears the printing mark of a sale; Interrupted lists the sales whose mark
 	// was found (a job cut short), Unprinted those whose print failed.

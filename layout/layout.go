@@ -195,7 +195,7 @@ func (l *Layout) Tickets(cfg *catalog.DeviceConfig, sale *journal.Entry, copy in
 			of:       len(s.Tickets),
 			qr:       QRPayload(cfg.Hub.TicketURL, t.Code),
 			short:    facts.Short(),
-			seq:      sale.Seq,
+			saleNo:   s.No,
 			copy:     copy,
 		})
 	}
@@ -214,7 +214,7 @@ type ticket struct {
 	typeName, price string
 	n, of           int
 	qr, short       string
-	seq             uint64
+	saleNo          uint64 // the sale number (journal.Sale.No), not the entry's seq
 	copy            int
 }
 
@@ -246,7 +246,7 @@ func (l *Layout) ticket(b *escpos.Builder, t ticket) {
 	l.qr(b, t.qr)
 	b.LF()
 	b.Bold(true).Line(t.short).Bold(false)
-	b.Line(t.w.sale + " " + strconv.FormatUint(t.seq, 10))
+	b.Line(t.w.sale + " " + strconv.FormatUint(t.saleNo, 10))
 	if copyMark != "" {
 		b.Bold(true).Line(copyMark).Bold(false)
 	}

@@ -49,11 +49,12 @@ func testConfig(locale catalog.Locale) *catalog.DeviceConfig {
 	}
 }
 
-// testSale is sale 42 of device k1: two standard tickets and one child's ticket.
+// testSale is sale number 5 of device k1, its entry seq 42: two standard tickets and one
+// child's ticket.
 func testSale(t testing.TB) *journal.Entry {
 	t.Helper()
 	lines := []journal.Line{{Type: "std", Qty: 2, Price: 1250}, {Type: "kid", Qty: 1, Price: 600}}
-	s := &journal.Sale{Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print", Lines: lines, Total: 3100}
+	s := &journal.Sale{No: 5, Outlet: "sofia", Event: "e1", Currency: "EUR", Delivery: "print", Lines: lines, Total: 3100}
 	n := 0
 	for _, l := range lines {
 		for range l.Qty {
@@ -65,7 +66,7 @@ func testSale(t testing.TB) *journal.Entry {
 			s.Tickets = append(s.Tickets, journal.Ticket{N: n, Type: l.Type, Code: code})
 		}
 	}
-	return &journal.Entry{V: 1, Device: "k1", Seq: 42, Time: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixMilli(),
+	return &journal.Entry{V: journal.Version, Device: "k1", Seq: 42, Time: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC).UnixMilli(),
 		Actor: "ann@example.org", Kind: journal.KindSale, Sale: s}
 }
 
@@ -215,15 +216,19 @@ func TestTicketsRender(t *testing.T) {
 				"Стандартен", "Детски", "K1-42-1", "K1-42-2", "K1-42-3"}
 			if bgText {
 				want = append(want, "събота, 13 март 2027, 19:00", "12,50 €", "6,00 €",
-					"Билет 1 от 3", "Билет 2 от 3", "Билет 3 от 3", "Продажба № 42")
+					"Билет 1 от 3", "Билет 2 от 3", "Билет 3 от 3", "Продажба № 5")
 			} else {
 				want = append(want, "Saturday 13 March 2027, 19:00", "€12.50", "€6.00",
-					"Ticket 1 of 3", "Ticket 3 of 3", "Sale no. 42")
+					"Ticket 1 of 3", "Ticket 3 of 3", "Sale no. 5")
 			}
 			for _, w := range want {
 				if !strings.Contains(text, w) {
 					t.Errorf("transcript lacks %q:\n%s", w, text)
 				}
+			}
+			// The sale number is printed, not the entry's seq (which the short code keeps).
+			if strings.Contains(text, "№ 42") || strings.Contains(text, "no. 42") {
+				t.Errorf("the ticket prints the entry's seq as the sale number:\n%s", text)
 			}
 			copyWord := map[bool]string{true: "КОПИЕ", false: "COPY"}[bgText]
 			if c.copy > 0 {
@@ -509,7 +514,7 @@ func ExampleLayout_Tickets() {
 			Start: time.Date(2027, 3, 13, 18, 30, 0, 0, time.UTC),
 			Types: []catalog.TicketType{{ID: "std", Name: "Standard", Price: 2000}}}},
 	}
-	sale := &journal.Entry{Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{Event: "e1", Currency: "EUR",
+	sale := &journal.Entry{Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{No: 3, Event: "e1", Currency: "EUR",
 		Lines:   []journal.Line{{Type: "std", Qty: 1, Price: 2000}},
 		Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}}
 	l := New(Options{Profile: escpos.Clone}) // 58 mm, 32 columns, no cutter, no QR command
@@ -538,7 +543,7 @@ func ExampleLayout_Tickets() {
 	// [IMAGE 248x246]
 	//
 	// K1-7-1
-	// Sale no. 7
+	// Sale no. 3
 	// COPY 1
 }
 

@@ -22,7 +22,7 @@ func Example() {
 	defer l.Close()
 	sale := &journal.Entry{V: journal.Version, Device: "k1", Seq: 1, Kind: journal.KindSale, Actor: "ana@example.org",
 		Time: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC).UnixMilli(),
-		Sale: &journal.Sale{Outlet: "sofia-1", Event: "e1", Currency: "EUR", Lines: []journal.Line{{Type: "std", Qty: 2, Price: 1250}},
+		Sale: &journal.Sale{No: 1, Outlet: "sofia-1", Event: "e1", Currency: "EUR", Lines: []journal.Line{{Type: "std", Qty: 2, Price: 1250}},
 			Total: 2500, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: "A"}, {N: 2, Type: "std", Code: "B"}}}}
 	for range 2 {
 		upto, err := l.Ingest("k1", []*journal.Entry{sale})

@@ -17,14 +17,15 @@ import (
 )
 
 // The file format is a contract: a hub updated in place opens the ledger the previous
-// version wrote. testdata/format-v1.db was written by formatScenario with the code of that
-// version, and testdata/format-v1.golden is what that code read back from it. -update
-// writes both again (only when the format is meant to change).
-var update = flag.Bool("update", false, "write testdata/format-v1.{db,golden} again")
+// version wrote. testdata/format-v2.db was written by formatScenario with the code of that
+// version, and testdata/format-v2.golden is what that code read back from it. -update
+// writes both again (only when the format is meant to change). Version 2: journal entries
+// v2, whose sales carry their sale number (journal.Sale.No); the ledger stores them as sent.
+var update = flag.Bool("update", false, "write testdata/format-v2.{db,golden} again")
 
 const (
-	formatDB     = "testdata/format-v1.db"
-	formatGolden = "testdata/format-v1.golden"
+	formatDB     = "testdata/format-v2.db"
+	formatGolden = "testdata/format-v2.golden"
 )
 
 // formatScenario ingests one of everything the ledger keeps: two devices of two outlets in
@@ -106,7 +107,7 @@ func readBack(t *testing.T, l *Ledger) string {
 			p("entry %s %d: %s", d.ID, e.Seq, b)
 			if e.Kind == journal.KindSale {
 				sale, st, err := l.Sale(d.ID, e.Seq)
-				p("sale %s %d: voided %v by %d copies %d unprinted %v, entry %d, err %v", d.ID, e.Seq, st.Voided, st.VoidedBy, st.Copies, st.Unprinted, sale.Seq, err)
+				p("sale %s %d: no %d voided %v by %d copies %d unprinted %v, entry %d, err %v", d.ID, e.Seq, sale.Sale.No, st.Voided, st.VoidedBy, st.Copies, st.Unprinted, sale.Seq, err)
 			}
 			return true
 		})

@@ -18,6 +18,7 @@ type chain struct {
 	device  string
 	outlet  string
 	entries []*journal.Entry
+	sales   uint64 // sale numbers given
 	t       time.Time
 }
 
@@ -45,7 +46,8 @@ func (c *chain) add(e *journal.Entry) *journal.Entry {
 }
 
 func (c *chain) sale(actor, event string, qty int, price int64) *journal.Entry {
-	s := &journal.Sale{Outlet: c.outlet, Event: event, Currency: "EUR", Delivery: "print",
+	c.sales++
+	s := &journal.Sale{No: c.sales, Outlet: c.outlet, Event: event, Currency: "EUR", Delivery: "print",
 		Lines: []journal.Line{{Type: "std", Qty: qty, Price: price}}, Total: int64(qty) * price}
 	for i := 1; i <= qty; i++ {
 		s.Tickets = append(s.Tickets, journal.Ticket{N: i, Type: "std", Code: "CODE"})

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 // check knows what each stored entry must be, whatever survived of the batches before.
 func powerCutEntry(seq uint64, prev journal.Hash) *journal.Entry {
 	qty := 1 + int(seq%3)
-	s := &journal.Sale{Outlet: "o1", Event: "ev", Currency: "EUR", Delivery: "print",
+	s := &journal.Sale{No: seq, Outlet: "o1", Event: "ev", Currency: "EUR", Delivery: "print",
 		Lines: []journal.Line{{Type: "std", Qty: qty, Price: 1000}}, Total: int64(qty) * 1000}
 	for i := 1; i <= qty; i++ {
 		s.Tickets = append(s.Tickets, journal.Ticket{N: i, Type: "std", Code: fmt.Sprintf("L%d-%d", seq, i)})

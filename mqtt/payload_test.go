@@ -19,7 +19,7 @@ func entries(t testing.TB, device string, n int) [][]byte {
 	for i := 1; i <= n; i++ {
 		e := &journal.Entry{V: journal.Version, Device: device, Seq: uint64(i), Time: time.Date(2026, 3, 1, 12, i, 0, 0, time.UTC).UnixMilli(),
 			ClockSynced: true, Actor: "ana@example.org", Kind: journal.KindSale, Prev: prev,
-			Sale: &journal.Sale{Outlet: "sofia-1", Event: "e1", Currency: "EUR", Delivery: "print",
+			Sale: &journal.Sale{No: uint64(i), Outlet: "sofia-1", Event: "e1", Currency: "EUR", Delivery: "print",
 				Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,
 				Tickets: []journal.Ticket{{N: 1, Type: "std", Code: "C"}}}}
 		b, err := e.Encode()

@@ -19,14 +19,16 @@ import (
 )
 
 // The file format is a contract: a kiosk updated in the field opens the store the previous
-// version wrote. testdata/format-v1.db was written by formatScenario with the code of that
-// version, and testdata/format-v1.golden is what that code read back from it through the
+// version wrote. testdata/format-v2.db was written by formatScenario with the code of that
+// version, and testdata/format-v2.golden is what that code read back from it through the
 // store's methods. -update writes both again (only when the format is meant to change).
-var update = flag.Bool("update", false, "write testdata/format-v1.{db,golden} again")
+// Version 2 (journal entries v2) numbers sales: Sale.No and the sale_nos bucket; a version
+// 1 file's entries are refused (no fleet ran version 1).
+var update = flag.Bool("update", false, "write testdata/format-v2.{db,golden} again")
 
 const (
-	formatDB     = "testdata/format-v1.db"
-	formatGolden = "testdata/format-v1.golden"
+	formatDB     = "testdata/format-v2.db"
+	formatGolden = "testdata/format-v2.golden"
 )
 
 // formatScenario writes one of everything the store keeps: config and envelope, sales over
@@ -133,11 +135,14 @@ func readBack(t *testing.T, s *Store) string {
 		n++
 		if e.Kind == journal.KindSale {
 			_, st, err := s.Sale(e.Seq)
-			p("sale %d: voided %v copies %d unprinted %v, err %v", e.Seq, st.Voided, st.Copies, st.Unprinted, err)
+			seq, noErr := s.SaleSeq(e.Sale.No)
+			p("sale %d: no %d (seq %d, err %v) voided %v copies %d unprinted %v, err %v", e.Seq, e.Sale.No, seq, noErr, st.Voided, st.Copies, st.Unprinted, err)
 		}
 		return true
 	})
 	p("each: %d entries, err %v", n, err)
+	_, err = s.SaleSeq(5)
+	p("sale number 5: err %v", err)
 	for _, et := range [][2]string{{"e1", "std"}, {"e2", "std"}, {"e2", "red"}, {"e9", "std"}} {
 		p("sold %s/%s: %d", et[0], et[1], s.Sold(et[0], et[1]))
 	}

@@ -122,6 +122,11 @@ func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, 
 	if err := fill(&appendTx{tx: tx, s: s, seq: seq}, e); err != nil {
 		return nil, err
 	}
+	if e.Kind == journal.KindSale && e.Sale != nil {
+		if err := numberSale(tx, e); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
@@ -140,6 +145,32 @@ func (s *Store) append(tx *bolt.Tx, loc *time.Location, at Clock, actor string, 
 		return nil, err
 	}
 	return e, nil
+}
+
+// numberSale gives sale entry e the next sale number of the device and records which
+// entry it names, in the entry's transaction: the number is as durable as the sale.
+func numberSale(tx *bolt.Tx, e *journal.Entry) error {
+	b := tx.Bucket(bSaleNos)
+	no, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: next sale number: %w", err)
+	}
+	e.Sale.No = no
+	return b.Put(boltutil.U64(no), boltutil.U64(e.Seq))
+}
+
+// SaleSeq returns the seq of the sale entry numbered no (journal.Sale.No); ErrNotASale
+// when this device has no sale of that number.
+func (s *Store) SaleSeq(no uint64) (uint64, error) {
+	var seq uint64
+	err := s.view(func(tx *bolt.Tx) error {
+		seq = boltutil.GetU64(tx.Bucket(bSaleNos).Get(boltutil.U64(no)))
+		return nil
+	})
+	if err == nil && seq == 0 {
+		err = fmt.Errorf("%w: sale number %d", ErrNotASale, no)
+	}
+	return seq, err
 }
 
 // applyEffects updates everything derived from an entry, in the entry's transaction.

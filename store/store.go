@@ -41,6 +41,7 @@ var (
 	bLogins   = []byte("logins")
 	bPrinting = []byte("printing")  // sales whose job is printing (sale seq → seq of the entry that started it)
 	bUnprint  = []byte("unprinted") // sales whose tickets did not print and owe a reprint
+	bSaleNos  = []byte("sale_nos")  // sale number → seq of its sale entry; its sequence is the last sale number
 
 	kConfig    = []byte("config")     // the applied DeviceConfig, JSON
 	kEnvelope  = []byte("envelope")   // the signed envelope it came in
@@ -78,7 +79,7 @@ func Open(path string, opt Options) (*Store, error) {
 		opt.Timeout = time.Second
 	}
 	db, err := boltutil.Open(path, boltutil.Options{Prefix: "store", Locked: ErrLocked, Timeout: opt.Timeout, NoSync: opt.NoSync,
-		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins, bPrinting, bUnprint}})
+		Buckets: [][]byte{bMeta, bJournal, bCounters, bTotals, bSold, bSales, bUsers, bDisabled, bLogins, bPrinting, bUnprint, bSaleNos}})
 	if err != nil {
 		return nil, err
 	}

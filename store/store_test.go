@@ -356,3 +356,65 @@ func TestUnprintedIndex(t *testing.T) {
 		t.Fatalf("after a reprint and a void: %v", got)
 	}
 }
+
+// TestSaleNumbers: sales are numbered per device from 1 over sale entries only, in the
+// sale's transaction (a refused sale takes no number), and numbering goes on after a
+// reopen; SaleSeq maps a number to its entry.
+func TestSaleNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	s, err := Open(path, Options{Device: "k1", NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	if _, err := s.ApplyConfig(config(1, boss), []byte("env"), c); err != nil { // seq 1
+		t.Fatal(err)
+	}
+	var got [][2]uint64 // sale number, seq
+	add := func() {
+		t.Helper()
+		e, err := sale(s, c, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, [2]uint64{e.Sale.No, e.Seq})
+	}
+	add() // no 1, seq 2
+	refused := errors.New("refused")
+	if _, err := s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error {
+		e.Kind, e.Sale = journal.KindSale, &journal.Sale{}
+		return refused
+	}); !errors.Is(err, refused) {
+		t.Fatalf("refused sale: %v", err)
+	}
+	if _, err := s.Append(c, boss.Email, func(_ journal.Tx, e *journal.Entry) error { // seq 3
+		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "new@example.org", Role: "cashier"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	add() // no 2, seq 4
+	s.Close()
+	if s, err = Open(path, Options{Device: "k1", NoSync: true}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	add() // no 3, seq 5
+	want := [][2]uint64{{1, 2}, {2, 4}, {3, 5}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sale numbers and seqs %v, want %v", got, want)
+	}
+	for _, w := range want {
+		if seq, err := s.SaleSeq(w[0]); err != nil || seq != w[1] {
+			t.Errorf("SaleSeq(%d) = %d, %v; want %d", w[0], seq, err, w[1])
+		}
+		if e, _, err := s.Sale(w[1]); err != nil || e.Sale.No != w[0] {
+			t.Errorf("stored sale %d: %+v, %v; want number %d", w[1], e, err, w[0])
+		}
+	}
+	for _, no := range []uint64{0, 4} {
+		if _, err := s.SaleSeq(no); !errors.Is(err, ErrNotASale) {
+			t.Errorf("SaleSeq(%d): %v, want ErrNotASale", no, err)
+		}
+	}
+}

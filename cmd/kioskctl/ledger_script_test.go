@@ -33,6 +33,15 @@ func synced(ts *testscript.TestScript, device string, e *journal.Entry, fill fun
 			e.Seq, e.Prev = d.LastSeq+1, d.LastHash
 		}
 	}
+	if e.Sale != nil { // the device's next sale number
+		e.Sale.No = 1
+		ts.Check(l.Each(device, 1, func(prev *journal.Entry) bool {
+			if prev.Sale != nil {
+				e.Sale.No = prev.Sale.No + 1
+			}
+			return true
+		}))
+	}
 	fill(e.Seq, ed25519.NewKeyFromSeed(seed))
 	r, err := l.IngestBatch(device, []*journal.Entry{e})
 	ts.Check(err)

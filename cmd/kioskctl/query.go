@@ -259,7 +259,8 @@ func (a *app) judge(ok string, ask func(hub.Query) (hub.Verification, error)) (h
 	default:
 		fmt.Fprintf(a.stdout, "%s %s: %s\n", strings.ToUpper(string(v.Verdict)), f.Short(), v.Reason)
 	}
-	fmt.Fprintf(a.stdout, "device %s sale %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
+	// The code names the sale by its entry's seq; the sale number people see is the sale's.
+	fmt.Fprintf(a.stdout, "device %s entry %d ticket %d of %d event %s type %s\n", f.Device, f.Sale, f.N, f.Of, f.Event, f.Type)
 	a.ticketFacts(h, v)
 	return v.Verdict, nil
 }
@@ -456,6 +457,6 @@ func (a *app) ticketFacts(h *hub.Hub, v hub.Verification) {
 		}
 	}
 	if v.Sale != nil {
-		fmt.Fprintf(a.stdout, "sold %s by %s at outlet %s\n", v.Sale.WallTime().In(loc).Format("2006-01-02 15:04:05 MST"), v.Sale.Actor, outlet)
+		fmt.Fprintf(a.stdout, "sold %s by %s at outlet %s, sale no. %d\n", v.Sale.WallTime().In(loc).Format("2006-01-02 15:04:05 MST"), v.Sale.Actor, outlet, v.Sale.Sale.No)
 	}
 }

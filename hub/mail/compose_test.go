@@ -24,7 +24,7 @@ func sale(t *testing.T, buyer string) *journal.Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &journal.Entry{Device: "k1", Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{Outlet: "web", Event: "concert",
+	return &journal.Entry{Device: "k1", Seq: 7, Kind: journal.KindSale, Sale: &journal.Sale{No: 3, Outlet: "web", Event: "concert",
 		Currency: "EUR", Delivery: "email", Buyer: buyer, Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250,
 		Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}}
 }
