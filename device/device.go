@@ -102,6 +102,21 @@ type Printer interface {
 	String() string
 }
 
+type jobNameKey struct{}
+
+// WithJobName returns a context naming the print job sent with it, e.g. "sale-0001" for
+// the tickets of sale number 1. A printer that keeps jobs as files may name them after it
+// (the file printer with printer.Config.NamedJobs); a real printer ignores it.
+func WithJobName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, jobNameKey{}, name)
+}
+
+// JobName returns the name WithJobName gave the job of ctx, or "".
+func JobName(ctx context.Context) string {
+	name, _ := ctx.Value(jobNameKey{}).(string)
+	return name
+}
+
 // The drivers' sentinel errors; they come wrapped, so compare with errors.Is.
 var (
 	// ErrOffline means the printer did not answer.

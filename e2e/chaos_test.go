@@ -454,12 +454,12 @@ func TestChaos(t *testing.T) {
 		if err := journal.VerifyChain(nil, dev); err != nil {
 			t.Errorf("%s: the kiosk's own chain: %v", k.id, err)
 		}
-		sales := map[uint64]*journal.Entry{}
+		sales := map[uint64]*journal.Entry{} // by sale number
 		failed := map[uint64]bool{}
 		for j := range dev {
 			switch en := &dev[j]; en.Kind {
 			case journal.KindSale:
-				sales[en.Seq] = en
+				sales[en.Sale.No] = en
 				c.tickets += len(en.Sale.Tickets)
 			case journal.KindPrintFailed:
 				failed[en.Print.Sale] = true
@@ -469,9 +469,9 @@ func TestChaos(t *testing.T) {
 		c.entries += len(dev)
 		c.printFailed += len(failed)
 		for _, s := range bots[i].confirmed {
-			if sales[s.seq] == nil {
+			if sales[s.no] == nil {
 				c.lost++
-				t.Errorf("%s: sale %d confirmed on screen is not in the journal", k.id, s.seq)
+				t.Errorf("%s: sale %d confirmed on screen is not in the journal", k.id, s.no)
 			}
 		}
 		stored := 0

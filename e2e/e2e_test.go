@@ -117,7 +117,7 @@ func TestEndToEnd(t *testing.T) {
 		wantTickets += results[i].tickets
 		for _, s := range results[i].sales {
 			if !s.printed {
-				t.Errorf("%s: sale %d not printed", k.id, s.seq)
+				t.Errorf("%s: sale %d not printed", k.id, s.no)
 			}
 		}
 	}

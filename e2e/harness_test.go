@@ -633,7 +633,7 @@ type order struct {
 
 // sold is a sale the kiosk's screen confirmed.
 type sold struct {
-	seq     uint64
+	no      uint64 // the sale number the done screen shows (journal.Sale.No), not the entry's seq
 	printed bool
 }
 
@@ -685,11 +685,11 @@ func (k *kiosk) sell(u user, evTitles []string, o order, quiet time.Duration) (s
 			err = k.Send("\n")
 		case scrDone:
 			if confirmed {
-				var seq uint64
-				if _, serr := fmt.Sscanf(line, "Sale %d", &seq); serr != nil {
+				var no uint64
+				if _, serr := fmt.Sscanf(line, "Sale %d", &no); serr != nil {
 					return sold{}, fmt.Errorf("%s: done screen %q: %v", k.id, line, serr)
 				}
-				return sold{seq: seq, printed: !strings.Contains(line, "NOT PRINTED")}, nil
+				return sold{no: no, printed: !strings.Contains(line, "NOT PRINTED")}, nil
 			}
 			err = k.Send("\n") // another order of the same event
 		default:

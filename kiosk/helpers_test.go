@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/device"
 	"ticketkiosk/escpos"
 	"ticketkiosk/journal"
 	"ticketkiosk/store"
@@ -44,6 +45,7 @@ type scriptPrinter struct {
 	offline bool
 	failJob error
 	jobs    [][]byte
+	names   []string // device.JobName of each job printed
 }
 
 func (p *scriptPrinter) Status(ctx context.Context) (escpos.Status, error) {
@@ -64,6 +66,7 @@ func (p *scriptPrinter) Print(ctx context.Context, job []byte) error {
 		return err
 	}
 	p.jobs = append(p.jobs, job)
+	p.names = append(p.names, device.JobName(ctx))
 	return nil
 }
 func (p *scriptPrinter) Halt() error    { return nil }

@@ -157,6 +157,10 @@ func TestVoidAndReprint(t *testing.T) {
 	if n := len(r.printer.jobs); n != 3 || !contains(r.printer.jobs[1], "COPY 1") || !contains(r.printer.jobs[2], "COPY 2") || contains(r.printer.jobs[0], "COPY") {
 		t.Fatalf("jobs %q", r.printer.jobs)
 	}
+	// The jobs are named after the sale number (1: the first sale; its entry is seq 2).
+	if got := strings.Join(r.printer.names, " "); sale.Entry.Sale.No != 1 || got != "sale-0001 sale-0001-copy1 sale-0001-copy2" {
+		t.Fatalf("sale number %d, job names %q", sale.Entry.Sale.No, got)
+	}
 	if _, err := r.k.Void(ann, sale.Entry.Sale.No, sup, "wrong date"); err != nil {
 		t.Fatal(err)
 	}

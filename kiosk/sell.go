@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ticketkiosk/catalog"
+	"ticketkiosk/device"
 	"ticketkiosk/journal"
 )
 
@@ -212,12 +213,23 @@ func (k *Kiosk) ready(ctx context.Context) error {
 	return nil
 }
 
+// SaleJobName is the name of the print job of sale number no's tickets (device.WithJobName):
+// sale-0001, and sale-0001-copy2 for its second copy. The file printer names its files
+// after it, so the demo's tickets are found by the number the cashier saw.
+func SaleJobName(no uint64, copy int) string {
+	name := fmt.Sprintf("sale-%04d", no)
+	if copy > 0 {
+		name += fmt.Sprintf("-copy%d", copy)
+	}
+	return name
+}
+
 // printSale prints a committed sale's tickets (copy > 0 for a reprint); on failure it
 // journals print_failed and returns a *PrinterError. The caller holds printMu.
 func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *journal.Entry, copy int) error {
 	job, err := k.opt.Layout.Tickets(cfg, sale, copy)
 	if err == nil {
-		pctx, cancel := context.WithTimeout(ctx, k.opt.PrintTimeout)
+		pctx, cancel := context.WithTimeout(device.WithJobName(ctx, SaleJobName(sale.Sale.No, copy)), k.opt.PrintTimeout)
 		err = k.opt.Printer.Print(pctx, job)
 		cancel()
 	}

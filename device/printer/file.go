@@ -18,7 +18,9 @@ import (
 
 // File writes each job to a folder as a numbered file, 000001.escpos,
 // 000002.escpos, ..., with what the virtual printer makes of it beside it (000001.png,
-// 000001.txt). It is the demo's printer and always ready unless the folder is not
+// 000001.txt); with Config.NamedJobs, a job that carries a name (device.WithJobName) is
+// written under that name instead (sale-0001.escpos, a second job of that name
+// sale-0001-2.escpos). It is the demo's printer and always ready unless the folder is not
 // writable.
 type File struct {
 	cfg  Config
@@ -92,12 +94,25 @@ func (p *File) Print(ctx context.Context, job []byte) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	name := ""
+	if n := device.JobName(ctx); p.cfg.NamedJobs && n != "" && filepath.Base(n) == n && !strings.HasPrefix(n, ".") {
+		name = n
+	}
 	var base string
-	for {
-		base = filepath.Join(p.dir, fmt.Sprintf("%06d", p.next))
+	for again := 1; ; again++ {
+		switch {
+		case name == "":
+			base = filepath.Join(p.dir, fmt.Sprintf("%06d", p.next))
+		case again == 1:
+			base = filepath.Join(p.dir, name)
+		default:
+			base = filepath.Join(p.dir, fmt.Sprintf("%s-%d", name, again))
+		}
 		f, err := os.OpenFile(base+".escpos", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) { // another writer took the number
-			p.next++
+		if errors.Is(err, fs.ErrExist) { // another writer took the number or the name
+			if name == "" {
+				p.next++
+			}
 			continue
 		}
 		if err != nil {
@@ -111,7 +126,9 @@ func (p *File) Print(ctx context.Context, job []byte) error {
 			os.Remove(base + ".escpos")
 			return fmt.Errorf("printer: file: %w: %w", device.ErrOffline, werr)
 		}
-		p.next++
+		if name == "" {
+			p.next++
+		}
 		break
 	}
 	paper, rerr := virtual.Render(job, virtual.RenderOptions{Profile: p.cfg.Profile})

@@ -67,7 +67,12 @@ type Config struct {
 	// CheckEvery is how many job bytes may be sent between status checks during a job
 	// (always at a command boundary, and always once at the end); negative: only at the end.
 	CheckEvery int
-	Logger     *slog.Logger
+	// NamedJobs (file printer) names a job's files after the name its context carries
+	// (device.WithJobName: the kiosk names a sale's tickets sale-0001, a reprint
+	// sale-0001-copy1); a job without one, or with a name that is not a plain file name, is
+	// numbered as always.
+	NamedJobs bool
+	Logger    *slog.Logger
 }
 
 func (c Config) withDefaults() Config {

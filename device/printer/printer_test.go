@@ -769,3 +769,44 @@ func TestUSBPrinterStalledWrite(t *testing.T) {
 		t.Fatalf("Print to a stalled printer: %v, want an offline or deadline error", err)
 	}
 }
+
+// TestFilePrinterNamedJobs: with NamedJobs a job named by its context is written under its
+// name (again: name-2), one without a name or with a path for a name is numbered.
+func TestFilePrinterNamedJobs(t *testing.T) {
+	dir := t.TempDir()
+	p, err := NewFile(Config{Path: dir, NamedJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := []byte("\x1b@ticket\n\x1dV\x00")
+	for _, name := range []string{"sale-0001", "sale-0001", "", "../escape", ".hidden", "sale-0002-copy1"} {
+		if err := p.Print(device.WithJobName(context.Background(), name), job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	files, _ := filepath.Glob(filepath.Join(dir, "*.escpos"))
+	for _, f := range files {
+		got = append(got, filepath.Base(f))
+	}
+	want := []string{"000001.escpos", "000002.escpos", "000003.escpos", "sale-0001-2.escpos", "sale-0001.escpos", "sale-0002-copy1.escpos"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("files %v, want %v", got, want)
+	}
+	for _, ext := range []string{".png", ".txt"} {
+		if _, err := os.Stat(filepath.Join(dir, "sale-0001"+ext)); err != nil {
+			t.Errorf("no rendering: %v", err)
+		}
+	}
+	// Without NamedJobs the name is ignored.
+	plain, err := NewFile(Config{Path: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plain.Print(device.WithJobName(context.Background(), "sale-0001"), job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(plain.dir, "000001.escpos")); err != nil {
+		t.Errorf("a named job without NamedJobs: %v", err)
+	}
+}

@@ -218,7 +218,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	prof, _ := cfg.PrinterProfile()
-	prn, err := printer.Open(printer.Config{Kind: printer.KindFile, Path: ticketDir, Profile: prof, Logger: log})
+	// Ticket files are named after the sale number the cashier sees (sale-0001.png).
+	prn, err := printer.Open(printer.Config{Kind: printer.KindFile, Path: ticketDir, Profile: prof, NamedJobs: true, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,14 @@ func TestPipedDemo(t *testing.T) {
 	if len(pngs) != 1 {
 		t.Fatalf("%d printouts, want 1 job; screens:\n%s", len(pngs), screens)
 	}
+	// The first sale of the demo is sale 1 (not its entry's seq 2, after config_applied):
+	// on the done screen, on the ticket, and in the ticket file's name.
+	if got := filepath.Base(pngs[0]); got != "sale-0001.png" {
+		t.Errorf("ticket file %s, want sale-0001.png", got)
+	}
+	if !strings.Contains(screens, "Продажба 1 ") || strings.Contains(screens, "Продажба 2") {
+		t.Errorf("the done screen does not show sale 1:\n%s", screens)
+	}
 	f, err := os.Open(pngs[0])
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +69,7 @@ func TestPipedDemo(t *testing.T) {
 		}
 	}
 	txt, _ := os.ReadFile(strings.TrimSuffix(pngs[0], ".png") + ".txt")
-	for _, want := range []string{"Зимен джаз концерт", "Стандартен", "25,00 €", "Билет 2 от 2"} {
+	for _, want := range []string{"Зимен джаз концерт", "Стандартен", "25,00 €", "Билет 2 от 2", "Продажба № 1\n"} {
 		if !bytes.Contains(txt, []byte(want)) {
 			t.Errorf("ticket text lacks %q:\n%s", want, txt)
 		}
