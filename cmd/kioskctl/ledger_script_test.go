@@ -117,7 +117,8 @@ func scriptResend(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	code, err := journal.NewCode(journal.TicketFacts{Device: device, Sale: seq, N: 1, Of: 1, Event: "concert", Type: "std"}, ed25519.NewKeyFromSeed(seed))
 	ts.Check(err)
-	e.Sale = &journal.Sale{Outlet: "books", Event: "concert", Currency: "EUR", Delivery: "print",
+	// This device's journal is all sales: sale number seq.
+	e.Sale = &journal.Sale{No: seq, Outlet: "books", Event: "concert", Currency: "EUR", Delivery: "print",
 		Lines: []journal.Line{{Type: "std", Qty: 1, Price: 1250}}, Total: 1250, Tickets: []journal.Ticket{{N: 1, Type: "std", Code: code}}}
 	r, err := l.IngestBatch(device, []*journal.Entry{e})
 	ts.Check(err)
