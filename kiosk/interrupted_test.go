@@ -49,8 +49,8 @@ func TestRecoverInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := r.k.RecoverInterrupted()
-	if err != nil || len(got) != 1 || got[0] != e.Seq {
-		t.Fatalf("RecoverInterrupted = %v, %v", got, err)
+	if err != nil || len(got) != 1 || got[0] != e.Sale.No || e.Sale.No != 1 {
+		t.Fatalf("RecoverInterrupted = %v, %v; want the sale number [1] (entry %d)", got, err, e.Seq)
 	}
 	last, _ := r.st.Entry(r.st.LastSeq())
 	if last.Kind != journal.KindPrintFailed || last.Print.Sale != e.Seq || last.Print.Error != ErrInterrupted.Error() {

@@ -237,7 +237,7 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 		if derr := k.opt.Store.PrintDone(sale.Seq); derr != nil {
 			// The mark stays: after a restart the sale is offered for a reprint it did not
 			// need, which is safe.
-			k.log.Warn("could not clear the printing mark", "sale", sale.Seq, "err", derr)
+			k.log.Warn("could not clear the printing mark", "no", sale.Sale.No, "sale", sale.Seq, "err", derr)
 		}
 		return nil
 	}
@@ -245,7 +245,7 @@ func (k *Kiosk) printSale(ctx context.Context, cfg *catalog.DeviceConfig, sale *
 	if st, serr := k.PrinterStatus(context.WithoutCancel(ctx)); serr == nil {
 		perr.Status = st
 	}
-	k.log.Error("tickets did not print", "sale", sale.Seq, "err", err, "printer", perr.Status.String())
+	k.log.Error("tickets did not print", "no", sale.Sale.No, "sale", sale.Seq, "err", err, "printer", perr.Status.String())
 	entry, jerr := k.opt.Store.Append(k.opt.Clock, sale.Actor, func(_ journal.Tx, e *journal.Entry) error {
 		e.Kind = journal.KindPrintFailed
 		e.Print = &journal.Print{Sale: sale.Seq, Error: err.Error()}
@@ -295,12 +295,13 @@ var ErrInterrupted = errors.New("interrupted: the kiosk stopped while printing")
 // RecoverInterrupted journals print_failed for every sale whose tickets were being printed
 // when the kiosk stopped (a crash, a power cut), so each is marked unprinted and a reprint
 // is offered: no ticket is dropped silently. kioskd calls it at start-up. It returns the
-// sales concerned.
+// sale numbers of the sales concerned (what a cashier types to reprint them).
 func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
 	seqs, err := k.opt.Store.Interrupted()
 	if err != nil {
 		return nil, err
 	}
+	var nos []uint64
 	for _, seq := range seqs {
 		sale, _, err := k.opt.Store.Sale(seq)
 		if err != nil {
@@ -315,9 +316,10 @@ func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
 			return nil, err
 		}
 		k.appended(entry)
-		k.log.Warn("a print job was cut short by a stop; the sale is marked unprinted for a reprint", "sale", seq)
+		k.log.Warn("a print job was cut short by a stop; the sale is marked unprinted for a reprint", "no", sale.Sale.No, "sale", seq)
+		nos = append(nos, sale.Sale.No)
 	}
-	return seqs, nil
+	return nos, nil
 }
 
 // Reprint prints the tickets of sale number saleNo (journal.Sale.No) again, marked "COPY

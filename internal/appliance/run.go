@@ -133,7 +133,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 		st.Close()
 		return nil, fmt.Errorf("appliance: recover interrupted print jobs: %w", err)
 	} else if len(cut) > 0 {
-		a.log.Warn("print jobs cut short by the last stop are marked unprinted; reprint them", "sales", cut)
+		a.log.Warn("print jobs cut short by the last stop are marked unprinted; reprint them", "sale_numbers", cut)
 	}
 	rows, cols := cfg.Display.Rows, cfg.Display.Cols
 	if parts.Display != nil {
