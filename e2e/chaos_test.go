@@ -23,6 +23,7 @@ import (
 	"ticketkiosk/hub"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
+	"ticketkiosk/internal/appliance"
 	"ticketkiosk/mqtt"
 )
 
@@ -367,9 +368,12 @@ func TestChaos(t *testing.T) {
 					c.duplicates++
 				}
 				if b, err := mqtt.DecodeBatch(batches[i].payload); err == nil && len(b.Entries) > 1 {
-					for j := len(b.Entries) - 1; j >= 0; j-- {
+					// Split and reversed, sealed again with the kiosk's own key (as only
+					// the kiosk can: batches under any other key are refused).
+					key, kerr := appliance.LoadKey(k1Dir)
+					for j := len(b.Entries) - 1; j >= 0 && kerr == nil && b.Device == "k1"; j-- {
 						raw, _ := b.Entries[j].Encode()
-						spy.Publish(batches[i].topic, 1, false, mqtt.EncodeBatch(b.Device, [][]byte{raw})).WaitTimeout(5 * time.Second)
+						spy.Publish(batches[i].topic, 1, false, mqtt.SealBatch(key, b.Device, b.Entries[j].Seq, [][]byte{raw})).WaitTimeout(5 * time.Second)
 						c.reordered++
 					}
 				}

@@ -87,7 +87,7 @@ func TestFloodServeMemory(t *testing.T) {
 	for i, p := range pending {
 		raws[i] = p.Data
 	}
-	batch := mqtt.EncodeBatch("k1", raws)
+	batch := mqtt.SealBatch(priv, "k1", 1, raws)
 	t.Logf("batch: %d entries, %d KiB", len(raws), len(batch)>>10)
 
 	serve := e.serve()

@@ -14,6 +14,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
 	"ticketkiosk/mqtt"
 )
 
@@ -105,25 +106,50 @@ func (r refusing) Ingest(device string, entries []*journal.Entry) (uint64, error
 }
 
 func (r refusing) IngestAll(batches map[string][]*journal.Entry) (map[string]uint64, error) {
-	rev, err := r.revokedOf(slices.Collect(maps.Keys(batches)))
-	if err != nil {
-		return nil, err
-	}
-	if len(rev) > 0 {
-		kept := make(map[string][]*journal.Entry, len(batches))
-		for d, es := range batches {
-			if rev[d] {
-				r.h.opt.Logger.Warn("journal batch of a revoked device refused", "device", d, "entries", len(es))
-				continue
-			}
-			kept[d] = es
-		}
-		batches = kept
-	}
-	if len(batches) == 0 {
-		return map[string]uint64{}, nil
+	batches, err := unrevoked(r, batches, func(es []*journal.Entry) int { return len(es) })
+	if err != nil || len(batches) == 0 {
+		return map[string]uint64{}, err
 	}
 	return r.s.IngestAll(batches)
+}
+
+// IngestSealed is IngestAll for batches with their seals, when the sink keeps them
+// (mqtt.SealSink: the ledger).
+func (r refusing) IngestSealed(batches map[string]ledger.Sealed) (map[string]ledger.Result, error) {
+	ss, ok := r.s.(mqtt.SealSink)
+	if !ok {
+		return nil, errors.New("hub: the journal sink keeps no seals")
+	}
+	batches, err := unrevoked(r, batches, func(b ledger.Sealed) int { return len(b.Entries) })
+	if err != nil || len(batches) == 0 {
+		return map[string]ledger.Result{}, err
+	}
+	return ss.IngestSealed(batches)
+}
+
+// Raise records an alarm in the sink, when it keeps them (mqtt.Alarmer: the ledger).
+func (r refusing) Raise(device string, kind ledger.AlarmKind, detail string) error {
+	if a, ok := r.s.(mqtt.Alarmer); ok {
+		return a.Raise(device, kind, detail)
+	}
+	return nil
+}
+
+// unrevoked returns batches without those of revoked devices, which it logs as refused.
+func unrevoked[B any](r refusing, batches map[string]B, entries func(B) int) (map[string]B, error) {
+	rev, err := r.revokedOf(slices.Collect(maps.Keys(batches)))
+	if err != nil || len(rev) == 0 {
+		return batches, err
+	}
+	kept := make(map[string]B, len(batches))
+	for d, b := range batches {
+		if rev[d] {
+			r.h.opt.Logger.Warn("journal batch of a revoked device refused", "device", d, "entries", entries(b))
+			continue
+		}
+		kept[d] = b
+	}
+	return kept, nil
 }
 
 // AddDevice stores a new device of an existing outlet. Every device of the outlet gets a
@@ -248,4 +274,14 @@ func bumpOutlet(tx *bolt.Tx, outlet string) error {
 
 func bumpDevice(tx *bolt.Tx, device string) error {
 	return tx.Bucket(bVersions).Put([]byte(device), boltutil.U64(version(tx, device)+1))
+}
+
+// deviceKey returns the public key registered for a device, reading the catalogue (the
+// collector asks once per device per few seconds).
+func (h *Hub) deviceKey(id string) (ed25519.PublicKey, bool) {
+	keys, err := h.Keys()
+	if err != nil {
+		return nil, false
+	}
+	return keys(id)
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
@@ -85,6 +86,7 @@ func BenchmarkIngest(b *testing.B) {
 		must(b, err)
 		must(b, h.SaveOutlet(catalog.Outlet{ID: "o1", Name: "Outlet", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
 		var stores []*store.Store
+		var keys []ed25519.PrivateKey
 		for d := 0; d < devices; d++ {
 			dev := newDevice(b, fmt.Sprintf("k%03d", d))
 			must(b, h.AddDevice(catalog.Device{ID: dev.id, Outlet: "o1", PublicKey: dev.pub}))
@@ -101,6 +103,7 @@ func BenchmarkIngest(b *testing.B) {
 				must(b, err)
 			}
 			stores = append(stores, st)
+			keys = append(keys, dev.priv)
 		}
 
 		exe, err := os.Executable()
@@ -117,8 +120,8 @@ func BenchmarkIngest(b *testing.B) {
 		}
 
 		var engines []*mqtt.Device
-		for _, st := range stores {
-			d, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: broker, AllowInsecure: true}, Store: st,
+		for i, st := range stores {
+			d, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: broker, AllowInsecure: true}, Store: st, Key: keys[i],
 				HubKey: h.PublicKey(), Logger: quiet})
 			must(b, err)
 			engines = append(engines, d)

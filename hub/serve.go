@@ -107,6 +107,7 @@ func (s *Server) Run(ctx context.Context) error {
 	col, err := mqtt.NewCollector(mqtt.CollectorOptions{
 		Conn: o.Conn, Sink: h.RefuseRevoked(l), Software: o.Software, Clock: h.opt.Clock, Logger: h.opt.Logger,
 		Known: func(device string) bool { _, err := h.Device(device); return err == nil },
+		Key:   h.key, Keys: h.deviceKey,
 		OnState: func(device string, p mqtt.Presence) {
 			s.mu.Lock()
 			s.states[device] = p

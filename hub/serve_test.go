@@ -58,7 +58,7 @@ func TestServeEmailsSales(t *testing.T) {
 	}
 	s1 := sale("first@example.org")
 
-	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, Store: st, HubKey: h.PublicKey(),
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: bk.URL(), AllowInsecure: true}, Store: st, Key: k.priv, HubKey: h.PublicKey(),
 		Logger: quiet, StateEvery: 200 * time.Millisecond})
 	must(t, err)
 	dev.Start()

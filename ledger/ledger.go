@@ -209,15 +209,26 @@ func (l *Ledger) IngestAll(batches map[string][]*journal.Entry) (map[string]uint
 
 // IngestBatches is IngestAll with each device's Result.
 func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]Result, error) {
+	sealed := make(map[string]Sealed, len(batches))
+	for device, entries := range batches {
+		sealed[device] = Sealed{Entries: entries}
+	}
+	return l.IngestSealed(sealed)
+}
+
+// IngestSealed is IngestBatches for entries that came with their devices' seals (verified
+// by the caller): in the same transaction it keeps each seal whose run is now stored, which
+// is what Audit proves the entries with.
+func (l *Ledger) IngestSealed(batches map[string]Sealed) (map[string]Result, error) {
 	devices := make([]string, 0, len(batches))
 	sorted := make(map[string][]*journal.Entry, len(batches))
-	for device, entries := range batches {
+	for device, b := range batches {
 		if device == "" {
 			return nil, errors.New("ledger: empty device id")
 		}
 		devices = append(devices, device)
-		list := make([]*journal.Entry, 0, len(entries))
-		for _, e := range entries {
+		list := make([]*journal.Entry, 0, len(b.Entries))
+		for _, e := range b.Entries {
 			if e != nil {
 				list = append(list, e)
 			}
@@ -239,6 +250,9 @@ func (l *Ledger) IngestBatches(batches map[string][]*journal.Entry) (map[string]
 			in := &ingest{l: l, tx: tx, device: device, now: now, locs: locs}
 			ins = append(ins, in)
 			res, st, err := in.run(sorted[device])
+			if err == nil {
+				err = in.keepSeals(batches[device].Seals)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", device, err)
 			}

@@ -64,18 +64,18 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	hub, err := NewCollector(CollectorOptions{Conn: hubConn, Sink: l, Logger: testLogger()})
+	hub, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: hubConn, Sink: l, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub.Start()
 	defer hub.Halt()
 
-	hubPub, hubKey := newKey(t)
+	hubPub, hubKey := testHub(t)
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
 	appendSales(t, st, 3)
-	dev, err := NewDevice(DeviceOptions{Conn: k1Conn, Store: st, HubKey: hubPub, Logger: testLogger()})
+	dev, err := NewDevice(DeviceOptions{Conn: k1Conn, Store: st, Key: deviceKey(st.Device()), HubKey: hubPub, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +141,13 @@ func TestMosquittoTLSAndDeviceACL(t *testing.T) {
 	// Writing a forged k2 batch into k2's journal, then a duplicate of k1's first entry
 	// into k1's own: the hub acknowledges the second, so it has seen all the rogue sent
 	// before it, and it has nothing of k2.
-	forged := EncodeBatch("k2", entries(t, "k2", 2))
+	forged := testBatch("k2", entries(t, "k2", 2))
 	wait(t, rogue.Publish(tp.Journal("k2"), 1, false, forged))
 	first, err := st.Pending(0, 1, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait(t, rogue.Publish(tp.Journal("k1"), 1, false, EncodeBatch("k1", [][]byte{first[0].Data})))
+	wait(t, rogue.Publish(tp.Journal("k1"), 1, false, testBatch("k1", [][]byte{first[0].Data})))
 	select {
 	case upto := <-acks:
 		if upto != 4 {

@@ -2,7 +2,6 @@ package mqtt
 
 import (
 	"bufio"
-	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,8 +47,7 @@ func deviceProcess() int {
 		return 1
 	}
 	defer st.Close()
-	pub, _, _ := ed25519.GenerateKey(nil)
-	d, err := NewDevice(DeviceOptions{Conn: Options{URL: url, AllowInsecure: true}, Store: st, HubKey: pub, Logger: testLogger()})
+	d, err := NewDevice(DeviceOptions{Conn: Options{URL: url, AllowInsecure: true}, Store: st, Key: deviceKey(st.Device()), HubKey: testHubPub, Logger: testLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -127,7 +125,7 @@ func BenchmarkDrainMosquitto(b *testing.B) {
 			for j, r := range raws {
 				data[j] = r.Data
 			}
-			payloads = append(payloads, EncodeBatch("k1", data))
+			payloads = append(payloads, testBatch("k1", data))
 			after = raws[len(raws)-1].Seq
 		}
 		st.Close()
@@ -171,7 +169,7 @@ func BenchmarkHubManyDevices(b *testing.B) {
 	for d := range devices {
 		raw := entries(b, fmt.Sprintf("s%03d", d), per)
 		for i := 0; i < per; i += batch {
-			payloads[d] = append(payloads[d], EncodeBatch(fmt.Sprintf("s%03d", d), raw[i:i+batch]))
+			payloads[d] = append(payloads[d], testBatch(fmt.Sprintf("s%03d", d), raw[i:i+batch]))
 		}
 	}
 	for _, single := range []bool{false, true} {

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
 )
 
 // Sink stores a device's journal entries durably and idempotently by (device, seq) and
@@ -29,14 +31,36 @@ type MultiSink interface {
 	IngestAll(batches map[string][]*journal.Entry) (upto map[string]uint64, err error)
 }
 
+// SealSink is a Sink that also keeps the seals of the batches it stores, so that every
+// stored entry can be proved from the device keys later (ledger.Ledger is one, Audit the
+// proof); the hub then commits once per round, as with a MultiSink.
+type SealSink interface {
+	Sink
+	IngestSealed(batches map[string]ledger.Sealed) (map[string]ledger.Result, error)
+}
+
+// Alarmer records an alarm that no ingest raised (ledger.Ledger is one): the hub's
+// refusals of batches with a bad signature or from unregistered devices.
+type Alarmer interface {
+	Raise(device string, kind ledger.AlarmKind, detail string) error
+}
+
 // CollectorOptions configure a Collector.
 type CollectorOptions struct {
-	Conn     Options
-	ID       string // the hub's client id; default "hub"
-	Sink     Sink
-	Software string
-	Clock    clock.Clock // stamps presence and hub states; nil: the real clock
-	Logger   *slog.Logger
+	Conn Options
+	ID   string // the hub's client id; default "hub"
+	Sink Sink   // an Alarmer too, for the alarms of refused batches
+	// Key is the hub key: it signs the acks and the hub state.
+	Key ed25519.PrivateKey
+	// Keys returns a registered device's public key; a batch is stored only when its
+	// seal verifies with it. It is asked again for a device at most every KeysEvery.
+	Keys      func(device string) (ed25519.PublicKey, bool)
+	KeysEvery time.Duration // default 10s
+	// AlarmEvery is how often, at most, refused batches raise an alarm per device; default 1 minute.
+	AlarmEvery time.Duration
+	Software   string
+	Clock      clock.Clock // stamps presence and hub states; nil: the real clock
+	Logger     *slog.Logger
 	// OnState, when set, is called (from a goroutine of the hub, never paho's) with each
 	// device state received.
 	OnState func(device string, p Presence)
@@ -79,6 +103,11 @@ type Collector struct {
 	gen     uint64
 	states  map[string]Presence
 	warns   map[warnKey]*warning
+	ctr     uint64 // the last counter of an ack or hub state
+	epoch   uint64 // the counter when the client was made: its will's
+
+	keys    map[string]cachedKey // the decoder's cache of Keys
+	refused map[string]*refused  // the decoder's refusals by device
 
 	sig   chan struct{}
 	quit  chan struct{}
@@ -86,6 +115,19 @@ type Collector struct {
 	start sync.Once
 	halt  sync.Once
 	stop  chan struct{} // closed when the hub stops, for token watchers
+}
+
+type cachedKey struct {
+	pub     ed25519.PublicKey
+	ok      bool
+	fetched time.Time
+}
+
+// refused is a device's batches refused since its last alarm.
+type refused struct {
+	n      int
+	reason string
+	raised time.Time // when the last alarm was raised (zero: never)
 }
 
 type inbound struct {
@@ -101,6 +143,14 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 	if opt.Sink == nil {
 		return nil, errors.New("mqtt: hub needs a sink")
 	}
+	if len(opt.Key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("mqtt: hub key has %d bytes, want %d", len(opt.Key), ed25519.PrivateKeySize)
+	}
+	if opt.Keys == nil {
+		return nil, errors.New("mqtt: hub needs the device keys")
+	}
+	opt.KeysEvery = durationOr(opt.KeysEvery, 10*time.Second)
+	opt.AlarmEvery = durationOr(opt.AlarmEvery, time.Minute)
 	if opt.ID == "" {
 		opt.ID = "hub"
 	}
@@ -117,21 +167,25 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		return nil, err
 	}
 	h := &Collector{
-		opt:    opt,
-		topics: topics,
-		states: map[string]Presence{},
-		qDev:   map[string]int{},
-		warns:  map[warnKey]*warning{},
-		sig:    make(chan struct{}, 1),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-		stop:   make(chan struct{}),
+		opt:     opt,
+		topics:  topics,
+		states:  map[string]Presence{},
+		qDev:    map[string]int{},
+		warns:   map[warnKey]*warning{},
+		keys:    map[string]cachedKey{},
+		refused: map[string]*refused{},
+		sig:     make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+		stop:    make(chan struct{}),
 	}
 	h.log = opt.Logger.With("component", "mqtt", "hub", opt.ID)
+	h.epoch = h.counter()
+	will := HubState{Status: Offline, Hub: opt.ID, Software: opt.Software, TS: opt.Clock.Now().UnixMilli(), Epoch: h.epoch, Counter: h.epoch}
 	h.client, err = newClient(opt.Conn, session{
 		clientID:  opt.ID,
 		willTopic: topics.HubState(),
-		will:      h.presence(Offline).Encode(),
+		will:      will.Sign(opt.Key).Encode(),
 		onConnect: h.onConnect,
 		log:       h.log,
 	})
@@ -143,8 +197,19 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 
 func (h *Collector) String() string { return "mqtt.Collector(" + h.opt.ID + ")" }
 
+// counter returns the next of the hub's counters for acks and hub states: the clock in
+// microseconds, and always above the one before, so that it grows across restarts too.
+func (h *Collector) counter() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ctr = max(h.ctr+1, uint64(h.opt.Clock.Now().UnixMicro()))
+	return h.ctr
+}
+
+// presence returns the hub state, signed, with the next counter.
 func (h *Collector) presence(status string) HubState {
-	return HubState{V: Version, Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Clock.Now().UnixMilli()}
+	s := HubState{Status: status, Hub: h.opt.ID, Software: h.opt.Software, TS: h.opt.Clock.Now().UnixMilli(), Epoch: h.epoch, Counter: h.counter()}
+	return s.Sign(h.opt.Key)
 }
 
 // Start connects to the broker (retrying in the background) and starts the collector.
@@ -318,7 +383,7 @@ func (h *Collector) run() {
 
 // round is every device's decoded entries of the messages collected at once.
 type round struct {
-	batches map[string][]*journal.Entry
+	batches map[string]ledger.Sealed
 	order   []string  // devices in the order their first batch came
 	held    []inbound // the messages, whose room in the queue commit releases
 }
@@ -343,7 +408,7 @@ func (h *Collector) release(q []inbound) {
 // decode handles the states of queued messages and decodes their journal batches; ok is
 // false when the hub is stopping.
 func (h *Collector) decode(q []inbound) (r round, ok bool) {
-	r.batches = map[string][]*journal.Entry{}
+	r.batches = map[string]ledger.Sealed{}
 	for _, m := range q {
 		select {
 		case <-h.quit:
@@ -363,12 +428,84 @@ func (h *Collector) decode(q []inbound) (r round, ok bool) {
 			h.warn(m.device, "journal batch refused", "err", fmt.Sprintf("batch names device %q", b.Device))
 			continue
 		}
-		if _, seen := r.batches[m.device]; !seen {
+		if err := h.verify(b); err != nil {
+			h.refuse(m.device, err)
+			continue
+		}
+		sb, seen := r.batches[m.device]
+		if !seen {
 			r.order = append(r.order, m.device)
 		}
-		r.batches[m.device] = append(r.batches[m.device], b.Entries...)
+		sb.Entries = append(sb.Entries, b.Entries...)
+		sb.Seals = append(sb.Seals, b.Seal)
+		r.batches[m.device] = sb
 	}
+	h.raiseAlarms(false)
 	return r, true
+}
+
+// verify checks a batch's seal with the key registered for its device.
+func (h *Collector) verify(b *Batch) error {
+	now := h.opt.Clock.Now()
+	k, cached := h.keys[b.Device]
+	if !cached || now.Sub(k.fetched) >= h.opt.KeysEvery {
+		if len(h.keys) >= maxCachedKeys {
+			clear(h.keys)
+		}
+		k.pub, k.ok = h.opt.Keys(b.Device)
+		k.fetched = now
+		h.keys[b.Device] = k
+	}
+	if !k.ok {
+		return errUnregistered
+	}
+	return b.Verify(k.pub)
+}
+
+// maxCachedKeys bounds the decoder's cache of device keys (made-up ids are cached too).
+const maxCachedKeys = 4096
+
+var errUnregistered = errors.New("device not registered")
+
+// refuse counts a batch not stored because of its signature or device: nothing is stored,
+// acknowledged or counted; the alarm comes from raiseAlarms.
+func (h *Collector) refuse(device string, err error) {
+	key := device
+	if errors.Is(err, errUnregistered) {
+		key = ledger.UnknownDevice // one alarm for every made-up id
+	}
+	r := h.refused[key]
+	if r == nil {
+		r = &refused{}
+		h.refused[key] = r
+	}
+	r.n++
+	r.reason = fmt.Sprintf("%s: %v", device, err)
+}
+
+// raiseAlarms raises one alarm per device with refused batches, at most once per
+// AlarmEvery (all that wait, when flush), and logs it once.
+func (h *Collector) raiseAlarms(flush bool) {
+	now := h.opt.Clock.Now()
+	for device, r := range h.refused {
+		if r.n == 0 {
+			if now.Sub(r.raised) >= h.opt.AlarmEvery {
+				delete(h.refused, device)
+			}
+			continue
+		}
+		if !flush && !r.raised.IsZero() && now.Sub(r.raised) < h.opt.AlarmEvery {
+			continue
+		}
+		detail := fmt.Sprintf("%d journal batch(es) refused, not stored nor acknowledged: last %s", r.n, r.reason)
+		h.log.Error("journal refused: not signed by the registered device key", "device", device, "batches", r.n, "last", r.reason)
+		if a, ok := h.opt.Sink.(Alarmer); ok {
+			if err := a.Raise(device, ledger.AlarmSignature, detail); err != nil {
+				h.log.Error("alarm not recorded", "device", device, "err", err)
+			}
+		}
+		r.n, r.raised = 0, now
+	}
 }
 
 // commit stores a round's entries in one durable commit (MultiSink) or one per device, then
@@ -382,8 +519,21 @@ func (h *Collector) commit(r round) {
 	}
 	batches, order := r.batches, r.order
 	acks := map[string]uint64{}
-	if ms, ok := h.opt.Sink.(MultiSink); ok {
-		upto, err := ms.IngestAll(batches)
+	if ss, ok := h.opt.Sink.(SealSink); ok {
+		rs, err := ss.IngestSealed(batches)
+		if err != nil {
+			h.log.Error("journal not stored; not acknowledged", "devices", len(order), "err", err)
+			return
+		}
+		for device, res := range rs {
+			acks[device] = res.Upto
+		}
+	} else if ms, ok := h.opt.Sink.(MultiSink); ok {
+		entries := make(map[string][]*journal.Entry, len(batches))
+		for device, b := range batches {
+			entries[device] = b.Entries
+		}
+		upto, err := ms.IngestAll(entries)
 		if err != nil {
 			h.log.Error("journal not stored; not acknowledged", "devices", len(order), "err", err)
 			return
@@ -396,7 +546,7 @@ func (h *Collector) commit(r round) {
 				return
 			default:
 			}
-			upto, err := h.opt.Sink.Ingest(device, batches[device])
+			upto, err := h.opt.Sink.Ingest(device, batches[device].Entries)
 			if err != nil {
 				h.log.Error("journal not stored; not acknowledged", "device", device, "err", err)
 				continue
@@ -409,7 +559,8 @@ func (h *Collector) commit(r round) {
 		if !ok {
 			continue
 		}
-		t := h.client.Publish(h.topics.Ack(device), 1, false, Ack{UptoSeq: upto}.Encode())
+		a := Ack{Device: device, UptoSeq: upto, Counter: h.counter()}.Sign(h.opt.Key)
+		t := h.client.Publish(h.topics.Ack(device), 1, false, a.Encode())
 		watch(t, h.stop, h.log, "ack publish", nil)
 	}
 }

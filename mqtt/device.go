@@ -27,9 +27,10 @@ type Health struct {
 // DeviceOptions configure a Device.
 type DeviceOptions struct {
 	Conn   Options
-	Store  *store.Store      // the device's store; its device id is the client id
-	HubKey ed25519.PublicKey // verifies configs
-	Health func() Health     // called from the engine; must not block
+	Store  *store.Store       // the device's store; its device id is the client id
+	HubKey ed25519.PublicKey  // verifies configs, acks and the hub state
+	Key    ed25519.PrivateKey // the device key: signs the journal batches
+	Health func() Health      // called from the engine; must not block
 	// Clock times the engine and stamps the configs it applies; nil: the real clock.
 	Clock clock.Clock
 	// ClockSynced reports whether the wall clock is synchronised, as the config entries
@@ -63,6 +64,9 @@ type Device struct {
 	warned   string     // the failure last logged at warn, and when
 	warnedAt time.Time
 
+	ackSeen  atomic.Uint64 // the counter of the last ack accepted (the store's)
+	hubRefus refusals      // acks and hub states refused: forged, unsigned, stale
+
 	mu    sync.Mutex // guards in
 	in    deviceInput
 	sig   chan struct{}
@@ -86,9 +90,11 @@ type deviceInput struct {
 	gen       uint64 // connections made
 	connected bool
 	hubOnline bool
-	hubGen    uint64      // times the hub came online: what was in flight before is lost
-	configs   []configMsg // config messages not yet handled, in arrival order
-	ack       uint64      // the highest ack received
+	hubGen    uint64        // times the hub came online: what was in flight before is lost
+	configs   []configMsg   // config messages not yet handled, in arrival order
+	ack       uint64        // the highest verified ack received
+	ackCtr    uint64        // its counter
+	seen      store.HubSeen // the hub state counters accepted
 	wake      bool
 	pubFailed bool
 }
@@ -103,6 +109,9 @@ func NewDevice(opt DeviceOptions) (*Device, error) {
 	opt.Clock = clock.Or(opt.Clock)
 	if len(opt.HubKey) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("mqtt: hub public key has %d bytes, want %d", len(opt.HubKey), ed25519.PublicKeySize)
+	}
+	if len(opt.Key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("mqtt: device key has %d bytes, want %d", len(opt.Key), ed25519.PrivateKeySize)
 	}
 	if opt.Health == nil {
 		opt.Health = func() Health { return Health{} }
@@ -136,6 +145,11 @@ func NewDevice(opt DeviceOptions) (*Device, error) {
 		done:   make(chan struct{}),
 	}
 	d.log = opt.Logger.With("component", "mqtt", "device", d.id)
+	seen := opt.Store.HubSeen()
+	d.ackSeen.Store(seen.Ack)
+	d.in.seen = seen
+	d.hubRefus.log = d.log
+	d.hubRefus.clock = opt.Clock
 	will := d.state(Offline)
 	d.client, err = newClient(opt.Conn, session{
 		clientID:  d.id,
@@ -283,24 +297,80 @@ func (d *Device) onMessage(_ paho.Client, m paho.Message) {
 		})
 	case d.topics.Ack(d.id):
 		a, err := DecodeAck(payload)
+		if err == nil {
+			err = a.Verify(d.opt.HubKey, d.id)
+		}
+		if err == nil && a.Counter <= d.ackSeen.Load() {
+			if a.Counter == d.ackSeen.Load() {
+				return // the accepted ack delivered again (QoS 1)
+			}
+			err = fmt.Errorf("%w: ack counter %d, accepted %d", ErrStale, a.Counter, d.ackSeen.Load())
+		}
 		if err != nil {
-			d.log.Warn("ack refused", "err", err)
+			d.hubRefus.add("ack", err)
+			d.input(func(*deviceInput) {}) // the state reports it
 			return
 		}
-		d.input(func(in *deviceInput) { in.ack = max(in.ack, a.UptoSeq) })
+		d.input(func(in *deviceInput) {
+			if a.Counter > in.ackCtr {
+				in.ack, in.ackCtr = a.UptoSeq, a.Counter
+			}
+		})
 	case d.topics.HubState():
 		s, err := DecodeHubState(payload)
+		if err == nil {
+			err = s.Verify(d.opt.HubKey)
+		}
 		if err != nil {
-			d.log.Warn("hub state refused", "err", err)
+			d.hubRefus.add("hub state", err)
+			d.input(func(*deviceInput) {}) // the state reports it; the hub's state stays as it was
+			return
 		}
 		d.input(func(in *deviceInput) {
-			online := err == nil && s.Status == Online
-			if online && !in.hubOnline {
+			seen, fresh, err := acceptHubState(in.seen, s)
+			if err != nil {
+				d.hubRefus.add("hub state", err)
+				return
+			}
+			if !fresh {
+				return
+			}
+			online := s.Status == Online
+			if online && (!in.hubOnline || seen.Epoch != in.seen.Epoch) {
 				in.hubGen++
 			}
-			in.hubOnline = online
+			in.seen, in.hubOnline = seen, online
 		})
 	}
+}
+
+// acceptHubState applies the counter rule to a hub state signed by the hub: a state of an
+// older hub client (epoch) is stale; within the client's epoch an online state must not be
+// older than the last online one accepted (the same one again is its retained copy) and must
+// be newer than the last offline one, and an offline state must be newer than the last
+// offline one. fresh is false for the last offline state delivered again.
+func acceptHubState(seen store.HubSeen, s HubState) (next store.HubSeen, fresh bool, err error) {
+	switch {
+	case s.Epoch < seen.Epoch:
+		return seen, false, fmt.Errorf("%w: hub state of an older hub client (epoch %d, accepted %d)", ErrStale, s.Epoch, seen.Epoch)
+	case s.Epoch > seen.Epoch:
+		seen = store.HubSeen{Ack: seen.Ack, Epoch: s.Epoch}
+	}
+	if s.Status == Online {
+		if s.Counter < seen.Online || s.Counter <= seen.Offline {
+			return seen, false, fmt.Errorf("%w: online state %d, accepted online %d, offline %d", ErrStale, s.Counter, seen.Online, seen.Offline)
+		}
+		seen.Online = s.Counter
+		return seen, true, nil
+	}
+	if s.Counter == seen.Offline {
+		return seen, false, nil
+	}
+	if s.Counter < seen.Offline {
+		return seen, false, fmt.Errorf("%w: offline state %d, accepted %d", ErrStale, s.Counter, seen.Offline)
+	}
+	seen.Offline = s.Counter
+	return seen, true, nil
 }
 
 // state builds the device's state from its store.
@@ -320,6 +390,7 @@ func (d *Device) state(status string) DeviceState {
 	if st.ConfigError != "" {
 		st.ConfigRefused = d.refused.Load()
 	}
+	st.HubRefused, st.HubRefusedN = d.hubRefus.last()
 	if bl, err := s.Unsynced(); err == nil {
 		st.Unsynced = bl.Entries
 		if !bl.Oldest.IsZero() {
@@ -341,8 +412,9 @@ type engine struct {
 	next      uint64 // the last seq sent
 	inflight  []flight
 	acked     uint64
-	ackSeen   uint64    // the highest ack handed to the store
-	progress  time.Time // the last time an ack advanced or the first batch after it was sent
+	seen      store.HubSeen // the hub state counters recorded in the store
+	ackTried  uint64        // the counter of the last ack handed to the store
+	progress  time.Time     // the last time an ack advanced or the first batch after it was sent
 	published DeviceState
 	publishAt time.Time
 	connStop  chan struct{} // closed when the connection the tokens belong to is gone
@@ -379,10 +451,18 @@ func (d *Device) step(e *engine) {
 		d.handleConfig(m.data, m.oversize)
 		forceState = true
 	}
-	if in.ack > e.acked && in.ack > e.ackSeen {
-		e.ackSeen = in.ack // an ack beyond the last entry is recorded (capped) and logged once
-		if err := d.opt.Store.Ack(in.ack); err != nil {
+	if in.seen != e.seen {
+		e.seen = in.seen
+		if err := d.opt.Store.SetHubState(in.seen.Epoch, in.seen.Online, in.seen.Offline); err != nil {
+			d.log.Error("hub state: record counters", "err", err)
+		}
+	}
+	if in.ackCtr > d.ackSeen.Load() && in.ackCtr > e.ackTried {
+		e.ackTried = in.ackCtr // an ack beyond the last entry is refused and logged once
+		if err := d.opt.Store.AckCounted(in.ack, in.ackCtr); err != nil {
 			d.log.Error("ack", "upto", in.ack, "err", err)
+		} else {
+			d.ackSeen.Store(in.ackCtr)
 		}
 		if a := d.opt.Store.Acked(); a > e.acked {
 			e.acked = a
@@ -441,7 +521,7 @@ func (d *Device) send(e *engine, now time.Time) {
 		for i, r := range raws {
 			entries[i] = r.Data
 		}
-		t := d.client.Publish(d.topics.Journal(d.id), 1, false, EncodeBatch(d.id, entries))
+		t := d.client.Publish(d.topics.Journal(d.id), 1, false, SealBatch(d.opt.Key, d.id, raws[0].Seq, entries))
 		if len(e.inflight) == 0 {
 			e.progress = now
 		}
@@ -463,10 +543,11 @@ func (d *Device) publishState(e *engine, now time.Time, force bool) {
 	cmp, old := st, e.published
 	cmp.TS, old.TS = 0, 0
 	cmp.Unsynced, old.Unsynced, cmp.OldestUnsyncedS, old.OldestUnsyncedS = 0, 0, 0, 0
+	cmp.HubRefused, old.HubRefused, cmp.HubRefusedN, old.HubRefusedN = "", "", 0, 0
 	due := now.Sub(e.publishAt)
 	switch {
 	case force, cmp != old, due >= d.opt.StateEvery:
-	case st.Unsynced != e.published.Unsynced && due >= time.Second:
+	case (st.Unsynced != e.published.Unsynced || st.HubRefusedN != e.published.HubRefusedN) && due >= time.Second:
 	default:
 		return
 	}
@@ -542,4 +623,41 @@ func (d *Device) handleConfig(data []byte, oversize int) {
 	if serr := d.opt.Store.SetConfigError(reason); serr != nil {
 		d.log.Error("config: record refusal", "err", serr)
 	}
+}
+
+// refusals counts what the device refused from the hub's side of the wire (forged,
+// unsigned or replayed acks and hub states) for the state topic, and logs them at most
+// once a minute.
+type refusals struct {
+	log   *slog.Logger
+	clock clock.Clock
+
+	mu      sync.Mutex
+	n       uint64
+	reason  string
+	logged  time.Time
+	skipped uint64
+}
+
+// refusalLogEvery is how often refusals are logged at most.
+const refusalLogEvery = time.Minute
+
+func (r *refusals) add(what string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.reason = what + ": " + err.Error()
+	now := r.clock.Now()
+	if !r.logged.IsZero() && now.Sub(r.logged) < refusalLogEvery {
+		r.skipped++
+		return
+	}
+	r.log.Warn("refused from the hub's topics: not signed by the hub key, or replayed", "what", what, "err", err, "refused_since_last_log", r.skipped, "refused", r.n)
+	r.logged, r.skipped = now, 0
+}
+
+func (r *refusals) last() (string, uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason, r.n
 }

@@ -74,7 +74,7 @@ func brokers(t *testing.T, fn func(t *testing.T, b broker)) {
 func TestConfigRefusals(t *testing.T) {
 	brokers(t, func(t *testing.T, b broker) {
 		conn := Options{URL: b.URL(), AllowInsecure: true, ReconnectMax: time.Second}
-		hubPub, hubKey := newKey(t)
+		hubPub, hubKey := testHub(t)
 		_, otherKey := newKey(t)
 		st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 		defer st.Close()
@@ -83,7 +83,7 @@ func TestConfigRefusals(t *testing.T) {
 			mu      sync.Mutex
 			applied []uint64
 		)
-		dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: hubPub, Logger: testLogger(),
+		dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: hubPub, Logger: testLogger(),
 			Health: func() Health { return Health{Software: "test", Printer: "ok"} },
 			OnConfig: func(cfg *catalog.DeviceConfig) {
 				mu.Lock()
@@ -217,9 +217,9 @@ func TestPushTimesOutForAnOfflineDevice(t *testing.T) {
 func TestClientOptions(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
-	pub, _ := newKey(t)
+	pub, _ := testHub(t)
 	mk := func(o Options) error {
-		_, err := NewDevice(DeviceOptions{Conn: o, Store: st, HubKey: pub, Logger: testLogger()})
+		_, err := NewDevice(DeviceOptions{Conn: o, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger()})
 		return err
 	}
 	if err := mk(Options{URL: "tcp://127.0.0.1:1883"}); !errors.Is(err, ErrInsecure) {
@@ -246,7 +246,7 @@ func TestClientOptions(t *testing.T) {
 	if err := mk(Options{URL: "ssl://127.0.0.1:8883", Prefix: "a/#"}); !errors.Is(err, ErrTopic) {
 		t.Errorf("bad prefix: %v", err)
 	}
-	if _, err := NewDevice(DeviceOptions{Conn: Options{URL: "ssl://h:1"}, Store: st, HubKey: pub[:5]}); err == nil {
+	if _, err := NewDevice(DeviceOptions{Conn: Options{URL: "ssl://h:1"}, Store: st, Key: deviceKey(st.Device()), HubKey: pub[:5]}); err == nil {
 		t.Error("short hub key accepted")
 	}
 }
@@ -258,8 +258,8 @@ func TestHaltWithoutStart(t *testing.T) {
 	conn := Options{URL: b.URL(), AllowInsecure: true}
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
-	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger()})
+	pub, _ := testHub(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestHaltWithoutStart(t *testing.T) {
 	if broker, _ := d.Online(); broker || d.client.IsConnectionOpen() {
 		t.Fatal("a halted device connected")
 	}
-	h, err := NewCollector(CollectorOptions{Conn: conn, Sink: nopSink{}, Logger: testLogger()})
+	h, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: conn, Sink: nopSink{}, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestHaltWithoutStart(t *testing.T) {
 	if h.client.IsConnectionOpen() {
 		t.Fatal("a halted hub connected")
 	}
-	if _, err := NewCollector(CollectorOptions{Conn: conn}); err == nil {
+	if _, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: conn}); err == nil {
 		t.Fatal("a hub without a sink")
 	}
 }

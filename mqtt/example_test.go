@@ -1,6 +1,7 @@
 package mqtt_test
 
 import (
+	"crypto/ed25519"
 	"fmt"
 
 	"ticketkiosk/mqtt"
@@ -23,13 +24,13 @@ func ExampleTopics() {
 
 // ExampleDecodeAck shows the hub's acknowledgement on the wire and its refusals.
 func ExampleDecodeAck() {
-	fmt.Println(string(mqtt.Ack{UptoSeq: 1200}.Encode()))
-	a, err := mqtt.DecodeAck([]byte(`{"v":1,"upto_seq":1200}`))
-	fmt.Println(a.UptoSeq, err)
-	_, err = mqtt.DecodeAck([]byte(`{"v":2,"upto_seq":1200}`))
+	hubKey := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	signed := mqtt.Ack{Device: "k1", UptoSeq: 1200, Counter: 1767225600000000}.Sign(hubKey).Encode()
+	a, err := mqtt.DecodeAck(signed)
+	fmt.Println(a.UptoSeq, err, a.Verify(hubKey.Public().(ed25519.PublicKey), "k1"))
+	_, err = mqtt.DecodeAck([]byte(`{"v":1,"upto_seq":1200}`))
 	fmt.Println(err)
 	// Output:
-	// {"v":1,"upto_seq":1200}
-	// 1200 <nil>
-	// mqtt: unknown payload version: 2 (this side reads 1)
+	// 1200 <nil> <nil>
+	// mqtt: unknown payload version: 1 (this side reads 2)
 }

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"reflect"
 	"testing"
 
 	"ticketkiosk/catalog"
 )
 
 func FuzzDecodeBatch(f *testing.F) {
-	f.Add(EncodeBatch("k1", entries(f, "k1", 2)))
-	f.Add([]byte(`{"v":1,"device":"k1","entries":[]}`))
-	f.Add([]byte(`{"v":2,"device":"k1","entries":[{}]}`))
-	f.Add([]byte(`{"v":1,"device":"k1","entries":[{"v":1,"device":"k1","seq":1,"kind":"void","void":{"sale":0}}]}`))
+	good := testBatch("k1", entries(f, "k1", 2))
+	f.Add(good)
+	f.Add(SealBatch(ed25519.NewKeyFromSeed(make([]byte, 32)), "k1", 1, entries(f, "k1", 2))) // another key
+	f.Add(bytes.Replace(good, []byte(`"v":2`), []byte(`"v":1`), 1))
+	f.Add(bytes.Replace(good, []byte(`"first":1`), []byte(`"first":2`), 1))
+	f.Add([]byte(`{"v":2,"device":"k1","entries":[]}`))
+	f.Add([]byte(`{"v":2,"device":"k1","first":1,"last":1,"head":"00","sig":"","entries":[{}]}`))
+	pub, _ := testKeys("k1")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := DecodeBatch(data)
 		if err != nil {
@@ -22,21 +27,23 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 			return
 		}
-		// What was accepted re-encodes to a batch that decodes to the same entries.
+		// What was accepted is one run from First to Last ending in Head, of one device.
 		raw := make([][]byte, len(b.Entries))
 		for i, e := range b.Entries {
-			if e.Device != b.Device || e.Validate() != nil {
+			if e.Device != b.Device || e.Validate() != nil || e.Seq != b.Seal.First+uint64(i) {
 				t.Fatalf("entry %d accepted: %+v", i, e)
 			}
 			raw[i], _ = e.Encode()
 		}
-		again, err := DecodeBatch(EncodeBatch(b.Device, raw))
-		if err != nil || len(again.Entries) != len(b.Entries) {
-			t.Fatalf("re-encoded batch: %v", err)
+		if b.Entries[len(b.Entries)-1].Hash() != b.Seal.Head || b.Seal.Last != b.Entries[len(b.Entries)-1].Seq {
+			t.Fatalf("head or range does not match the entries: %+v", b.Seal)
 		}
-		for i := range again.Entries {
-			if again.Entries[i].Hash() != b.Entries[i].Hash() {
-				t.Fatalf("entry %d changed its hash", i)
+		// A signature that verifies is the device's over exactly these entries: sealing
+		// them again gives a batch that decodes to the same.
+		if b.Device == "k1" && b.Verify(pub) == nil {
+			again, err := DecodeBatch(EncodeBatch(b.Device, b.Seal, raw))
+			if err != nil || again.Verify(pub) != nil || len(again.Entries) != len(b.Entries) {
+				t.Fatalf("re-encoded batch: %v", err)
 			}
 		}
 	})
@@ -63,9 +70,13 @@ func FuzzDecodeDeviceState(f *testing.F) {
 }
 
 func FuzzDecodeHubState(f *testing.F) {
-	f.Add(HubState{Status: Online, Hub: "hub", TS: 1}.Encode())
+	good := HubState{Status: Online, Hub: "hub", TS: 1, Epoch: 5, Counter: 6}.Sign(testHubKey).Encode()
+	f.Add(good)
+	f.Add(HubState{Status: Offline, Hub: "hub", Epoch: 5, Counter: 5}.Sign(testHubKey).Encode())
+	f.Add(HubState{Status: Offline, Hub: "hub", Epoch: 5, Counter: 5}.Encode()) // unsigned
+	f.Add(bytes.Replace(good, []byte(`online`), []byte(`offline`), 1))          // forged
 	f.Add([]byte(`{"v":1,"status":"offline","hub":"h"}`))
-	f.Add([]byte(`{"v":1}`))
+	f.Add([]byte(`{"v":2}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := DecodeHubState(data)
 		if err != nil {
@@ -75,24 +86,34 @@ func FuzzDecodeHubState(f *testing.F) {
 			t.Fatalf("accepted %+v", s)
 		}
 		again, err := DecodeHubState(s.Encode())
-		if err != nil || again != s {
+		if err != nil || !reflect.DeepEqual(again, s) {
 			t.Fatalf("round trip: %+v, %v", again, err)
+		}
+		// Only the hub signs: a state that verifies is one of the seeds' signed ones.
+		if s.Verify(testHubPub) == nil && !(s.Hub == "hub" && s.Epoch == 5 && (s.Counter == 5 && s.Status == Offline || s.Counter == 6 && s.Status == Online)) {
+			t.Fatalf("a state the hub never signed verifies: %+v", s)
 		}
 	})
 }
 
 func FuzzDecodeAck(f *testing.F) {
-	f.Add(Ack{UptoSeq: 7}.Encode())
-	f.Add([]byte(`{"v":1,"upto_seq":1e3}`))
-	f.Add([]byte(`{"v":1,"upto_seq":null}`))
+	good := Ack{Device: "k1", UptoSeq: 7, Counter: 9}.Sign(testHubKey).Encode()
+	f.Add(good)
+	f.Add(bytes.Replace(good, []byte(`"upto_seq":7`), []byte(`"upto_seq":8`), 1)) // forged
+	f.Add(Ack{Device: "k1", UptoSeq: 7, Counter: 9}.Encode())                     // unsigned
+	f.Add([]byte(`{"v":2,"upto_seq":1e3}`))
+	f.Add([]byte(`{"v":1,"upto_seq":7}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := DecodeAck(data)
 		if err != nil {
 			return
 		}
 		again, err := DecodeAck(a.Encode())
-		if err != nil || again.UptoSeq != a.UptoSeq {
+		if err != nil || !reflect.DeepEqual(again, a) {
 			t.Fatalf("round trip: %+v, %v", again, err)
+		}
+		if a.Verify(testHubPub, "k1") == nil && (a.UptoSeq != 7 || a.Counter != 9) {
+			t.Fatalf("an ack the hub never signed verifies: %+v", a)
 		}
 	})
 }

@@ -1,8 +1,11 @@
 package mqtt
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -355,4 +358,39 @@ func wait(t testing.TB, tok paho.Token) {
 	if !tok.WaitTimeout(20*time.Second) || tok.Error() != nil {
 		t.Fatalf("mqtt: %v", tok.Error())
 	}
+}
+
+// testHubPub and testHubKey are the hub key of the tests: every device trusts it, every
+// collector signs with it.
+var testHubPub, testHubKey = func() (ed25519.PublicKey, ed25519.PrivateKey) {
+	k := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	return k.Public().(ed25519.PublicKey), k
+}()
+
+// testHub returns the tests' hub key pair.
+func testHub(testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) { return testHubPub, testHubKey }
+
+// deviceKey is the device key of a test device, derived from its id.
+func deviceKey(id string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("test device " + id))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// testKeys registers every device id with its deviceKey.
+func testKeys(id string) (ed25519.PublicKey, bool) {
+	return deviceKey(id).Public().(ed25519.PublicKey), true
+}
+
+// testBatch is the batch device sends of entries (canonical bytes, in seq order), sealed
+// with its deviceKey; the seq of the first is read from it.
+func testBatch(device string, entries [][]byte) []byte {
+	var first uint64 = 1
+	if len(entries) > 0 {
+		var head struct {
+			Seq uint64 `json:"seq"`
+		}
+		_ = json.Unmarshal(entries[0], &head)
+		first = max(head.Seq, 1)
+	}
+	return SealBatch(deviceKey(device), device, first, entries)
 }

@@ -87,17 +87,17 @@ func TestMosquittoClientIDTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	hub, err := NewCollector(CollectorOptions{Conn: conn("hub"), Sink: l, Logger: victimLog})
+	hub, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: conn("hub"), Sink: l, Logger: victimLog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub.Start()
 	defer hub.Halt()
-	hubPub, _ := newKey(t)
+	hubPub, _ := testHub(t)
 	st := openStore(t, filepath.Join(t.TempDir(), "k2.db"), "k2", true)
 	defer st.Close()
 	appendSales(t, st, 2)
-	dev, err := NewDevice(DeviceOptions{Conn: conn("k2"), Store: st, HubKey: hubPub, Logger: victimLog})
+	dev, err := NewDevice(DeviceOptions{Conn: conn("k2"), Store: st, Key: deviceKey(st.Device()), HubKey: hubPub, Logger: victimLog})
 	if err != nil {
 		t.Fatal(err)
 	}

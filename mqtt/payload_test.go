@@ -3,6 +3,7 @@ package mqtt
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -92,21 +93,24 @@ func TestPayloadRoundTrip(t *testing.T) {
 	if err != nil || got != st {
 		t.Fatalf("device state: %+v, %v", got, err)
 	}
-	hs := HubState{Status: Offline, Hub: "hub", Software: "1.2.3", TS: 5}
+	hs := HubState{Status: Offline, Hub: "hub", Software: "1.2.3", TS: 5, Epoch: 3, Counter: 4}.Sign(testHubKey)
 	gotHub, err := DecodeHubState(hs.Encode())
-	hs.V = Version
-	if err != nil || gotHub != hs {
+	if err != nil || !reflect.DeepEqual(gotHub, hs) || gotHub.Verify(testHubPub) != nil {
 		t.Fatalf("hub state: %+v, %v", gotHub, err)
 	}
-	if string(Ack{UptoSeq: 42}.Encode()) != `{"v":1,"upto_seq":42}` {
-		t.Fatalf("ack encoding %s", Ack{UptoSeq: 42}.Encode())
-	}
-	a, err := DecodeAck([]byte(`{"v":1,"upto_seq":18446744073709551615}`))
-	if err != nil || a.UptoSeq != 1<<64-1 {
+	ack := Ack{Device: "k1", UptoSeq: 1<<64 - 1, Counter: 8}.Sign(testHubKey)
+	a, err := DecodeAck(ack.Encode())
+	if err != nil || a.UptoSeq != 1<<64-1 || a.Verify(testHubPub, "k1") != nil {
 		t.Fatalf("ack: %+v, %v", a, err)
 	}
+	if err := a.Verify(testHubPub, "k2"); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("ack for k1 taken by k2: %v", err)
+	}
+	if _, err := DecodeAck([]byte(`{"v":2,"device":"k1","upto_seq":5,"counter":1}`)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("unsigned ack: %v", err)
+	}
 	raw := entries(t, "k1", 3)
-	b, err := DecodeBatch(EncodeBatch("k1", raw))
+	b, err := DecodeBatch(testBatch("k1", raw))
 	if err != nil || b.Device != "k1" || len(b.Entries) != 3 {
 		t.Fatalf("batch: %+v, %v", b, err)
 	}
@@ -120,15 +124,15 @@ func TestPayloadRoundTrip(t *testing.T) {
 		t.Fatalf("chain lost in the batch: %v", err)
 	}
 	// A newer device of the same version may add state fields: they are ignored.
-	if _, err := DecodeDeviceState([]byte(`{"v":1,"status":"online","battery":80}`)); err != nil {
+	if _, err := DecodeDeviceState([]byte(`{"v":2,"status":"online","battery":80}`)); err != nil {
 		t.Fatalf("unknown state field: %v", err)
 	}
 }
 
 func TestDecodersRefuse(t *testing.T) {
 	big := func(limit int) []byte { return []byte(`{"v":1,"x":"` + strings.Repeat("a", limit) + `"}`) }
-	otherDevice := EncodeBatch("k1", entries(t, "k2", 1))
-	badEntry := EncodeBatch("k1", [][]byte{[]byte(`{"v":1,"device":"k1","seq":0}`)})
+	otherDevice := testBatch("k1", entries(t, "k2", 1))
+	badEntry := testBatch("k1", [][]byte{[]byte(`{"v":1,"device":"k1","seq":0}`)})
 	decoders := map[string]func([]byte) error{
 		"state": func(b []byte) error { _, err := DecodeDeviceState(b); return err },
 		"hub":   func(b []byte) error { _, err := DecodeHubState(b); return err },
@@ -143,7 +147,8 @@ func TestDecodersRefuse(t *testing.T) {
 			want error
 		}{
 			{"oversize", big(limits[name]), ErrTooLarge},
-			{"version 2", []byte(`{"v":2,"status":"online","upto_seq":1,"device":"k1","entries":[]}`), ErrUnknownVersion},
+			{"version 1 (unsigned)", []byte(`{"v":1,"status":"online","upto_seq":1,"device":"k1","entries":[]}`), ErrUnknownVersion},
+			{"version 3", []byte(`{"v":3,"status":"online","upto_seq":1,"device":"k1","entries":[]}`), ErrUnknownVersion},
 			{"version 0", []byte(`{"v":0}`), ErrUnknownVersion},
 			{"no version", []byte(`{"status":"online","upto_seq":1}`), ErrMalformed},
 			{"not json", []byte(`{"v":1,`), ErrMalformed},
@@ -161,16 +166,16 @@ func TestDecodersRefuse(t *testing.T) {
 		dec  func([]byte) error
 		data string
 	}{
-		"state without status":  {decoders["state"], `{"v":1}`},
-		"state with odd status": {decoders["state"], `{"v":1,"status":"away"}`},
-		"hub with odd status":   {decoders["hub"], `{"v":1,"status":"ONLINE"}`},
-		"ack without upto":      {decoders["ack"], `{"v":1}`},
-		"ack negative":          {decoders["ack"], `{"v":1,"upto_seq":-1}`},
-		"empty batch":           {decoders["batch"], `{"v":1,"device":"k1","entries":[]}`},
-		"batch without device":  {decoders["batch"], `{"v":1,"entries":[{}]}`},
-		"batch unknown field":   {decoders["batch"], `{"v":1,"device":"k1","entries":[],"x":1}`},
-		"batch trailing data":   {decoders["batch"], string(EncodeBatch("k1", entries(t, "k1", 1))) + `{}`},
-		"batch trailing brace":  {decoders["batch"], string(EncodeBatch("k1", entries(t, "k1", 1))) + ` }`},
+		"state without status":  {decoders["state"], `{"v":2}`},
+		"state with odd status": {decoders["state"], `{"v":2,"status":"away"}`},
+		"hub with odd status":   {decoders["hub"], `{"v":2,"status":"ONLINE"}`},
+		"ack without upto":      {decoders["ack"], `{"v":2}`},
+		"ack negative":          {decoders["ack"], `{"v":2,"upto_seq":-1}`},
+		"empty batch":           {decoders["batch"], `{"v":2,"device":"k1","entries":[]}`},
+		"batch without device":  {decoders["batch"], `{"v":2,"entries":[{}]}`},
+		"batch unknown field":   {decoders["batch"], `{"v":2,"device":"k1","entries":[],"x":1}`},
+		"batch trailing data":   {decoders["batch"], string(testBatch("k1", entries(t, "k1", 1))) + `{}`},
+		"batch trailing brace":  {decoders["batch"], string(testBatch("k1", entries(t, "k1", 1))) + ` }`},
 		"batch foreign entry":   {decoders["batch"], string(otherDevice)},
 		"batch bad entry":       {decoders["batch"], string(badEntry)},
 	} {
@@ -182,7 +187,7 @@ func TestDecodersRefuse(t *testing.T) {
 	for i := range many {
 		many[i] = []byte(`{}`)
 	}
-	if _, err := DecodeBatch(EncodeBatch("k1", many)); !errors.Is(err, ErrMalformed) {
+	if _, err := DecodeBatch(testBatch("k1", many)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("batch of %d: %v", len(many), err)
 	}
 }

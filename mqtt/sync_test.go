@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"os"
 	"os/exec"
@@ -107,7 +106,7 @@ func (r *hubRig) start(t testing.TB) {
 	if r.single {
 		sink = singleSink{r.sink}
 	}
-	r.hub, err = NewCollector(CollectorOptions{Conn: conn, Sink: sink, Software: "test", Logger: testLogger()})
+	r.hub, err = NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: conn, Sink: sink, Software: "test", Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +130,8 @@ func (r *hubRig) stop() {
 
 func startDevice(t testing.TB, conn Options, st *store.Store) *Device {
 	t.Helper()
-	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
+	pub, _ := testHub(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger(),
 		AckTimeout: 2 * time.Second, Health: func() Health { return Health{Software: "test", Printer: "ok"} }})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +182,7 @@ func drain(t *testing.T, b broker, n int, single bool) {
 		for i, r := range raws {
 			data[i] = r.Data
 		}
-		return EncodeBatch("k1", data)
+		return testBatch("k1", data)
 	}
 	inject := func() {
 		for _, from := range []uint64{201, 1, 101, 1, uint64(n) - 99} {
@@ -297,8 +296,8 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	defer st.Close()
 	appendSales(t, st, 5)
 	rig := startHub(t, conn, filepath.Join(dir, "ledger.db"), true)
-	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
+	pub, _ := testHub(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger(),
 		AckTimeout: time.Hour, StateEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -341,8 +340,8 @@ func TestDeviceCrashMidDrain(t *testing.T) {
 	k := &killable{}
 	devConn := conn
 	devConn.dial = k.dial
-	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: devConn, Store: st, HubKey: pub, Logger: testLogger(),
+	pub, _ := testHub(t)
+	d, err := NewDevice(DeviceOptions{Conn: devConn, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger(),
 		BatchEntries: 50, AckTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -460,8 +459,8 @@ func TestStateRepublished(t *testing.T) {
 			mu.Unlock()
 		}
 	}})
-	pub, _ := newKey(t)
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: pub, Logger: testLogger(),
+	pub, _ := testHub(t)
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: pub, Logger: testLogger(),
 		StateEvery: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -483,7 +482,7 @@ func hubProcess() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	h, err := NewCollector(CollectorOptions{Conn: Options{URL: os.Getenv("MQTT_HUB_BROKER"), AllowInsecure: true}, Sink: l, Logger: testLogger()})
+	h, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: Options{URL: os.Getenv("MQTT_HUB_BROKER"), AllowInsecure: true}, Sink: l, Logger: testLogger()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -523,7 +522,7 @@ func TestHubKilledMidDrain(t *testing.T) {
 		_ = cmd.Wait()
 	}
 	hub := startHubProcess()
-	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: make(ed25519.PublicKey, ed25519.PublicKeySize),
+	d, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: testHubPub,
 		Logger: testLogger(), BatchEntries: 50, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

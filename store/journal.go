@@ -373,16 +373,19 @@ func (s *Store) Acked() uint64 {
 // entries this device never wrote (a store that was reset, or a hub bug), and marking the
 // device's real entries synced on its word could lose them.
 func (s *Store) Ack(upto uint64) error {
-	return s.update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		if last := tx.Bucket(bJournal).Sequence(); upto > last {
-			return fmt.Errorf("%w: ack %d beyond the last entry %d", ErrAckBeyondEnd, upto, last)
-		}
-		if upto <= boltutil.GetU64(meta.Get(kAcked)) {
-			return nil
-		}
-		return meta.Put(kAcked, boltutil.U64(upto))
-	})
+	return s.update(func(tx *bolt.Tx) error { return ack(tx, upto) })
+}
+
+// ack is Ack in the transaction.
+func ack(tx *bolt.Tx, upto uint64) error {
+	meta := tx.Bucket(bMeta)
+	if last := tx.Bucket(bJournal).Sequence(); upto > last {
+		return fmt.Errorf("%w: ack %d beyond the last entry %d", ErrAckBeyondEnd, upto, last)
+	}
+	if upto <= boltutil.GetU64(meta.Get(kAcked)) {
+		return nil
+	}
+	return meta.Put(kAcked, boltutil.U64(upto))
 }
 
 // Backlog is the outbox: entries not yet acknowledged and the wall time of the oldest.

@@ -111,7 +111,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, Store: st, HubKey: hubKey,
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: mqtt.Options{URL: url, AllowInsecure: true}, Store: st, Key: priv, HubKey: hubKey,
 		Logger: quiet, StateEvery: 200 * time.Millisecond, AckTimeout: time.Second,
 		Health: func() mqtt.Health { return mqtt.Health{Software: "test", Printer: "ok"} }})
 	if err != nil {

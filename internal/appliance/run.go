@@ -151,7 +151,7 @@ func Open(cfg *Config, parts Parts, opt Options) (*Daemon, error) {
 		}
 		a.link, err = mqtt.NewDevice(mqtt.DeviceOptions{
 			Conn:  cfg.MQTTOptions(),
-			Store: st, HubKey: hubKey, Clock: opt.Clock, ClockSynced: opt.ClockSynced, Logger: a.log,
+			Store: st, HubKey: hubKey, Key: key, Clock: opt.Clock, ClockSynced: opt.ClockSynced, Logger: a.log,
 			Health: func() mqtt.Health { return a.health.Load().(mqtt.Health) },
 			OnConfig: func(c *catalog.DeviceConfig) {
 				a.log.Info("config applied", "version", c.Version)
