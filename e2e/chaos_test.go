@@ -21,9 +21,9 @@ import (
 	"ticketkiosk/escpos"
 	"ticketkiosk/escpos/virtual"
 	"ticketkiosk/hub"
+	"ticketkiosk/internal/appliance"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
-	"ticketkiosk/internal/appliance"
 	"ticketkiosk/mqtt"
 )
 
