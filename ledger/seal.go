@@ -89,6 +89,26 @@ func (in *ingest) keepSeals(seals []Seal) error {
 	return nil
 }
 
+// dropSeals forgets the seals of runs that end at or after seq from, whose entries were set
+// aside: the entries that take their seqs come with seals of their own.
+func dropSeals(dev *bolt.Bucket, from uint64) error {
+	b := dev.Bucket(bSeals)
+	if b == nil {
+		return nil
+	}
+	var drop [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(boltutil.U64(from)); k != nil; k, _ = c.Next() {
+		drop = append(drop, append([]byte(nil), k...))
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Errors of Audit.
 var (
 	ErrUnsealed   = errors.New("no device signature covers it")

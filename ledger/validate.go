@@ -410,6 +410,9 @@ func (l *Ledger) setAside(tx *bolt.Tx, device string, from uint64, now time.Time
 		}
 		n++
 	}
+	if err := dropSeals(d, from); err != nil {
+		return n, err
+	}
 	// The sales before from that an undone void, reprint or failed print changed: their
 	// state again from the entries that stay.
 	for ref := range touched {

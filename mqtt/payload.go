@@ -359,7 +359,9 @@ func DecodeBatch(data []byte) (*Batch, error) {
 		if i > 0 && e.Prev != prev {
 			return nil, fmt.Errorf("%w: entry %d does not follow the one before it", ErrMalformed, i)
 		}
-		prev = e.Hash()
+		// The bytes as sent: each is checked against a signed hash (the next entry's prev,
+		// or the head), so they must be the canonical bytes the device hashed.
+		prev = sha256.Sum256(r)
 		b.Entries[i] = e
 	}
 	if prev != raw.Head {

@@ -13,6 +13,7 @@ run -bench 'ReportYear' -benchtime 200x ./store
 run -bench 'Ticket80BG' ./layout
 run -bench 'MatrixIdle' ./device/matrix
 run -bench 'DrainMosquitto' -benchtime 1x ./mqtt
+run -bench 'BatchSeal' ./mqtt
 run -bench 'Ingest' -benchtime 1x ./hub
 run -bench 'Report' -benchtime 3x ./hub
 run -bench 'Footprint' -benchtime 1x ./cmd/kioskd

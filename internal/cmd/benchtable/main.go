@@ -94,6 +94,8 @@ var Rows = []Row{
 	{"  at 115200 baud", metric{bench: "Ticket80BG", unit: "s@115200baud"}, "s", metric{bench: "Ticket80BG", unit: "raster-s@115200baud"}, "raster, 115200 baud"},
 	{"encoding one ticket", metric{bench: "Ticket80BG", unit: "ns/op", scale: 1e-3}, "µs", metric{}, ""},
 	{"drain 100,000 entries, durable both ends", metric{bench: "DrainMosquitto", unit: "entries/s"}, "entries/s", metric{bench: "DrainMosquitto", unit: "raw-paho-entries/s"}, "raw paho QoS 1, same bytes"},
+	{"sealing a batch of 200 entries (device key)", metric{bench: "BatchSeal/sign", unit: "ns/op", scale: 1e-3}, "µs", metric{}, ""},
+	{"verifying a batch's seal (hub)", metric{bench: "BatchSeal/verify", unit: "ns/op", scale: 1e-3}, "µs", metric{bench: "BatchSeal/decode", unit: "ns/op", scale: 1e-3}, "decoding the batch"},
 	{"device RSS while draining", metric{bench: "DrainMosquitto", unit: "device-RSS-MiB"}, "MiB", metric{}, ""},
 	{"hub ingest, 200 devices at once", metric{bench: "Ingest", unit: "entries/s"}, "entries/s", metric{bench: "DrainMosquitto", unit: "raw-paho-entries/s"}, "raw paho QoS 1"},
 	{"hub RSS during ingest (peak)", metric{bench: "Ingest", unit: "hub-peak-RSS-MiB"}, "MiB", metric{}, ""},
