@@ -70,7 +70,7 @@ func TestServeRefusesRevokedDevice(t *testing.T) {
 		})
 		must(t, err)
 		stores[id] = st
-		dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: conn, Store: st, HubKey: h.PublicKey(), Logger: quiet})
+		dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: conn, Store: st, Key: k.priv, HubKey: h.PublicKey(), Logger: quiet})
 		must(t, err)
 		dev.Start()
 		defer dev.Halt()

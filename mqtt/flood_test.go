@@ -67,7 +67,7 @@ func TestCollectorQueueBoundDropsAndTheDeviceResends(t *testing.T) {
 	sink := gatedSink{l, make(chan struct{})}
 	logs := recordCounter{&sync.Mutex{}, map[string]int{}}
 	var known atomic.Int32
-	hub, err := NewCollector(CollectorOptions{Conn: conn, Sink: sink, Logger: slog.New(logs),
+	hub, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: conn, Sink: sink, Logger: slog.New(logs),
 		QueueBatches: 4, WarnEvery: time.Hour,
 		Known: func(d string) bool { known.Add(1); return d == "k1" }})
 	if err != nil {
@@ -80,8 +80,8 @@ func TestCollectorQueueBoundDropsAndTheDeviceResends(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "k1.db"), "k1", true)
 	defer st.Close()
 	appendSales(t, st, n)
-	hubPub, _ := newKey(t)
-	dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, HubKey: hubPub, Logger: testLogger(),
+	hubPub, _ := testHub(t)
+	dev, err := NewDevice(DeviceOptions{Conn: conn, Store: st, Key: deviceKey(st.Device()), HubKey: hubPub, Logger: testLogger(),
 		BatchEntries: 10, Window: 16, AckTimeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
