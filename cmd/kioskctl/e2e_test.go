@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"ticketkiosk/catalog"
 	"ticketkiosk/hub"
@@ -308,5 +311,29 @@ func TestEndToEnd(t *testing.T) {
 	users := mustCtl(t, "", "user", "list")
 	if !strings.Contains(users, "cleo@example.org") || !strings.Contains(users, "boss@example.org") {
 		t.Fatalf("users:\n%s", users)
+	}
+
+	// audit proves every stored entry from the device key; an entry altered in the ledger
+	// file is named.
+	out = mustCtl(t, "", "audit")
+	if want := fmt.Sprintf("1 devices, %d entries proved by ", st.LastSeq()); !strings.Contains(out, want) {
+		t.Fatalf("audit:\n%s", out)
+	}
+	db, err := bolt.Open(h.LedgerPath(), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		ents := tx.Bucket([]byte("devices")).Bucket([]byte("k1")).Bucket([]byte("e"))
+		k := binary.BigEndian.AppendUint64(nil, s3.Seq)
+		return ents.Put(k, bytes.Replace(ents.Get(k), []byte(`"boss@`), []byte(`"mall@`), 1))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = ctl(t, "", "audit")
+	if want := fmt.Sprintf("k1 seq %d: ", s3.Seq+1); code != 1 || !strings.Contains(errs, "first bad entry: "+want) {
+		t.Fatalf("audit of an altered ledger: exit %d\n%s%s", code, out, errs)
 	}
 }
