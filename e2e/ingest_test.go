@@ -29,7 +29,7 @@ func TestIngestRejectsWhatTheConfigDoesNotAllow(t *testing.T) {
 	e.mustCtl("", "outlet", "add", outletFuel, "--name", "Fuel North", "--delivery", "print", "--locale", "en")
 	e.mustCtl("", "event", "add", "jazz", "--title", titleJazz, "--venue", "Hall 1", "--start", start, "--sale-from", "2020-01-01T00:00",
 		"--type", "std:Standard:12.50", "--type", "vip:VIP:40")
-	e.mustCtl("", "link", outletBooks, "jazz", "--allot", "std=5")
+	e.mustCtl("", "link", outletBooks, "jazz", "--allot", "std=10") // k1 alone: a lease of 5
 	e.mustCtl("", "link", outletFuel, "jazz")
 	e.mustCtl(boss.pass+"\n", "user", "add", boss.email, "--outlet", outletBooks, "--role", "supervisor", "--code", boss.code)
 	e.mustCtl(carl.pass+"\n", "user", "add", carl.email, "--outlet", outletFuel, "--role", "supervisor", "--code", carl.code)
@@ -83,7 +83,7 @@ func TestIngestRejectsWhatTheConfigDoesNotAllow(t *testing.T) {
 	honest()
 	sale(outletFuel, "print", "", -1, map[string]int{"vip": 1})
 	sale(outletBooks, "email", "thief@evil.example", 0, map[string]int{"vip": 50})
-	sale(outletBooks, "print", "", -1, map[string]int{"std": 5}) // 1 + 5 > the grant of 5
+	sale(outletBooks, "print", "", -1, map[string]int{"std": 5}) // 1 + 5 > the lease of 5
 	if _, err := st.Append(clock.Wall{}, carl.email, func(_ journal.Tx, en *journal.Entry) error {
 		en.Kind, en.User = journal.KindUserCreated, &journal.UserFact{Email: "evil@books.example", Code: "6666", Role: "supervisor",
 			Outlet: outletBooks, PasswordHash: "$2a$10$abcdefghijklmnopqrstuuN4Dq3vYk0U1qJ7Nqk6Jc3xI5RzXh7yK", CreatedBy: carl.email}

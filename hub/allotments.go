@@ -5,7 +5,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"ticketkiosk/internal/boltutil"
 	"ticketkiosk/journal"
 	"ticketkiosk/ledger"
 )
@@ -23,6 +22,11 @@ type Allotment struct {
 	Granted  int64 `json:"granted"` // granted to the device in signed configs; the outlet's line sums them
 	Sold     int64 `json:"sold"`    // tickets sold, net of voids, as far as the hub has the journals
 	Left     int64 `json:"left"`    // Allotted (outlet) or Granted (device) minus Sold; 0 when uncapped
+	// Device lines: Cap is the cap of the newest config signed for the device (below Granted
+	// while a lowered grant waits for its config_applied); Wanted, when above Cap, is what a
+	// top-up or a move is to give it as the outlet's unassigned remainder allows.
+	Cap    int64 `json:"cap,omitempty"`
+	Wanted int64 `json:"wanted,omitempty"`
 }
 
 // Allotments lists, for each linked event and ticket type of an outlet ("" for every
@@ -52,7 +56,7 @@ func (h *Hub) Allotments(l *ledger.Ledger, outlet string) ([]Allotment, error) {
 	if err != nil {
 		return nil, err
 	}
-	grants := map[[3]string]int64{}
+	grants, caps, wanted := map[[3]string]int64{}, map[[3]string]int64{}, map[[3]string]int64{}
 	if err := h.view(func(tx *bolt.Tx) error {
 		for _, d := range devs {
 			for _, k := range linked {
@@ -60,7 +64,12 @@ func (h *Hub) Allotments(l *ledger.Ledger, outlet string) ([]Allotment, error) {
 					continue
 				}
 				for _, t := range types[k.Event] {
-					grants[[3]string{d.ID, k.Event, t}] = int64(boltutil.GetU64(tx.Bucket(bGrants).Get(grantKey(d.ID, k.Event, t))))
+					key := [3]string{d.ID, k.Event, t}
+					grants[key] = held(tx, d.ID, k.Event, t)
+					caps[key] = latestCap(tx, d.ID, k.Event, t)
+					if w, ok := leaseGet(tx, targetKey(d.ID, k.Event, t)); ok && int64(w) > caps[key] {
+						wanted[key] = int64(w)
+					}
 				}
 			}
 		}
@@ -95,10 +104,10 @@ func (h *Hub) Allotments(l *ledger.Ledger, outlet string) ([]Allotment, error) {
 				if d.Outlet != k.Outlet || !capped {
 					continue
 				}
-				g := grants[[3]string{d.ID, k.Event, t}]
-				sold := deviceSold[[3]string{d.ID, k.Event, t}]
+				key := [3]string{d.ID, k.Event, t}
+				g, sold := grants[key], deviceSold[key]
 				a.Granted += g
-				lines = append(lines, Allotment{Outlet: k.Outlet, Event: k.Event, Type: t, Device: d.ID, Capped: true, Granted: g, Sold: sold, Left: g - sold})
+				lines = append(lines, Allotment{Outlet: k.Outlet, Event: k.Event, Type: t, Device: d.ID, Capped: true, Granted: g, Sold: sold, Left: g - sold, Cap: caps[key], Wanted: wanted[key]})
 			}
 			if capped {
 				a.Left = allot - a.Sold

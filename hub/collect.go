@@ -22,6 +22,7 @@ type CollectResult struct {
 	Users     int      // users created on devices that entered the catalogue
 	Disabled  int      // users disabled on devices
 	Cancelled int      // queued emails cancelled by a void
+	Regrants  int      // devices given a new config version by grant a config_applied released
 	Problems  []string // entries that could not take effect (logged, not retried)
 }
 
@@ -54,10 +55,27 @@ func (h *Hub) Collect(l *ledger.Ledger, max int) (CollectResult, error) {
 	if len(items) == 0 {
 		return res, nil
 	}
+	// What each device that applied a config sold: its grant is not lowered below it.
+	sold := map[string]map[[2]string]int64{}
+	for _, it := range items {
+		if it.e.Kind == journal.KindConfigApplied && sold[it.e.Device] == nil {
+			if sold[it.e.Device], err = l.Sold(it.e.Device); err != nil {
+				return res, fmt.Errorf("hub: collect: %w", err)
+			}
+		}
+	}
 	now := h.opt.Clock.Now()
 	err = h.update(func(tx *bolt.Tx) error {
 		res = CollectResult{Entries: len(items)}
 		for _, it := range items {
+			if it.e.Kind == journal.KindConfigApplied {
+				n, err := applied(tx, it.e.Device, it.e.Config.Version, sold[it.e.Device])
+				if err != nil {
+					return err
+				}
+				res.Regrants += n
+				continue
+			}
 			if err := h.collectOne(tx, it.e, now, &res); err != nil {
 				return err
 			}

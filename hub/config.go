@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -14,64 +13,8 @@ import (
 	"ticketkiosk/mqtt"
 )
 
-// Split divides an outlet's allotment of one ticket type between its devices so that the
-// outlet total is never exceeded, even by devices that sell offline on an older config.
-//
-// The rule: a cap once granted to a device in a signed config is never lowered (the device
-// may already have sold up to it offline, and an older config may still be in force).
-// Devices whose earlier grant is above the equal share keep it; the rest of the allotment
-// is split equally between the other devices, the remainder of the division going one
-// ticket each to the first devices by id. The caps sum to total whenever total is at least
-// the sum of earlier grants (SaveLink refuses a lower total), so the sum of what the devices
-// may sell never exceeds the outlet's allotment. ids must be sorted.
-func Split(total int64, ids []string, prev map[string]int64) map[string]int64 {
-	out := make(map[string]int64, len(ids))
-	fixed := map[string]bool{}
-	var rest int64
-	var free []string
-	for {
-		rest = total
-		free = free[:0]
-		for _, id := range ids {
-			if fixed[id] {
-				rest -= prev[id]
-			} else {
-				free = append(free, id)
-			}
-		}
-		if len(free) == 0 {
-			break
-		}
-		share := max(rest, 0) / int64(len(free))
-		changed := false
-		for _, id := range free {
-			if prev[id] > share {
-				fixed[id] = true
-				changed = true
-			}
-		}
-		if !changed {
-			break
-		}
-	}
-	for id := range fixed {
-		out[id] = prev[id]
-	}
-	if len(free) > 0 {
-		rest = max(rest, 0)
-		share, extra := rest/int64(len(free)), rest%int64(len(free))
-		for i, id := range free {
-			out[id] = share
-			if int64(i) < extra {
-				out[id]++
-			}
-		}
-	}
-	return out
-}
-
 // BuildConfig returns the configuration of one device at its current version: its outlet,
-// the outlet's linked events, its share of the outlet's allotments (Split), the outlet's
+// the outlet's linked events, its grant of each capped type (a lease: see grantFor and docs/architecture.md, "Layout: leases"), the outlet's
 // users (disabled ones included, so devices drop them), and the hub settings. It is
 // validated with the catalogue rules; IssuedAt is the hub clock's time.
 func (h *Hub) BuildConfig(device string) (*catalog.DeviceConfig, error) {
@@ -115,11 +58,6 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 	if err != nil {
 		return nil, nil, err
 	}
-	var ids []string
-	for _, x := range devs {
-		ids = append(ids, x.ID)
-	}
-	sort.Strings(ids)
 	linked, err := links.all(tx, o.ID+"\x00")
 	if err != nil {
 		return nil, nil, err
@@ -135,11 +73,7 @@ func (h *Hub) buildConfig(tx *bolt.Tx, device string) (*catalog.DeviceConfig, []
 		}
 		cfg.Events = append(cfg.Events, ev)
 		for typ, total := range l.Allot {
-			prev := map[string]int64{}
-			for _, id := range ids {
-				prev[id] = int64(boltutil.GetU64(tx.Bucket(bGrants).Get(grantKey(id, l.Event, typ))))
-			}
-			n := Split(total, ids, prev)[device]
+			n := grantFor(tx, devs, device, l.Event, typ, total)
 			if cfg.Allot == nil {
 				cfg.Allot = map[string]map[string]int64{}
 			}
@@ -209,9 +143,10 @@ func putOrDelete(b *bolt.Bucket, k, v []byte) error {
 	return b.Put(k, v)
 }
 
-// grantWrite is a grant SignConfigs recorded: its key, the value before (nil: none) and the
-// cap written.
+// grantWrite is a grant SignConfigs recorded: its bucket and key, the value before (nil:
+// none) and the value written.
 type grantWrite struct {
+	bucket    []byte
 	key, prev []byte
 	n         uint64
 }
@@ -234,9 +169,9 @@ func (h *Hub) Unsign(configs []Signed, sent bool) error {
 			if sent {
 				continue
 			}
-			b := tx.Bucket(bGrants)
 			for _, g := range s.grants {
-				if boltutil.GetU64(b.Get(g.key)) != g.n {
+				b := tx.Bucket(g.bucket)
+				if b == nil || boltutil.GetU64(b.Get(g.key)) != g.n {
 					continue
 				}
 				if err := putOrDelete(b, g.key, g.prev); err != nil {
@@ -251,7 +186,8 @@ func (h *Hub) Unsign(configs []Signed, sent bool) error {
 // SignConfigs builds and signs the config of every device of an outlet ("" for every
 // outlet) but revoked ones. With changed, only devices whose version is above the last
 // one signed are included. It records each device's allotment grants and signed version
-// in the same transaction, so a later split never lowers them.
+// in the same transaction: a grant the device may hold is lowered only once its
+// config_applied of a lower one is collected.
 func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 	var out []Signed
 	err := h.update(func(tx *bolt.Tx) error {
@@ -277,11 +213,11 @@ func (h *Hub) SignConfigs(outlet string, changed bool) ([]Signed, error) {
 			}
 			s := Signed{Device: d.ID, Outlet: d.Outlet, Version: cfg.Version, Envelope: env, prevSigned: bytes.Clone(tx.Bucket(bPushed).Get([]byte(d.ID)))}
 			for _, g := range grants {
-				k := grantKey(d.ID, g.event, g.typ)
-				s.grants = append(s.grants, grantWrite{key: k, prev: bytes.Clone(tx.Bucket(bGrants).Get(k)), n: uint64(g.n)})
-				if err := tx.Bucket(bGrants).Put(k, boltutil.U64(uint64(g.n))); err != nil {
+				w, err := recordGrant(tx, d.ID, g.event, g.typ, cfg.Version, g.n)
+				if err != nil {
 					return err
 				}
+				s.grants = append(s.grants, w...)
 			}
 			if err := tx.Bucket(bPushed).Put([]byte(d.ID), boltutil.U64(cfg.Version)); err != nil {
 				return err

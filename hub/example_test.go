@@ -8,17 +8,13 @@ import (
 	"ticketkiosk/journal"
 )
 
-// An outlet allots 10 tickets and has three devices: the first by id gets the remainder.
-// Later, with k1 granted 4 and a fourth device added, nobody's cap goes down.
-func ExampleSplit() {
-	ids := []string{"k1", "k2", "k3"}
-	first := hub.Split(10, ids, nil)
-	fmt.Println(first["k1"], first["k2"], first["k3"])
-	second := hub.Split(10, append(ids, "k4"), first)
-	fmt.Println(second["k1"], second["k2"], second["k3"], second["k4"])
+// An outlet allots 100 tickets of a type: with one device, the device's first grant is a
+// lease of half of it; with four, of an eighth each; the rest stays unassigned for devices
+// added later and for top-ups.
+func ExampleLease() {
+	fmt.Println(hub.Lease(100, 1), hub.Lease(100, 4), hub.Lease(1, 3))
 	// Output:
-	// 4 3 3
-	// 4 3 3 0
+	// 50 13 1
 }
 
 func ExampleParseSale() {

@@ -212,6 +212,13 @@ func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
 		if s.collectAll(l) {
 			poke(s.wakePush)
 		}
+		// Online devices whose grant runs low get a top-up from what the outlet has left.
+		if n, err := s.h.TopUp(l); err != nil {
+			s.log.Error("grant top-up", "err", err)
+		} else if n > 0 {
+			s.log.Info("grants topped up", "devices", n)
+			poke(s.wakePush)
+		}
 		s.mu.Lock()
 		snap := s.states
 		s.states = map[string]mqtt.Presence{}
@@ -233,7 +240,8 @@ func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
 }
 
 // collectAll runs Collect until the feed is drained and reports whether users created or
-// disabled on devices changed the catalogue.
+// disabled on devices changed the catalogue, or a config_applied released grant that
+// other devices wait for.
 func (s *Server) collectAll(l *ledger.Ledger) (usersChanged bool) {
 	for {
 		res, err := s.h.Collect(l, 1000)
@@ -244,7 +252,7 @@ func (s *Server) collectAll(l *ledger.Ledger) (usersChanged bool) {
 		if res.Queued > 0 {
 			poke(s.wakeMail)
 		}
-		usersChanged = usersChanged || res.Users+res.Disabled > 0
+		usersChanged = usersChanged || res.Users+res.Disabled+res.Regrants > 0
 		if res.Entries == 0 {
 			return usersChanged
 		}

@@ -26,7 +26,7 @@ func validatingLedger(t *testing.T, h *Hub) *ledger.Ledger {
 // in the feed; the device's honest entries around them are taken.
 func TestIngestRejects(t *testing.T) {
 	h, _ := newHub(t)
-	k1, _ := setupOutlet(t, h) // books: concert, std capped at 11 (k1's grant 6), vip uncapped
+	k1, _ := setupOutlet(t, h) // books: concert, std capped at 24 (k1's lease 6), vip uncapped
 	must(t, h.SaveOutlet(catalog.Outlet{ID: "fuel", Name: "Fuel", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "UTC"}, true))
 	must(t, h.AddUser(catalog.User{Email: "fuelboss@example.org", Code: "9002", Role: catalog.RoleSupervisor, Outlet: "fuel", PasswordHash: bcryptHash(t)}))
 	must(t, h.AddUser(catalog.User{Email: "cash@example.org", Code: "9003", Role: catalog.RoleCashier, Outlet: "books", PasswordHash: bcryptHash(t)}))

@@ -212,7 +212,7 @@ func (a *app) outletCmd() *cobra.Command {
 	}
 	show := &cobra.Command{
 		Use:   "show ID",
-		Short: "Show an outlet with its events, allotments, devices and users",
+		Short: "Show an outlet with its events, allotments, devices, their grants and users",
 		Args:  exactArgs("ID"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			o, err := h.Outlet(args[0])
@@ -231,6 +231,16 @@ func (a *app) outletCmd() *cobra.Command {
 			for _, d := range devs {
 				fmt.Fprintf(w, "device\t%s\tconfig version %d (signed %d)\n", d.ID, d.Version, d.Signed)
 			}
+			_, q, err := a.query()
+			if err != nil {
+				return err
+			}
+			defer q.Close()
+			al, err := q.Allotments(o.ID)
+			if err != nil {
+				return err
+			}
+			printGrants(w, al)
 			for _, u := range users {
 				state := ""
 				if u.Disabled {
@@ -404,9 +414,11 @@ func (a *app) linkCmd() *cobra.Command {
 		Short: "Let an outlet sell an event, with allotments per ticket type",
 		Long: `link allows OUTLET to sell EVENT. --allot caps how many tickets of each type the
 outlet may sell (TYPE=N, comma-separated); a type not named is not capped. Linking again
-replaces the allotments. The outlet's allotment is split between its devices, equally
-where it can be: a cap once granted to a device is never lowered (the device may have sold
-up to it offline), so an allotment cannot go below what the devices were already granted.`,
+replaces the allotments. A device's grant is a lease from the outlet's allotment (a share of
+half of it at first, the rest unassigned), topped up by serve while the device is online
+and sells; a grant the device may hold is lowered only once the hub has its config_applied
+of the lower one (it may have sold up to it offline), so an allotment cannot go below what
+the devices were granted. grant move moves grant between devices.`,
 		Args: exactArgs("OUTLET", "EVENT"),
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			m, err := parseAllot(allot)
