@@ -34,7 +34,7 @@ device's grant, cap and use.`,
 		RunE: a.withHub(func(_ *cobra.Command, h *hub.Hub, args []string) error {
 			n, err := strconv.ParseInt(args[2], 10, 64)
 			if err != nil {
-				return fmt.Errorf("N %q is not a number of tickets", args[2])
+				return fmt.Errorf("the N of grant move, %q, is not a number of tickets", args[2])
 			}
 			if err := h.MoveGrant(event, typ, args[0], args[1], n); err != nil {
 				return err
