@@ -18,6 +18,7 @@ import (
 	"ticketkiosk/catalog"
 	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
+	"ticketkiosk/ledger"
 	"ticketkiosk/mqtt"
 	"ticketkiosk/mqtt/mqtttest"
 	"ticketkiosk/store"
@@ -85,6 +86,8 @@ func BenchmarkIngest(b *testing.B) {
 		h, err := Open(filepath.Join(dir, "hub"), opt)
 		must(b, err)
 		must(b, h.SaveOutlet(catalog.Outlet{ID: "o1", Name: "Outlet", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
+		must(b, h.SaveEvent(concert, true))
+		must(b, h.SaveLink(catalog.Link{Outlet: "o1", Event: "concert"}))
 		var stores []*store.Store
 		var keys []ed25519.PrivateKey
 		for d := 0; d < devices; d++ {
@@ -105,6 +108,8 @@ func BenchmarkIngest(b *testing.B) {
 			stores = append(stores, st)
 			keys = append(keys, dev.priv)
 		}
+		_, err = h.SignConfigs("", false) // the sales pass the ingest's validation
+		must(b, err)
 
 		exe, err := os.Executable()
 		must(b, err)
@@ -152,6 +157,14 @@ func BenchmarkIngest(b *testing.B) {
 		}
 		hubCmd.Process.Signal(os.Interrupt)
 		must(b, hubCmd.Wait())
+		l, err := h.OpenLedger(ledger.Options{})
+		must(b, err)
+		rej, err := l.Rejected()
+		l.Close()
+		must(b, err)
+		if len(rej) > 0 {
+			b.Fatalf("%d entries rejected, the first: %+v", len(rej), rej[0])
+		}
 		total += elapsed
 		peak, last = max(peak, hwm), rss
 	}

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -59,14 +61,55 @@ func recordPrices(tx *bolt.Tx, cfg *catalog.DeviceConfig) error {
 // catalogue: see docs/protocol.md, "Validation at ingest". It reads the catalogue once per
 // device and batch.
 func (h *Hub) Validator() ledger.Validator {
-	return func(device string, past ledger.Past) (func(*journal.Entry) error, error) {
+	return func(device string, batch []*journal.Entry, past ledger.Past) (func(*journal.Entry) error, error) {
 		v := &validation{device: device, past: past, grants: map[[2]string]int64{}}
 		err := h.view(func(tx *bolt.Tx) error { return v.load(tx) })
 		if err != nil {
 			return nil, err
 		}
+		if v.known {
+			v.codes = verifyCodes(device, v.dev.PublicKey, batch)
+		}
 		return v.check, nil
 	}
+}
+
+// verified is what journal.VerifyCode said of a code.
+type verified struct {
+	facts journal.TicketFacts
+	err   error
+}
+
+// verifyCodes verifies the ticket codes of a batch's sales with the device's key, on every
+// core: the signatures are most of the cost of validation.
+func verifyCodes(device string, key ed25519.PublicKey, batch []*journal.Entry) map[string]verified {
+	var codes []string
+	for _, e := range batch {
+		if e.Kind == journal.KindSale && e.Sale != nil && e.Device == device {
+			for _, t := range e.Sale.Tickets {
+				codes = append(codes, t.Code)
+			}
+		}
+	}
+	out := make([]verified, len(codes))
+	keys := func(id string) (ed25519.PublicKey, bool) { return key, id == device }
+	workers := min(runtime.GOMAXPROCS(0), (len(codes)+15)/16)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(codes); i += workers {
+				out[i].facts, out[i].err = journal.VerifyCode(codes[i], keys)
+			}
+		}()
+	}
+	wg.Wait()
+	m := make(map[string]verified, len(codes))
+	for i, c := range codes {
+		m[c] = out[i]
+	}
+	return m
 }
 
 // validation is what one device's batch is checked against.
@@ -78,6 +121,7 @@ type validation struct {
 	tables []priceTable
 	grants map[[2]string]int64 // {event, type} → cap granted; absent: uncapped
 	users  []catalog.User      // the outlet's users in the catalogue
+	codes  map[string]verified // the batch's ticket codes, verified
 	// the outlet's users with those created and disabled in the device's accepted entries
 	// (made on the first user entry)
 	all []catalog.User
@@ -212,7 +256,11 @@ func (v *validation) tickets(e *journal.Entry, qty map[string]int) error {
 		if t.N != i+1 {
 			return fmt.Errorf("ticket %d is numbered %d", i+1, t.N)
 		}
-		f, err := journal.VerifyCode(t.Code, keys)
+		r, ok := v.codes[t.Code]
+		if !ok {
+			r.facts, r.err = journal.VerifyCode(t.Code, keys)
+		}
+		f, err := r.facts, r.err
 		if err != nil {
 			return fmt.Errorf("ticket %d: %v", t.N, err)
 		}

@@ -218,3 +218,42 @@ func TestResolveConflictLetsTheDeviceIn(t *testing.T) {
 		t.Fatal("seq 1 is not the real device's")
 	}
 }
+
+// BenchmarkIngestValidated ingests batches of 200 one-ticket sales of one device into the
+// ledger (no fsync) with the ingest's validation and without; it reports entries/s.
+func BenchmarkIngestValidated(b *testing.B) {
+	for _, validate := range []bool{false, true} {
+		b.Run(map[bool]string{false: "unchecked", true: "validated"}[validate], func(b *testing.B) {
+			h, _ := newHub(b)
+			must(b, h.SaveOutlet(catalog.Outlet{ID: "books", Name: "Books", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleBG, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
+			must(b, h.SaveEvent(concert, true))
+			must(b, h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"std": 1000000}}))
+			k := newDevice(b, "k1")
+			must(b, h.AddDevice(catalog.Device{ID: k.id, Outlet: "books", PublicKey: k.pub}))
+			_, err := h.SignConfigs("", false)
+			must(b, err)
+			opt := ledger.Options{NoSync: true}
+			if validate {
+				opt.Validate = h.Validator()
+			}
+			l, err := h.OpenLedger(opt)
+			must(b, err)
+			defer l.Close()
+			at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+			batches := make([][]*journal.Entry, b.N)
+			for i := range batches {
+				for range 200 {
+					batches[i] = append(batches[i], k.sale(b, "books", "print", "", at, "boss@example.org", concert, map[string]int{"std": 1}))
+				}
+			}
+			b.ResetTimer()
+			for _, batch := range batches {
+				r, err := l.IngestBatch("k1", batch)
+				if err != nil || r.Rejected > 0 || r.Stored != len(batch) {
+					b.Fatalf("%+v %v", r, err)
+				}
+			}
+			b.ReportMetric(float64(200*b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}

@@ -284,6 +284,7 @@ func (in *ingest) run(sorted []*journal.Entry) (Result, []*journal.Entry, error)
 	if err := in.open(); err != nil {
 		return res, nil, err
 	}
+	in.batch = sorted
 	beyond := uint64(0)
 	conflict := uint64(0) // the first seq whose content differs from the stored entry
 entries:
@@ -352,6 +353,7 @@ type ingest struct {
 	count  uint64
 	locs   map[string]*time.Location
 
+	batch   []*journal.Entry             // this device's entries of the batch, by seq
 	checkFn func(e *journal.Entry) error // the Validator's check of this batch
 	sold    map[[2]string]int64          // Past.Sold, once asked
 }
@@ -406,6 +408,11 @@ func (in *ingest) store(res *Result, e *journal.Entry) (bool, error) {
 	reason, err := in.check(e)
 	if err != nil {
 		return false, err
+	}
+	if in.sold == nil && in.l.opt.Validate != nil && e.SaleRef() != 0 {
+		// Keep the device's sold current while validating (cheap from the cache), so the
+		// next batch's grant check does not count the journal again.
+		in.sold = in.l.soldOf(in.device, in.last, in.dev)
 	}
 	if err := in.ents.Put(boltutil.U64(e.Seq), data); err != nil {
 		return false, err

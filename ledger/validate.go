@@ -34,11 +34,12 @@ var (
 )
 
 // Validator checks the entries of one device's batch at ingest. It is called once per
-// device and batch, inside the ingest transaction, with what the ledger already holds of
-// the device (past); it returns the check of each entry, called in seq order for every
-// entry that follows the chain. A check's error is the entry's rejection reason; an error
+// device and batch, inside the ingest transaction, with the batch (sorted by seq; it may
+// prepare its checks, e.g. verify signatures in parallel) and what the ledger already
+// holds of the device (past); it returns the check of each entry, called in seq order for
+// every entry that follows the chain. A check's error is the entry's rejection reason; an error
 // of the Validator itself fails the ingest (nothing stored, nothing acknowledged).
-type Validator func(device string, past Past) (func(e *journal.Entry) error, error)
+type Validator func(device string, batch []*journal.Entry, past Past) (func(e *journal.Entry) error, error)
 
 // Past is what the ledger holds of one device during its ingest, including the entries of
 // the batch stored so far.
@@ -94,7 +95,7 @@ func (in *ingest) check(e *journal.Entry) (string, error) {
 		return "", nil
 	}
 	if in.checkFn == nil {
-		fn, err := in.l.opt.Validate(in.device, in)
+		fn, err := in.l.opt.Validate(in.device, in.batch, in)
 		if err != nil {
 			return "", fmt.Errorf("validate: %w", err)
 		}
