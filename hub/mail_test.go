@@ -3,6 +3,7 @@ package hub
 import (
 	"crypto/ed25519"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,9 +164,9 @@ func TestEmailRetries(t *testing.T) {
 	ingest(t, l, k, s1)
 	_, err := h.Collect(l, 0)
 	must(t, err)
-	m := &Mailer{Hub: h, Sender: srv.Client(mailtest.User, "wrong"), From: "tickets@organiser.test", Backoff: time.Minute, MaxBackoff: 4 * time.Minute, MaxAttempts: 4}
+	m := &Mailer{Hub: h, Sender: srv.Client(mailtest.User, "wrong"), From: "tickets@organiser.test", Backoff: time.Minute, MaxBackoff: 4 * time.Minute, Horizon: 8 * time.Minute}
 	var waits []time.Duration
-	for i := 0; i < 4; i++ {
+	for i := 0; ; i++ {
 		_, failed, err := m.SendDue()
 		must(t, err)
 		if failed != 1 {
@@ -173,22 +174,27 @@ func TestEmailRetries(t *testing.T) {
 		}
 		box, err := h.Outbox()
 		must(t, err)
-		waits = append(waits, box[0].Next.Sub(clk.Now()))
 		if !strings.Contains(box[0].LastError, "auth") {
 			t.Fatalf("last error %q", box[0].LastError)
 		}
+		if box[0].State == MailFailed {
+			break
+		}
+		waits = append(waits, box[0].Next.Sub(clk.Now()))
 		// Not due yet: nothing is tried.
 		if _, failed, _ := m.SendDue(); failed != 0 {
 			t.Fatal("retried before the back-off")
 		}
 		clk.Add(box[0].Next.Sub(clk.Now()))
 	}
-	if want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}; len(waits) != 4 || waits[0] != want[0] || waits[1] != want[1] || waits[2] != want[2] || waits[3] != want[3] {
+	// 1, 2, 4 minutes, then capped at 4 but cut at the 8-minute horizon: the fifth attempt
+	// is the last.
+	if want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, time.Minute}; !slices.Equal(waits, want) {
 		t.Fatalf("back-off %v, want %v", waits, want)
 	}
 	box, _ := h.Outbox()
-	if box[0].State != MailFailed || box[0].Attempts != 4 {
-		t.Fatalf("after 4 failures: %+v", box[0].State)
+	if box[0].State != MailFailed || box[0].Attempts != 5 || !strings.HasPrefix(box[0].LastError, "given up after 8m0s of retries: ") {
+		t.Fatalf("after the horizon: %s after %d attempts: %s", box[0].State, box[0].Attempts, box[0].LastError)
 	}
 	// resend after fixing the relay's password.
 	_, err = h.Resend(SaleRef{"k1", 1})
@@ -206,8 +212,8 @@ func TestEmailRetries(t *testing.T) {
 	// Every refused attempt counts, across the resend; the email is one, sent once.
 	st, err := localQuery{h: h, l: l}.Status()
 	must(t, err)
-	if ms := st.Mail; ms.Sent != 1 || ms.Failed != 0 || ms.Deliveries != 1 || ms.FailedAttempts != 5 || ms.Resent != 1 {
-		t.Errorf("status: %+v, want 1 sent, 1 delivery, 5 failed attempts, 1 resent", ms)
+	if ms := st.Mail; ms.Sent != 1 || ms.Failed != 0 || ms.Deliveries != 1 || ms.FailedAttempts != 6 || ms.Resent != 1 {
+		t.Errorf("status: %+v, want 1 sent, 1 delivery, 6 failed attempts, 1 resent", ms)
 	}
 
 	// A buyer address that would inject a header is not queued; it is a problem.

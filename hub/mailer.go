@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -9,15 +11,22 @@ import (
 	"ticketkiosk/hub/mail"
 )
 
+// DefaultMailHorizon is how long the Mailer retries an email by default: 72 hours, a long
+// weekend of a relay down, after which it needs `kioskctl resend`.
+const DefaultMailHorizon = 72 * time.Hour
+
 // Mailer sends the outbox's due emails with retries and exponential back-off.
 type Mailer struct {
-	Hub         *Hub
-	Sender      mail.Sender
-	From        string
-	Backoff     time.Duration // first retry after this; doubles each time; default 10s
-	MaxBackoff  time.Duration // default 1h
-	MaxAttempts int           // then the email is failed; default 12
-	Poll        time.Duration // how often Run looks for due emails; default 2s
+	Hub        *Hub
+	Sender     mail.Sender
+	From       string
+	Backoff    time.Duration // first retry after this; doubles each time; default 10s
+	MaxBackoff time.Duration // the back-off's cap; default 1h
+	// Horizon is how long after an email was queued (or resent) it is retried; the last
+	// attempt is at the horizon, then the email is failed with the reason. Default
+	// DefaultMailHorizon. An address that cannot be parsed fails at once.
+	Horizon time.Duration
+	Poll    time.Duration // how often Run looks for due emails; default 2s
 }
 
 func (m *Mailer) defaults() {
@@ -27,8 +36,8 @@ func (m *Mailer) defaults() {
 	if m.MaxBackoff <= 0 {
 		m.MaxBackoff = time.Hour
 	}
-	if m.MaxAttempts <= 0 {
-		m.MaxAttempts = 12
+	if m.Horizon <= 0 {
+		m.Horizon = DefaultMailHorizon
 	}
 	if m.Poll <= 0 {
 		m.Poll = 2 * time.Second
@@ -36,8 +45,9 @@ func (m *Mailer) defaults() {
 }
 
 // SendDue sends every pending email whose time has come, and records each outcome. An
-// email the relay accepted is marked sent; a refused one is retried after the back-off, and
-// failed after MaxAttempts. A crash between the relay's acceptance and the mark sends it
+// email the relay accepted is marked sent; a refused one is retried after the back-off
+// (doubling from Backoff up to MaxBackoff) until Horizon has passed since it was queued or
+// resent, then failed; one whose address does not parse is failed at once. A crash between the relay's acceptance and the mark sends it
 // again after the restart, with the same Message-ID (so mail clients show it once).
 func (m *Mailer) SendDue() (sent, failed int, err error) {
 	m.defaults()
@@ -69,13 +79,19 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 				cur.Attempts++
 				cur.Failures++
 				cur.LastError = sendErr.Error()
-				d := m.Backoff << min(cur.Attempts-1, 30)
-				if d > m.MaxBackoff || d <= 0 {
-					d = m.MaxBackoff
-				}
-				cur.Next = now.Add(d)
-				if cur.Attempts >= m.MaxAttempts {
+				end := cur.retrySince().Add(m.Horizon)
+				switch {
+				case errors.Is(sendErr, mail.ErrBadAddress):
 					cur.State = MailFailed
+					cur.LastError = "permanent: " + cur.LastError
+				case !now.Before(end):
+					cur.State = MailFailed
+					cur.LastError = fmt.Sprintf("given up after %s of retries: %s", m.Horizon, cur.LastError)
+				default:
+					cur.Next = now.Add(m.backoff(cur.Attempts))
+					if cur.Next.After(end) {
+						cur.Next = end // the last attempt is at the horizon
+					}
 				}
 				failed++
 			}
@@ -91,6 +107,16 @@ func (m *Mailer) SendDue() (sent, failed int, err error) {
 		}
 	}
 	return sent, failed, nil
+}
+
+// backoff returns the wait after the n-th failed attempt: Backoff doubled n-1 times, at
+// most MaxBackoff.
+func (m *Mailer) backoff(n int) time.Duration {
+	d := m.Backoff << min(n-1, 30)
+	if d > m.MaxBackoff || d <= 0 {
+		d = m.MaxBackoff
+	}
+	return d
 }
 
 func (m *Mailer) send(ml Mail) error {

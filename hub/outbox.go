@@ -19,7 +19,7 @@ type MailState string
 const (
 	MailPending   MailState = "pending"   // to be sent (again) at Next
 	MailSent      MailState = "sent"      // the relay accepted it
-	MailFailed    MailState = "failed"    // gave up after MaxAttempts; `kioskctl resend` retries
+	MailFailed    MailState = "failed"    // gave up after the Mailer's horizon, or a bad address; `kioskctl resend` retries
 	MailCancelled MailState = "cancelled" // the sale was voided before it was sent
 )
 
@@ -36,10 +36,22 @@ type Mail struct {
 	Queued    time.Time      `json:"queued"`
 	Sent      time.Time      `json:"sent,omitzero"`
 	Resends   int            `json:"resends,omitempty"`
+	// Resent is when the last resend queued it again; the retry horizon counts from it (from
+	// Queued before any resend).
+	Resent time.Time `json:"resent,omitzero"`
 	// Delivered counts the sendings the relay accepted: a resent mail that went out again
 	// counts twice. Failures counts every refused attempt, across resends.
 	Delivered int `json:"delivered,omitempty"`
 	Failures  int `json:"failures,omitempty"`
+}
+
+// retrySince returns when the current round of attempts began: the last resend, or the
+// queueing.
+func (m Mail) retrySince() time.Time {
+	if !m.Resent.IsZero() {
+		return m.Resent
+	}
+	return m.Queued
 }
 
 // Deliveries returns how many times the relay accepted the mail. A mail of an outbox from
@@ -150,7 +162,8 @@ func (h *Hub) Resend(refs ...SaleRef) (Mail, error) {
 		if !ok {
 			return fmt.Errorf("%w: no email of that sale (not an email delivery, or not at the hub yet)", ErrNoEmailSales)
 		}
-		m.State, m.Attempts, m.Next, m.LastError = MailPending, 0, h.opt.Clock.Now(), ""
+		now := h.opt.Clock.Now()
+		m.State, m.Attempts, m.Next, m.Resent, m.LastError = MailPending, 0, now, now, ""
 		m.Resends++
 		return putMail(tx, m)
 	})

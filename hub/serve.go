@@ -35,6 +35,9 @@ type ServeOptions struct {
 	Mail mail.Sender
 	// MailFrom is the emails' sender address (with a relay, its From).
 	MailFrom string
+	// MailHorizon is how long an email is retried while the relay refuses it; default
+	// DefaultMailHorizon (72h).
+	MailHorizon time.Duration
 	// HTTP is the address of the query API ("" for 127.0.0.1:0): loopback, unless APICert
 	// and APIKey serve it over TLS. Every request needs the token of TokenFile.
 	HTTP string
@@ -170,7 +173,7 @@ func (s *Server) Run(ctx context.Context) error {
 		g.Go(func() error { s.pusher(loops); return nil })
 	}
 	if o.Mail != nil {
-		m := &Mailer{Hub: h, Sender: o.Mail, From: o.MailFrom}
+		m := &Mailer{Hub: h, Sender: o.Mail, From: o.MailFrom, Horizon: o.MailHorizon}
 		g.Go(func() error { return m.Run(loops, s.wakeMail) })
 	}
 	if o.Ready != nil {

@@ -163,6 +163,7 @@ func (a *app) serveCmd() *cobra.Command {
 	var smtpHost, smtpUser, smtpPwFile, smtpFrom, smtpCA, mailDir, httpAddr, apiCert, apiKey string
 	var smtpPort int
 	var autoPush bool
+	var mailHorizon time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve --broker URL [--smtp-host H --smtp-from ADDR ... | --mail-dir DIR]",
 		Short: "Run the hub service: collect journals, acknowledge, email tickets",
@@ -190,7 +191,7 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 			if err != nil {
 				return err
 			}
-			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, APICert: apiCert, APIKey: apiKey, AutoPush: autoPush}
+			o := hub.ServeOptions{Conn: conn, Software: "kioskctl " + version.Version, HTTP: httpAddr, APICert: apiCert, APIKey: apiKey, AutoPush: autoPush, MailHorizon: mailHorizon}
 			o.Mail, o.MailFrom, err = mailSender(mailDir, mail.SMTP{Host: smtpHost, Port: smtpPort, Username: smtpUser, From: smtpFrom}, smtpPwFile, smtpCA)
 			if err != nil {
 				return err
@@ -208,6 +209,7 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 	f.StringVar(&smtpPwFile, "smtp-password-file", "", "file whose first line is the SMTP password")
 	f.StringVar(&smtpFrom, "smtp-from", "", "sender address of ticket emails (with --mail-dir: default tickets@localhost)")
 	f.StringVar(&mailDir, "mail-dir", "", "write each email as an .eml file into this folder instead of sending it (development; no relay)")
+	f.DurationVar(&mailHorizon, "mail-retry-horizon", hub.DefaultMailHorizon, "how long an email the relay refuses is retried (back-off capped at 1h) before it is failed")
 	f.StringVar(&smtpCA, "smtp-ca-file", "", "PEM CAs of the relay's certificate (default: the system's)")
 	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "address of the query API used by report, verify and status (loopback unless --api-cert)")
 	f.StringVar(&apiCert, "api-cert", "", "PEM certificate of the query API over TLS (with --api-key)")

@@ -13,6 +13,7 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	qrcode "github.com/skip2/go-qrcode"
 
@@ -119,11 +120,16 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	if s == nil || s.Buyer == "" {
 		return nil, fmt.Errorf("%w: seq %d of %s has no buyer", ErrNotEmail, m.Sale.Seq, m.Sale.Device)
 	}
-	if err := catalog.ValidEmail(s.Buyer); err != nil {
+	to, err := Address(s.Buyer)
+	if err == nil && catalog.ValidEmail(s.Buyer) != nil {
+		err = fmt.Errorf("%w: %v", ErrBadAddress, catalog.ValidEmail(s.Buyer))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("hub: mail: buyer: %w", err)
 	}
-	if _, err := mail.ParseAddress(from); err != nil {
-		return nil, fmt.Errorf("hub: mail: sender %q: %w", from, err)
+	sender, err := Address(from)
+	if err != nil {
+		return nil, fmt.Errorf("hub: mail: sender: %w", err)
 	}
 	L := mailText[m.Outlet.Locale]
 	if L == nil {
@@ -181,7 +187,7 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	fmt.Fprintf(&text, "%s: %s\n", L["total"], money(s.Total))
 
 	var html bytes.Buffer
-	err := htmlTmpl.Execute(&html, map[string]any{
+	err = htmlTmpl.Execute(&html, map[string]any{
 		"Subject": subject, "Hello": counted(L, "hello", n), "Title": m.Event.Title, "Venue": m.Event.Venue,
 		"When": when, "Outlet": m.Outlet.Name, "Tickets": tickets, "L": L, "Total": money(s.Total),
 	})
@@ -216,7 +222,7 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 			"Content-Type":              {"image/png"},
 			"Content-Transfer-Encoding": {"base64"},
 			"Content-ID":                {"<" + t.CID + ">"},
-			"Content-Disposition":       {`inline; filename="` + t.Short + `.png"`},
+			"Content-Disposition":       {mime.FormatMediaType("inline", map[string]string{"filename": SafeName(t.Short) + ".png"})},
 		})
 		if err != nil {
 			return nil, err
@@ -227,19 +233,93 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 		return nil, err
 	}
 
-	domain := from[strings.LastIndexByte(from, '@')+1:]
+	domain := SafeName(sender[strings.LastIndexByte(sender, '@')+1:])
 	var msg bytes.Buffer
-	hdr := func(k, v string) { fmt.Fprintf(&msg, "%s: %s\r\n", k, v) }
-	hdr("From", from)
-	hdr("To", s.Buyer)
-	hdr("Subject", mime.BEncoding.Encode("utf-8", subject))
-	hdr("Date", at.Format(time.RFC1123Z))
-	hdr("Message-ID", fmt.Sprintf("<sale-%s-%d-%d@%s>", m.Sale.Device, m.Sale.Seq, m.Resend, domain))
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", `multipart/related; type="multipart/alternative"; boundary=`+rel.Boundary())
+	for _, h := range [][2]string{
+		{"From", sender},
+		{"To", to},
+		{"Subject", HeaderText(subject)},
+		{"Date", at.Format(time.RFC1123Z)},
+		{"Message-ID", fmt.Sprintf("<sale-%s-%d-%d@%s>", SafeName(m.Sale.Device), m.Sale.Seq, m.Resend, domain)},
+		{"MIME-Version", "1.0"},
+		{"Content-Type", `multipart/related; type="multipart/alternative"; boundary=` + rel.Boundary()},
+	} {
+		if err := writeHeader(&msg, h[0], h[1]); err != nil {
+			return nil, err
+		}
+	}
 	msg.WriteString("\r\n")
 	msg.Write(body.Bytes())
 	return msg.Bytes(), nil
+}
+
+// ErrBadAddress means an address does not parse as one plain address: the mail can never
+// be sent, so the outbox gives it up at once rather than retrying.
+var ErrBadAddress = errors.New("hub: mail: not a valid address")
+
+// Address returns s as it stands in a To or From header: s must parse with net/mail as one
+// address (a display name allowed, which is RFC 2047 encoded when not ASCII) and hold no
+// control character; otherwise the error is ErrBadAddress.
+func Address(s string) (string, error) {
+	if hasControl(s) {
+		return "", fmt.Errorf("%w: %q holds a control character", ErrBadAddress, s)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadAddress, s, err)
+	}
+	if hasControl(a.Address) || hasControl(a.Name) || strings.ContainsAny(a.Address, "<>\" \t") {
+		return "", fmt.Errorf("%w: %q", ErrBadAddress, s)
+	}
+	if a.Name == "" {
+		return a.Address, nil
+	}
+	return a.String(), nil
+}
+
+// HeaderText returns s as an unstructured header value (a Subject): control characters
+// (CR, LF, NUL, DEL, the C1 range) and invalid UTF-8 become spaces, and text that is not
+// printable ASCII is RFC 2047 encoded, so the value is one line of printable ASCII.
+func HeaderText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, " "))
+	return mime.BEncoding.Encode("utf-8", s)
+}
+
+// SafeName returns s with every byte outside [A-Za-z0-9._-] replaced by '_' (and "_" for an
+// empty s): the one charset of attachment file names and of the parts of a Message-ID that
+// come from outside.
+func SafeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }
+
+func hasControl(s string) bool { return strings.IndexFunc(s, isControl) >= 0 }
+
+// writeHeader writes one header field, refusing a value that is not one line of printable
+// ASCII: whatever composed it, nothing reaches the relay as a header of its own.
+func writeHeader(w *bytes.Buffer, k, v string) error {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' || c > '~') && c != '\t' {
+			return fmt.Errorf("hub: mail: header %s: byte %#x refused", k, c)
+		}
+	}
+	fmt.Fprintf(w, "%s: %s\r\n", k, v)
+	return nil
 }
 
 // writeBase64 writes data base64-encoded in lines of 76 characters.
