@@ -30,6 +30,11 @@ func (g gatedSink) IngestAll(b map[string][]*journal.Entry) (map[string]uint64, 
 	return g.Ledger.IngestAll(b)
 }
 
+func (g gatedSink) IngestSealed(b map[string]ledger.Sealed) (map[string]ledger.Result, error) {
+	<-g.open
+	return g.Ledger.IngestSealed(b)
+}
+
 // recordCounter counts the log records of each message.
 type recordCounter struct {
 	mu *sync.Mutex
