@@ -44,7 +44,9 @@ type ServeOptions struct {
 	// APICert and APIKey are the PEM certificate and key of the query API over TLS.
 	APICert, APIKey string
 	// AutoPush signs and publishes the changed configs when users created or disabled on
-	// devices changed the catalogue, so the outlet's other devices learn them.
+	// devices changed the catalogue, so the outlet's other devices learn them, and tops up
+	// the grants of online devices that run low (Hub.TopUp) and pushes grant a
+	// config_applied released to the devices waiting for it.
 	AutoPush bool
 	// Collect is how often the collector looks at the ledger besides after each ingest;
 	// default 2s.
@@ -216,11 +218,13 @@ func (s *Server) effects(ctx context.Context, l *ledger.Ledger) {
 			poke(s.wakePush)
 		}
 		// Online devices whose grant runs low get a top-up from what the outlet has left.
-		if n, err := s.h.TopUp(l); err != nil {
-			s.log.Error("grant top-up", "err", err)
-		} else if n > 0 {
-			s.log.Info("grants topped up", "devices", n)
-			poke(s.wakePush)
+		if s.o.AutoPush {
+			if n, err := s.h.TopUp(l); err != nil {
+				s.log.Error("grant top-up", "err", err)
+			} else if n > 0 {
+				s.log.Info("grants topped up", "devices", n)
+				poke(s.wakePush)
+			}
 		}
 		s.mu.Lock()
 		snap := s.states

@@ -214,7 +214,7 @@ it) instead of being sent, through the same outbox. kioskctl mail list shows the
 	f.StringVar(&httpAddr, "http", "127.0.0.1:0", "address of the query API used by report, verify and status (loopback unless --api-cert)")
 	f.StringVar(&apiCert, "api-cert", "", "PEM certificate of the query API over TLS (with --api-key)")
 	f.StringVar(&apiKey, "api-key", "", "PEM key of the query API over TLS")
-	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices")
+	f.BoolVar(&autoPush, "auto-push", true, "push changed configs when users are created or disabled on devices, and top up the grants of online devices that run low")
 	return cmd
 }
 
