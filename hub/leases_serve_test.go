@@ -13,19 +13,27 @@ import (
 	"ticketkiosk/testkit"
 )
 
-// TestServeTopsUpAnOnlineKiosk: through serve and the embedded broker, a kiosk that sells
-// below half its lease gets a new config with a higher cap by itself, and a kiosk added
-// afterwards gets a grant from what is left and sells at once.
-func TestServeTopsUpAnOnlineKiosk(t *testing.T) {
+// brokerAndHub starts an embedded broker (anonymous, on loopback) and makes a hub in a
+// temporary directory, for a test through serve; dir is the directory beside the hub's.
+func brokerAndHub(t *testing.T) (*broker.Broker, *Hub, string) {
+	t.Helper()
 	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Anonymous: true, Logger: quiet})
 	must(t, err)
-	defer bk.Close()
+	t.Cleanup(func() { bk.Close() })
 	dir := t.TempDir()
 	opt := Options{Logger: quiet, NoSync: true}
 	_, err = Init(filepath.Join(dir, "hub"), opt)
 	must(t, err)
 	h, err := Open(filepath.Join(dir, "hub"), opt)
 	must(t, err)
+	return bk, h, dir
+}
+
+// TestServeTopsUpAnOnlineKiosk: through serve and the embedded broker, a kiosk that sells
+// below half its lease gets a new config with a higher cap by itself, and a kiosk added
+// afterwards gets a grant from what is left and sells at once.
+func TestServeTopsUpAnOnlineKiosk(t *testing.T) {
+	bk, h, dir := brokerAndHub(t)
 	must(t, h.SaveOutlet(catalog.Outlet{ID: "books", Name: "Books", Delivery: catalog.DeliveryPrint, Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "UTC"}, true))
 	must(t, h.SaveEvent(concert, true))
 	must(t, h.SaveLink(catalog.Link{Outlet: "books", Event: "concert", Allot: map[string]int64{"std": 20}}))

@@ -15,7 +15,6 @@ import (
 	"ticketkiosk/internal/clock"
 	"ticketkiosk/journal"
 	"ticketkiosk/mqtt"
-	"ticketkiosk/mqtt/broker"
 	"ticketkiosk/store"
 	"ticketkiosk/testkit"
 )
@@ -26,21 +25,13 @@ import (
 // refuses shows in status as a delivery problem.
 func TestServeEmailsSales(t *testing.T) {
 	srv := mailtest.Start(t)
-	bk, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", Anonymous: true, Logger: quiet})
-	must(t, err)
-	defer bk.Close()
-	dir := t.TempDir()
-	opt := Options{Logger: quiet, NoSync: true}
-	_, err = Init(filepath.Join(dir, "hub"), opt)
-	must(t, err)
-	h, err := Open(filepath.Join(dir, "hub"), opt)
-	must(t, err)
+	bk, h, dir := brokerAndHub(t)
 	must(t, h.SaveOutlet(catalog.Outlet{ID: "web", Name: "Web shop", Delivery: catalog.DeliveryEmail, Locale: catalog.LocaleEN, Currency: "EUR", TimeZone: "Europe/Sofia"}, true))
 	must(t, h.SaveEvent(concert, true))
 	must(t, h.SaveLink(catalog.Link{Outlet: "web", Event: "concert"}))
 	k := newDevice(t, "k1")
 	must(t, h.AddDevice(catalog.Device{ID: k.id, Outlet: "web", PublicKey: k.pub}))
-	_, err = h.SignConfigs("", false) // the prices the ingest checks sales against
+	_, err := h.SignConfigs("", false) // the prices the ingest checks sales against
 	must(t, err)
 
 	st, err := store.Open(filepath.Join(dir, "k1.db"), store.Options{Device: "k1", NoSync: true})
