@@ -170,6 +170,7 @@ func applied(tx *bolt.Tx, device string, version uint64, sold map[[2]string]int6
 	}
 	p := []byte("v\x00" + device + "\x00")
 	live := map[[2]string]int64{}
+	known := map[[2]string]bool{} // the applied version's cap is recorded
 	var stale [][]byte
 	c := lb.Cursor()
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
@@ -179,9 +180,12 @@ func applied(tx *bolt.Tx, device string, version uint64, sold map[[2]string]int6
 			continue
 		}
 		et := [2]string{string(parts[0]), string(parts[1])}
-		if boltutil.GetU64(rest[len(rest)-8:]) < version {
+		switch kv := boltutil.GetU64(rest[len(rest)-8:]); {
+		case kv < version:
 			stale = append(stale, bytes.Clone(k))
 			continue
+		case kv == version:
+			known[et] = true
 		}
 		live[et] = max(live[et], int64(boltutil.GetU64(v)))
 	}
@@ -192,6 +196,9 @@ func applied(tx *bolt.Tx, device string, version uint64, sold map[[2]string]int6
 	}
 	released := map[[2]string]bool{}
 	for et, n := range live {
+		if !known[et] {
+			continue // signed before leases were recorded: what it allowed is not known here
+		}
 		n = max(n, sold[et])
 		if n < held(tx, device, et[0], et[1]) {
 			if err := tx.Bucket(bGrants).Put(grantKey(device, et[0], et[1]), boltutil.U64(uint64(n))); err != nil {

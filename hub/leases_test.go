@@ -362,3 +362,36 @@ func TestGrantsNeverExceedTheAllotment(t *testing.T) {
 		})
 	}
 }
+
+// TestGrantOfAnOldHubIsNotReleasedBlind: a grant signed before leases were recorded (no
+// version caps) is not lowered by a config_applied whose caps the hub does not know.
+func TestGrantOfAnOldHubIsNotReleasedBlind(t *testing.T) {
+	h, l := leaseOutlet(t, 10)
+	k1 := newKioskSim(t, h, "k1", "books")
+	push(t, h, k1) // a lease of 5
+	old := k1.signed
+	must(t, h.update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bLeases) }))
+	k2 := newKioskSim(t, h, "k2", "books")
+	must(t, h.MoveGrant("concert", "std", "k1", "k2", 2))
+	push(t, h, k1, k2) // k1's lowered config, recorded
+	lowered := k1.signed
+	k1.signed = old
+	k1.apply(t, h) // the old hub's config: its caps are not recorded
+	k1.sync(t, h, l)
+	must(t, h.view(func(tx *bolt.Tx) error {
+		if g := held(tx, "k1", "concert", "std"); g != 5 {
+			t.Errorf("k1's grant %d after an unknown config applied, want 5 kept", g)
+		}
+		return nil
+	}))
+	// The lowered config, once applied, releases it.
+	k1.signed = lowered
+	k1.apply(t, h)
+	k1.sync(t, h, l)
+	must(t, h.view(func(tx *bolt.Tx) error {
+		if g := held(tx, "k1", "concert", "std"); g != 3 {
+			t.Errorf("k1's grant %d after the lowered config applied, want 3", g)
+		}
+		return nil
+	}))
+}
