@@ -322,18 +322,25 @@ func (k *Kiosk) RecoverInterrupted() ([]uint64, error) {
 	return nos, nil
 }
 
+// approvedSale is what a reprint and a void start from: the session's current user, the
+// approver as the applied config has it now (a supervisor still), and the entry of sale
+// number saleNo.
+func (k *Kiosk) approvedSale(s *Session, saleNo uint64, approver catalog.User) (u, approved catalog.User, saleSeq uint64, err error) {
+	if u, err = k.current(s); err != nil {
+		return
+	}
+	if approved, err = k.approver(approver); err != nil {
+		return
+	}
+	saleSeq, err = k.saleSeq(saleNo)
+	return
+}
+
 // Reprint prints the tickets of sale number saleNo (journal.Sale.No) again, marked "COPY
 // n", with a supervisor's approval. The reprint is journaled once it is committed to
 // print; a failure journals print_failed.
 func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleNo uint64, approver catalog.User) (*journal.Entry, error) {
-	u, err := k.current(s)
-	if err != nil {
-		return nil, err
-	}
-	if approver, err = k.approver(approver); err != nil {
-		return nil, err
-	}
-	saleSeq, err := k.saleSeq(saleNo)
+	u, approver, saleSeq, err := k.approvedSale(s, saleNo, approver)
 	if err != nil {
 		return nil, err
 	}
@@ -376,14 +383,7 @@ func (k *Kiosk) Reprint(ctx context.Context, s *Session, saleNo uint64, approver
 // Void cancels sale number saleNo (journal.Sale.No) with a supervisor's approval; its
 // tickets leave the totals and the allotment is free again.
 func (k *Kiosk) Void(s *Session, saleNo uint64, approver catalog.User, reason string) (*journal.Entry, error) {
-	u, err := k.current(s)
-	if err != nil {
-		return nil, err
-	}
-	if approver, err = k.approver(approver); err != nil {
-		return nil, err
-	}
-	saleSeq, err := k.saleSeq(saleNo)
+	u, approver, saleSeq, err := k.approvedSale(s, saleNo, approver)
 	if err != nil {
 		return nil, err
 	}
