@@ -258,8 +258,8 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 var ErrBadAddress = errors.New("hub: mail: not a valid address")
 
 // Address returns s as it stands in a To or From header: s must parse with net/mail as one
-// address (a display name allowed, which is RFC 2047 encoded when not ASCII) and hold no
-// control character; otherwise the error is ErrBadAddress.
+// address of printable ASCII (a display name allowed, which is RFC 2047 encoded when not
+// ASCII) and hold no control character; otherwise the error is ErrBadAddress.
 func Address(s string) (string, error) {
 	if hasControl(s) {
 		return "", fmt.Errorf("%w: %q holds a control character", ErrBadAddress, s)
@@ -268,8 +268,8 @@ func Address(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrBadAddress, s, err)
 	}
-	if hasControl(a.Address) || hasControl(a.Name) || strings.ContainsAny(a.Address, "<>\" \t") {
-		return "", fmt.Errorf("%w: %q", ErrBadAddress, s)
+	if hasControl(a.Name) || strings.IndexFunc(a.Address, func(r rune) bool { return r <= ' ' || r > '~' || strings.ContainsRune(`<>"`, r) }) >= 0 {
+		return "", fmt.Errorf("%w: %q (an address of printable ASCII only)", ErrBadAddress, s)
 	}
 	if a.Name == "" {
 		return a.Address, nil
@@ -287,7 +287,21 @@ func HeaderText(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, " "))
-	return mime.BEncoding.Encode("utf-8", s)
+	if !strings.Contains(s, "=?") {
+		return mime.BEncoding.Encode("utf-8", s)
+	}
+	// Text that looks like an encoded word would be decoded by the reader: encode it all,
+	// so it reads as it was written (and an "=?utf-8?q?=0D=0A?=" stays text).
+	var words []string
+	for s != "" {
+		n := min(len(s), 45)
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
 }
 
 // SafeName returns s with every byte outside [A-Za-z0-9._-] replaced by '_' (and "_" for an

@@ -19,6 +19,7 @@ import (
 	"mime/multipart"
 	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -42,11 +43,13 @@ var ErrBusy = &smtp.SMTPError{Code: 450, Message: "mailbox busy"}
 
 // Relay is a running SMTP relay; t's cleanup stops it.
 type Relay struct {
-	srv  *smtp.Server
 	addr *net.TCPAddr
 	pool *x509.CertPool
+	cert tls.Certificate
 
 	mu     sync.Mutex
+	srv    *smtp.Server
+	lis    net.Listener
 	msgs   []Received
 	refuse error // when set, DATA fails with it
 }
@@ -73,24 +76,53 @@ func Start(t testing.TB) *Relay {
 	must(t, err)
 	cert, err := x509.ParseCertificate(der)
 	must(t, err)
-	s := &Relay{pool: x509.NewCertPool()}
+	s := &Relay{pool: x509.NewCertPool(), cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}}
 	s.pool.AddCert(cert)
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &session{s: s, c: c}, nil
-	}))
-	s.srv.Domain = "relay.test"
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	s.srv.AllowInsecureAuth = false
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	s.addr = l.Addr().(*net.TCPAddr)
-	go s.srv.Serve(l) //nolint:errcheck // ends with an error when Close closes the listener
-	t.Cleanup(func() { s.srv.Close() })
+	s.serve(l)
+	t.Cleanup(func() { s.Down() })
 	return s
 }
 
+// serve starts a server of the relay on l.
+func (s *Relay) serve(l net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{s: s, c: c}, nil
+	}))
+	srv.Domain = "relay.test"
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}}
+	srv.AllowInsecureAuth = false
+	s.mu.Lock()
+	s.srv, s.lis = srv, l
+	s.mu.Unlock()
+	go srv.Serve(l) //nolint:errcheck // ends with an error when Close closes the listener
+}
+
+// Down stops the relay: its port refuses connections until Up.
+func (s *Relay) Down() {
+	s.mu.Lock()
+	srv, l := s.srv, s.lis
+	s.mu.Unlock()
+	l.Close() // Serve may not have taken the listener yet, so Close alone can miss it
+	srv.Close()
+}
+
+// Up starts the relay again on the same port, keeping the messages it accepted before.
+func (s *Relay) Up(t testing.TB) {
+	t.Helper()
+	l, err := net.Listen("tcp", s.addr.String())
+	must(t, err)
+	s.serve(l)
+}
+
 // NoSTARTTLS makes the relay stop offering STARTTLS.
-func (s *Relay) NoSTARTTLS() { s.srv.TLSConfig = nil }
+func (s *Relay) NoSTARTTLS() {
+	s.mu.Lock()
+	s.srv.TLSConfig = nil
+	s.mu.Unlock()
+}
 
 // Client is how a hub reaches the relay, logging in as user with pass.
 func (s *Relay) Client(user, pass string) mail.SMTP {
@@ -171,50 +203,68 @@ type Parsed struct {
 // images. A part it does not expect fails t.
 func Parse(t testing.TB, data []byte) Parsed {
 	t.Helper()
-	m, err := netmail.ReadMessage(bytes.NewReader(data))
-	must(t, err)
-	pm := Parsed{Header: m.Header, Images: map[string][]byte{}}
+	var pm Parsed
+	pm.Images = map[string][]byte{}
+	leaves := 0
+	m := walk(t, data, func(p *multipart.Part) {
+		ct := p.Header.Get("Content-Type")
+		if strings.HasPrefix(ct, "multipart/") {
+			return
+		}
+		leaves++
+		body, err := io.ReadAll(p)
+		must(t, err)
+		if p.Header.Get("Content-Transfer-Encoding") == "base64" {
+			body, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+			must(t, err)
+		}
+		switch {
+		case strings.HasPrefix(ct, "text/plain"):
+			pm.Text = string(body)
+		case strings.HasPrefix(ct, "text/html"):
+			pm.HTML = string(body)
+		case ct == "image/png":
+			pm.Images[strings.Trim(p.Header.Get("Content-ID"), "<>")] = body
+		default:
+			t.Fatalf("unexpected part %s", ct)
+		}
+	})
+	if leaves == 0 {
+		t.Fatalf("unexpected leaf %s", m.Header.Get("Content-Type"))
+	}
+	pm.Header = m.Header
+	var err error
 	pm.Subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 	must(t, err)
-	var walk func(ctype string, r io.Reader)
-	walk = func(ctype string, r io.Reader) {
+	return pm
+}
+
+// walk reads the email data and calls visit with each MIME part at every depth, in order
+// (a multipart part before its own parts); it returns the message (its body read).
+func walk(t testing.TB, data []byte, visit func(*multipart.Part)) *netmail.Message {
+	t.Helper()
+	m, err := netmail.ReadMessage(bytes.NewReader(data))
+	must(t, err)
+	var parts func(ctype string, r io.Reader)
+	parts = func(ctype string, r io.Reader) {
 		mt, params, err := mime.ParseMediaType(ctype)
 		must(t, err)
 		if !strings.HasPrefix(mt, "multipart/") {
-			t.Fatalf("unexpected leaf %s", mt)
+			return
 		}
 		mr := multipart.NewReader(r, params["boundary"])
 		for {
-			p, err := mr.NextPart()
+			p, err := mr.NextRawPart()
 			if err == io.EOF {
 				return
 			}
 			must(t, err)
-			ct := p.Header.Get("Content-Type")
-			if strings.HasPrefix(ct, "multipart/") {
-				walk(ct, p)
-				continue
-			}
-			body, err := io.ReadAll(p)
-			must(t, err)
-			if p.Header.Get("Content-Transfer-Encoding") == "base64" {
-				body, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
-				must(t, err)
-			}
-			switch {
-			case strings.HasPrefix(ct, "text/plain"):
-				pm.Text = string(body)
-			case strings.HasPrefix(ct, "text/html"):
-				pm.HTML = string(body)
-			case ct == "image/png":
-				pm.Images[strings.Trim(p.Header.Get("Content-ID"), "<>")] = body
-			default:
-				t.Fatalf("unexpected part %s", ct)
-			}
+			visit(p)
+			parts(p.Header.Get("Content-Type"), p)
 		}
 	}
-	walk(m.Header.Get("Content-Type"), m.Body)
-	return pm
+	parts(m.Header.Get("Content-Type"), m.Body)
+	return m
 }
 
 func must(t testing.TB, err error) {
@@ -222,4 +272,13 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Headers returns every header of a received email: the message's own, then each MIME
+// part's at every depth, in order. A message or part that does not parse fails t.
+func Headers(t testing.TB, data []byte) []textproto.MIMEHeader {
+	t.Helper()
+	var out []textproto.MIMEHeader
+	m := walk(t, data, func(p *multipart.Part) { out = append(out, p.Header) })
+	return append([]textproto.MIMEHeader{textproto.MIMEHeader(m.Header)}, out...)
 }
