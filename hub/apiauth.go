@@ -13,8 +13,8 @@ import (
 	"strings"
 )
 
-// TokenFile in the hub directory holds the query API's bearer token (0600): serve creates
-// it on its first start, and the kioskctl commands that ask a running serve read it. Only
+// TokenFile in the hub directory holds the query API's bearer token (0600): Init creates
+// it (serve too, for a hub made without one), and the kioskctl commands that ask a running serve read it. Only
 // who can read the hub directory can query.
 const TokenFile = "api.token"
 

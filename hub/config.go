@@ -114,11 +114,20 @@ type Signed struct {
 // not connect, so a push that published nothing changes nothing and the next push signs
 // them again.
 func (h *Hub) PushSigned(ctx context.Context, o mqtt.PushOptions, configs []Signed) ([]mqtt.Pushed, error) {
+	return h.pushSigned(ctx, mqtt.Push, o, configs)
+}
+
+// pushFunc publishes envelopes: mqtt.Push on its own connection, or serve's
+// mqtt.Collector.Push on the collector's.
+type pushFunc func(ctx context.Context, o mqtt.PushOptions, envelopes [][]byte) ([]mqtt.Pushed, error)
+
+// pushSigned is PushSigned through push.
+func (h *Hub) pushSigned(ctx context.Context, push pushFunc, o mqtt.PushOptions, configs []Signed) ([]mqtt.Pushed, error) {
 	envs := make([][]byte, len(configs))
 	for i, s := range configs {
 		envs[i] = s.Envelope
 	}
-	res, err := mqtt.Push(ctx, o, envs)
+	res, err := push(ctx, o, envs)
 	if res == nil && err != nil {
 		return nil, errors.Join(err, h.Unsign(configs, false))
 	}

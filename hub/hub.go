@@ -85,7 +85,8 @@ type Hub struct {
 	opt Options
 }
 
-// Init creates a hub in dir: the Ed25519 key (mode 0600) and an empty catalogue. It refuses a
+// Init creates a hub in dir: the Ed25519 key (mode 0600), an empty catalogue and the query
+// API's token (TokenFile, 0600, unless one is there). It refuses a
 // directory that already has a key, so a hub's key is never replaced by accident.
 func Init(dir string, opt Options) (ed25519.PublicKey, error) {
 	opt = opt.withDefaults()
@@ -114,6 +115,9 @@ func Init(dir string, opt Options) (ed25519.PublicKey, error) {
 	}
 	h := &Hub{dir: dir, key: priv, opt: opt}
 	if err := h.update(func(*bolt.Tx) error { return nil }); err != nil {
+		return nil, err
+	}
+	if _, err := h.APIToken(); err != nil { // the commands that ask serve work from the start
 		return nil, err
 	}
 	return pub, nil

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,22 +102,34 @@ type Query interface {
 // queries go to its loopback API instead. A serve.addr left behind by a crash is ignored
 // when nothing answers there.
 func (h *Hub) Query() (Query, error) {
-	if b, err := os.ReadFile(filepath.Join(h.dir, AddrFile)); err == nil {
-		addr := strings.TrimSpace(string(b))
-		base := "http://" + addr
-		if rest, ok := strings.CutPrefix(addr, "https://"); ok { // the API over TLS
-			addr, base = rest, "https://"+rest
-		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return remoteQuery{base: base, token: h.readAPIToken(), c: &http.Client{Timeout: 30 * time.Second}}, nil
-		}
+	if q, ok := h.serving(30 * time.Second); ok {
+		return q, nil
 	}
 	l, err := h.OpenLedger(ledger.Options{})
 	if err != nil {
 		return nil, err
 	}
 	return localQuery{h: h, l: l, own: true}, nil
+}
+
+// serving returns a client of the running serve's API (requests time out after timeout),
+// or false when no serve answers at the address of AddrFile.
+func (h *Hub) serving(timeout time.Duration) (remoteQuery, bool) {
+	b, err := os.ReadFile(filepath.Join(h.dir, AddrFile))
+	if err != nil {
+		return remoteQuery{}, false
+	}
+	addr := strings.TrimSpace(string(b))
+	base := "http://" + addr
+	if rest, ok := strings.CutPrefix(addr, "https://"); ok { // the API over TLS
+		addr, base = rest, "https://"+rest
+	}
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return remoteQuery{}, false
+	}
+	c.Close()
+	return remoteQuery{base: base, token: h.readAPIToken(), c: &http.Client{Timeout: timeout}}, true
 }
 
 type localQuery struct {
@@ -275,8 +288,7 @@ func (h *Hub) apiHandler(q Query, token string) http.Handler {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(v)
+		writeJSON(w, v)
 	}
 	mux.HandleFunc("GET /report", func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query()
@@ -325,6 +337,12 @@ func (h *Hub) apiHandler(q Query, token string) http.Handler {
 	})
 	mux.HandleFunc("POST /alarms/resolve", resolveHandler(q, reply))
 	return requireToken(token, mux)
+}
+
+// writeJSON answers v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 type remoteQuery struct {
@@ -402,7 +420,12 @@ func (q remoteQuery) CheckIn(code, gate string) (Verification, error) {
 
 // post sends a form with the token and reads the answer into out.
 func (q remoteQuery) post(path string, v url.Values, out any) error {
-	req, err := http.NewRequest(http.MethodPost, q.base+path, strings.NewReader(v.Encode()))
+	return q.postContext(context.Background(), path, v, out)
+}
+
+// postContext is post with a context.
+func (q remoteQuery) postContext(ctx context.Context, path string, v url.Values, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.base+path, strings.NewReader(v.Encode()))
 	if err != nil {
 		return err
 	}

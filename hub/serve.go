@@ -71,6 +71,9 @@ type Server struct {
 	wakePush    chan struct{}             // users changed on devices: push the changed configs
 	push        func(ctx context.Context) // autoPush; tests count the pushes
 
+	col    *mqtt.Collector // the one MQTT connection: collects, and carries every push
+	pushMu sync.Mutex      // one push at a time (auto-push and POST /push)
+
 	mu     sync.Mutex
 	states map[string]mqtt.Presence // device states received since the last save
 }
@@ -122,6 +125,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.col = col
 
 	httpAddr, tlsOn := orDefault(o.HTTP, "127.0.0.1:0"), o.APICert != "" || o.APIKey != ""
 	if err := checkAPIAddr(httpAddr, tlsOn); err != nil {
@@ -145,7 +149,13 @@ func (s *Server) Run(ctx context.Context) error {
 		lis = tls.NewListener(lis, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		published = "https://" + published
 	}
-	api := &http.Server{Handler: h.apiHandler(localQuery{h: h, l: l, live: col.States}, token), ReadHeaderTimeout: 10 * time.Second}
+	// Pushes end when serve stops, before the collector halts.
+	pushes, haltPushes := context.WithCancel(context.Background())
+	defer haltPushes()
+	mux := http.NewServeMux()
+	mux.Handle("POST /push", requireToken(token, s.pushHandler(pushes)))
+	mux.Handle("/", h.apiHandler(localQuery{h: h, l: l, live: col.States}, token))
+	api := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	addrFile := filepath.Join(h.dir, AddrFile)
 	// Written whole, then renamed: a query that finds the file reads the address, never an
 	// empty file that sends it to the ledger serve holds.
@@ -172,7 +182,7 @@ func (s *Server) Run(ctx context.Context) error {
 	log.Info("hub serving", "broker", o.Conn.URL, "api", lis.Addr().String(), "email", o.Mail != nil)
 	g.Go(func() error { s.effects(loops, l); return nil })
 	if o.AutoPush {
-		g.Go(func() error { s.pusher(loops); return nil })
+		g.Go(func() error { s.pusher(pushes); return nil })
 	}
 	if o.Mail != nil {
 		m := &Mailer{Hub: h, Sender: o.Mail, From: o.MailFrom, Horizon: o.MailHorizon}
@@ -184,6 +194,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	log.Info("hub stopping")
+	haltPushes()
 	if err := col.Halt(); err != nil {
 		log.Warn("mqtt collector halt", "err", err)
 	}
@@ -280,21 +291,14 @@ func (s *Server) pusher(ctx context.Context) {
 	}
 }
 
-// autoPush signs the changed configs and publishes them, so that users created on one
-// device reach the outlet's other devices.
+// autoPush signs the changed configs and publishes them over the collector's connection,
+// so that users created on one device reach the outlet's other devices.
 func (s *Server) autoPush(ctx context.Context) {
-	h, log := s.h, s.log
-	signed, err := h.SignConfigs("", true)
-	if err != nil {
-		log.Error("auto push: sign", "err", err)
-		return
-	}
-	if len(signed) == 0 {
-		return
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	id := fmt.Sprintf("hub-autopush-%d", h.opt.Clock.Now().UnixNano())
-	res, err := h.PushSigned(ctx, mqtt.PushOptions{Conn: s.o.Conn, ClientID: id, Logger: h.opt.Logger}, signed)
-	log.Info("auto push after users changed on devices", "configs", len(res), "err", err)
+	res, err := s.pushChanged(ctx, "", true, mqtt.PushOptions{})
+	if res == nil && err == nil {
+		return // nothing changed
+	}
+	s.log.Info("auto push after users changed on devices", "configs", len(res), "err", err)
 }

@@ -103,8 +103,9 @@ type Collector struct {
 	gen     uint64
 	states  map[string]Presence
 	warns   map[warnKey]*warning
-	ctr     uint64 // the last counter of an ack or hub state
-	epoch   uint64 // the counter when the client was made: its will's
+	ctr     uint64                // the last counter of an ack or hub state
+	epoch   uint64                // the counter when the client was made: its will's
+	pushes  map[*pushJob]struct{} // pushes over this connection, following the states
 
 	keys    map[string]cachedKey // the decoder's cache of Keys
 	refused map[string]*refused  // the decoder's refusals by device
@@ -174,6 +175,7 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		warns:   map[warnKey]*warning{},
 		keys:    map[string]cachedKey{},
 		refused: map[string]*refused{},
+		pushes:  map[*pushJob]struct{}{},
 		sig:     make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -584,7 +586,14 @@ func (h *Collector) handleState(device string, data []byte) {
 	p := Presence{DeviceState: st, Seen: h.opt.Clock.Now()}
 	h.mu.Lock()
 	h.states[device] = p
+	pushes := make([]*pushJob, 0, len(h.pushes))
+	for j := range h.pushes {
+		pushes = append(pushes, j)
+	}
 	h.mu.Unlock()
+	for _, j := range pushes {
+		j.state(device, st)
+	}
 	if h.opt.OnState != nil {
 		h.opt.OnState(device, p)
 	}

@@ -1,13 +1,8 @@
 package mqtt
 
 import (
-	"bufio"
 	"context"
-	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,54 +13,21 @@ import (
 	"ticketkiosk/testkit"
 )
 
-// shippedMosquitto starts Mosquitto with the shipped scripts/mosquitto.conf: its listener,
-// persistence and file paths replaced by the test's, every other line as shipped.
+// shippedMosquitto starts Mosquitto with the shipped scripts/mosquitto.conf (see
+// mqtttest.ShippedMosquitto).
 func shippedMosquitto(t *testing.T, ca *testkit.CA) *mqtttest.Broker {
 	t.Helper()
-	srvCert, srvKey := ca.Issue(t, "broker", true)
-	acl, err := filepath.Abs(filepath.Join("..", "scripts", "mosquitto.acl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join("..", "scripts", "mosquitto.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	paths := map[string]string{"cafile": ca.File(), "certfile": srvCert, "keyfile": srvKey, "acl_file": acl}
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		key, _, _ := strings.Cut(line, " ")
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-			continue
-		case key == "listener" || key == "per_listener_settings" || strings.HasPrefix(key, "persistence"):
-			continue // the test's own (mqtttest)
-		case paths[key] != "":
-			line = key + " " + paths[key]
-		}
-		lines = append(lines, line)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return startMosquitto(t, "ssl", lines...)
+	return mqtttest.ShippedMosquitto(t, ca, filepath.Join("..", "scripts"))
 }
 
-// lostCounter is a slog handler counting the "mqtt connection lost" records.
-type lostCounter struct{ n *atomic.Int32 }
-
-func (c lostCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (c lostCounter) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "mqtt connection lost" {
-		c.n.Add(1)
+// certConn returns the connection options to b of a client whose certificate, from ca,
+// names it cn.
+func certConn(t *testing.T, ca *testkit.CA, b *mqtttest.Broker) func(cn string) Options {
+	return func(cn string) Options {
+		cert, key := ca.Issue(t, cn, false)
+		return Options{URL: b.URL(), CAFile: ca.File(), CertFile: cert, KeyFile: key, ReconnectMax: time.Second}
 	}
-	return nil
 }
-func (c lostCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
-func (c lostCounter) WithGroup(string) slog.Handler      { return c }
 
 // TestMosquittoClientIDTakeover mounts the takeover attack against Mosquitto run with the
 // shipped configuration: a client holding a valid certificate (k1's) connects again and
@@ -75,12 +37,8 @@ func (c lostCounter) WithGroup(string) slog.Handler      { return c }
 func TestMosquittoClientIDTakeover(t *testing.T) {
 	ca := testkit.NewCA(t)
 	b := shippedMosquitto(t, ca)
-	conn := func(cn string) Options {
-		cert, key := ca.Issue(t, cn, false)
-		return Options{URL: b.URL(), CAFile: ca.File(), CertFile: cert, KeyFile: key, ReconnectMax: time.Second}
-	}
-	var lost atomic.Int32
-	victimLog := slog.New(lostCounter{&lost})
+	conn := certConn(t, ca, b)
+	victimLog, lost := mqtttest.LostCounter()
 
 	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), ledger.Options{Logger: testLogger()})
 	if err != nil {
@@ -131,4 +89,63 @@ func TestMosquittoClientIDTakeover(t *testing.T) {
 	if devs, _ := l.Devices(); len(devs) != 1 || devs[0].ID != "k2" || devs[0].LastSeq != 5 {
 		t.Fatalf("hub devices %+v", devs)
 	}
+}
+
+// TestMosquittoCollectorPush: behind the shipped Mosquitto, where every connection of the
+// hub is the client "hub", a push through the collector's own connection reaches k2, which
+// applies it (and a second one), while the collector is never disconnected and keeps
+// acknowledging k2's sales; a push on a connection of its own (mqtt.Push) takes the id and
+// disconnects the collector, which is why serve never opens one.
+func TestMosquittoCollectorPush(t *testing.T) {
+	ca := testkit.NewCA(t)
+	b := shippedMosquitto(t, ca)
+	conn := certConn(t, ca, b)
+	hubLog, lost := mqtttest.LostCounter()
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), ledger.Options{Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	hubConn := conn("hub")
+	col, err := NewCollector(CollectorOptions{Conn: hubConn, Sink: l, Logger: hubLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col.Start()
+	defer col.Halt()
+	hubPub, hubKey := newKey(t)
+	st := openStore(t, filepath.Join(t.TempDir(), "k2.db"), "k2", true)
+	defer st.Close()
+	dev, err := NewDevice(DeviceOptions{Conn: conn("k2"), Store: st, HubKey: hubPub, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev.Start()
+	defer dev.Halt()
+	appendSales(t, st, 2)
+	testkit.Eventually(t, 20*time.Second, "k2's first sales at the hub", func() bool { return st.Acked() == 2 })
+
+	for v := uint64(1); v <= 2; v++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		res, err := col.Push(ctx, PushOptions{}, [][]byte{sign(t, sampleConfig("k2", v), hubKey)})
+		cancel()
+		if err != nil || len(res) != 1 || !res[0].Published || res[0].Applied != v {
+			t.Fatalf("push of version %d through the collector: %+v, %v", v, res, err)
+		}
+		appendSales(t, st, 1) // and the config_applied entry: every entry acknowledged
+		testkit.Eventually(t, 20*time.Second, "k2's sale after the push", func() bool { b, err := st.Unsynced(); return err == nil && b.Entries == 0 })
+	}
+	if n := lost.Load(); n != 0 {
+		t.Fatalf("the pushes through the collector disconnected it %d times", n)
+	}
+	if c, err := st.Config(); err != nil || c.Version != 2 {
+		t.Fatalf("k2's config %+v, %v", c, err)
+	}
+
+	// The other way: a push on its own connection, as "hub" too (the two connections take
+	// the id from each other, so the push may fail as well).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = Push(ctx, PushOptions{Conn: hubConn, Logger: testLogger()}, [][]byte{sign(t, sampleConfig("k2", 3), hubKey)})
+	testkit.Eventually(t, 20*time.Second, "the collector disconnected by the second connection", func() bool { return lost.Load() > 0 })
 }

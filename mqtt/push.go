@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 
@@ -63,76 +64,32 @@ type PushOptions struct {
 // missing). The configs stay retained: a device offline now applies its config when it
 // connects. The connect is tried once: when it fails nothing is published, the results are
 // nil and the error (ErrNotConnected) says why.
+//
+// Push opens its own connection. Behind a broker that binds the client id to the
+// certificate's name (the shipped Mosquitto configuration) that connection takes the
+// running Collector's id and disconnects it: a process that runs a Collector pushes
+// through it (Collector.Push).
 func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, error) {
 	if opt.ClientID == "" {
 		opt.ClientID = "hub-push"
 	}
-	if opt.Window <= 0 {
-		opt.Window = 32
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
-	log := opt.Logger.With("component", "mqtt", "client", opt.ClientID)
 	topics, err := opt.Conn.topics()
 	if err != nil {
 		return nil, err
 	}
-	results := make([]Pushed, len(envelopes))
-	index := map[string]int{}
-	for i, env := range envelopes {
-		e, err := catalog.Peek(env)
-		if err != nil {
-			return nil, fmt.Errorf("mqtt: push: envelope %d: %w", i, err)
-		}
-		if err := CheckID(e.DeviceID); err != nil {
-			return nil, fmt.Errorf("mqtt: push: envelope %d: %w", i, err)
-		}
-		if _, dup := index[e.DeviceID]; dup {
-			return nil, fmt.Errorf("mqtt: push: two configs for device %q", e.DeviceID)
-		}
-		index[e.DeviceID] = i
-		results[i] = Pushed{Device: e.DeviceID, Version: e.Version}
+	j, err := newPushJob(opt, topics, envelopes)
+	if err != nil {
+		return nil, err
 	}
-
-	var (
-		mu      sync.Mutex
-		changed = make(chan struct{}, 1)
-	)
-	notify := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	update := func(i int, fn func(p *Pushed)) {
-		mu.Lock()
-		before := results[i]
-		fn(&results[i])
-		after := results[i]
-		mu.Unlock()
-		if before != after {
-			notify()
-		}
-	}
+	log := j.log
 	onState := func(_ paho.Client, m paho.Message) {
 		device, _, ok := topics.Parse(m.Topic())
-		i, mine := index[device]
-		if !ok || !mine || len(m.Payload()) == 0 {
+		if !ok || len(m.Payload()) == 0 {
 			return
 		}
-		st, err := DecodeDeviceState(m.Payload())
-		if err != nil {
-			return
+		if st, err := DecodeDeviceState(m.Payload()); err == nil {
+			j.state(device, st)
 		}
-		update(i, func(p *Pushed) {
-			p.Online = st.Status == Online
-			p.Applied = st.ConfigVersion
-			p.ConfigError = ""
-			if st.ConfigError != "" && st.ConfigRefused == p.Version {
-				p.ConfigError = st.ConfigError
-			}
-		})
 	}
 	subscribed := make(chan error, 1)
 	client, err := newClient(opt.Conn, session{
@@ -171,10 +128,124 @@ func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, e
 			return nil, fmt.Errorf("mqtt: push: subscribe: %w", err)
 		}
 	case <-ctx.Done():
-		return results, fmt.Errorf("mqtt: push: subscribe: %w", ctx.Err())
+		return j.snapshot(), fmt.Errorf("mqtt: push: subscribe: %w", ctx.Err())
 	}
+	return j.run(ctx, client)
+}
 
-	// Publish with a window of PUBACKs outstanding.
+// Push is the package's Push over the collector's own connection (Conn and ClientID of opt
+// are not used): the configs are published by the collector's client, and the device states
+// it receives, starting with the last it holds, say who applied them. So a serving hub
+// pushes without a second connection under its name. When the collector is not connected
+// nothing is published, the results are nil and the error is ErrNotConnected.
+func (h *Collector) Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, error) {
+	opt.ClientID = h.opt.ID
+	if opt.Logger == nil {
+		opt.Logger = h.opt.Logger
+	}
+	j, err := newPushJob(opt, h.topics, envelopes)
+	if err != nil {
+		return nil, err
+	}
+	if !h.client.IsConnectionOpen() {
+		return nil, connectError(h.opt.Conn.URL, errors.New("the collector is not connected"))
+	}
+	// Watch from now, seeded with the states held now: a state handled after this is seen
+	// by the watcher (handleState stores it and then calls the watchers it finds).
+	h.mu.Lock()
+	h.pushes[j] = struct{}{}
+	held := maps.Clone(h.states)
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.pushes, j)
+		h.mu.Unlock()
+	}()
+	for device, p := range held {
+		j.state(device, p.DeviceState)
+	}
+	return j.run(ctx, h.client)
+}
+
+// pushJob is one push: its devices' outcomes, updated from their states, and the loop that
+// publishes the configs and follows the outcomes, whichever connection carries them.
+type pushJob struct {
+	opt       PushOptions
+	topics    Topics
+	log       *slog.Logger
+	envelopes [][]byte
+	index     map[string]int
+	changed   chan struct{}
+
+	mu      sync.Mutex
+	results []Pushed
+}
+
+func newPushJob(opt PushOptions, topics Topics, envelopes [][]byte) (*pushJob, error) {
+	if opt.Window <= 0 {
+		opt.Window = 32
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	j := &pushJob{
+		opt: opt, topics: topics, envelopes: envelopes,
+		log:     opt.Logger.With("component", "mqtt", "client", opt.ClientID),
+		index:   map[string]int{},
+		changed: make(chan struct{}, 1),
+		results: make([]Pushed, len(envelopes)),
+	}
+	for i, env := range envelopes {
+		e, err := catalog.Peek(env)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt: push: envelope %d: %w", i, err)
+		}
+		if err := CheckID(e.DeviceID); err != nil {
+			return nil, fmt.Errorf("mqtt: push: envelope %d: %w", i, err)
+		}
+		if _, dup := j.index[e.DeviceID]; dup {
+			return nil, fmt.Errorf("mqtt: push: two configs for device %q", e.DeviceID)
+		}
+		j.index[e.DeviceID] = i
+		j.results[i] = Pushed{Device: e.DeviceID, Version: e.Version}
+	}
+	return j, nil
+}
+
+// update applies fn to device i's outcome and wakes run when it changed.
+func (j *pushJob) update(i int, fn func(p *Pushed)) {
+	j.mu.Lock()
+	before := j.results[i]
+	fn(&j.results[i])
+	after := j.results[i]
+	j.mu.Unlock()
+	if before != after {
+		select {
+		case j.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// state takes a device's state into its outcome, when the device is one of the push's.
+func (j *pushJob) state(device string, st DeviceState) {
+	i, mine := j.index[device]
+	if !mine {
+		return
+	}
+	j.update(i, func(p *Pushed) {
+		p.Online = st.Status == Online
+		p.Applied = st.ConfigVersion
+		p.ConfigError = ""
+		if st.ConfigError != "" && st.ConfigRefused == p.Version {
+			p.ConfigError = st.ConfigError
+		}
+	})
+}
+
+// run publishes the configs through client, with a window of PUBACKs outstanding, then
+// follows the outcomes until every device is done or ctx ends.
+func (j *pushJob) run(ctx context.Context, client paho.Client) ([]Pushed, error) {
 	type pending struct {
 		i int
 		t paho.Token
@@ -187,62 +258,63 @@ func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, e
 			return ctx.Err()
 		}
 		if err := p.t.Error(); err != nil {
-			log.Warn("config publish failed", "device", results[p.i].Device, "err", err)
+			j.log.Warn("config publish failed", "device", j.results[p.i].Device, "err", err)
 			return nil
 		}
-		update(p.i, func(r *Pushed) { r.Published = true })
+		j.update(p.i, func(r *Pushed) { r.Published = true })
 		return nil
 	}
-	for i, env := range envelopes {
-		if len(window) == opt.Window {
+	for i, env := range j.envelopes {
+		if len(window) == j.opt.Window {
 			if err := settle(window[0]); err != nil {
-				return snapshot(&mu, results), fmt.Errorf("%w: %w", ErrPushIncomplete, err)
+				return j.snapshot(), fmt.Errorf("%w: %w", ErrPushIncomplete, err)
 			}
 			window = window[1:]
 		}
-		t := client.Publish(topics.Config(results[i].Device), 1, true, env)
+		t := client.Publish(j.topics.Config(j.results[i].Device), 1, true, env)
 		window = append(window, pending{i, t})
 	}
 	for _, p := range window {
 		if err := settle(p); err != nil {
-			return snapshot(&mu, results), fmt.Errorf("%w: %w", ErrPushIncomplete, err)
+			return j.snapshot(), fmt.Errorf("%w: %w", ErrPushIncomplete, err)
 		}
 	}
 
 	// Follow the devices' states.
-	reported := make([]Pushed, len(results))
+	reported := make([]Pushed, len(j.results))
 	for {
-		mu.Lock()
+		j.mu.Lock()
 		all := true
 		var news []Pushed
-		for i, r := range results {
+		for i, r := range j.results {
 			if r != reported[i] {
 				news = append(news, r)
 			}
 			reported[i] = r
 			all = all && r.Done()
 		}
-		mu.Unlock()
-		if opt.Progress != nil {
+		j.mu.Unlock()
+		if j.opt.Progress != nil {
 			for _, r := range news {
-				opt.Progress(r)
+				j.opt.Progress(r)
 			}
 		}
 		if all {
-			return snapshot(&mu, results), nil
+			return j.snapshot(), nil
 		}
 		select {
-		case <-changed:
+		case <-j.changed:
 		case <-ctx.Done():
-			return snapshot(&mu, results), ErrPushIncomplete
+			return j.snapshot(), ErrPushIncomplete
 		}
 	}
 }
 
-func snapshot(mu *sync.Mutex, r []Pushed) []Pushed {
-	mu.Lock()
-	defer mu.Unlock()
-	out := append([]Pushed(nil), r...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Device < out[j].Device })
+// snapshot returns the outcomes by device.
+func (j *pushJob) snapshot() []Pushed {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := append([]Pushed(nil), j.results...)
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Device < out[b].Device })
 	return out
 }

@@ -81,6 +81,19 @@ func sell(t *testing.T, s *store.Store, key ed25519.PrivateKey, actor string, qt
 	return e
 }
 
+// createCleo appends to the device's journal the cashier cleo@example.org of outlet books,
+// created on the device by the supervisor boss@example.org.
+func createCleo(t *testing.T, st *store.Store) {
+	t.Helper()
+	hash, _ := catalog.HashPassword("pass-cleo")
+	if _, err := st.Append(clock.Wall{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
+		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "cleo@example.org", Code: "1002", Role: "cashier", Outlet: "books", PasswordHash: hash, CreatedBy: "boss@example.org"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestEndToEnd: catalogue → push → a device applies → sells (and voids, and creates a
 // user) → serve collects and acknowledges → report and verify agree with the device.
 func TestEndToEnd(t *testing.T) {
@@ -150,13 +163,7 @@ func TestEndToEnd(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := catalog.HashPassword("pass-cleo")
-	if _, err := st.Append(clock.Wall{}, "boss@example.org", func(_ journal.Tx, e *journal.Entry) error {
-		e.Kind, e.User = journal.KindUserCreated, &journal.UserFact{Email: "cleo@example.org", Code: "1002", Role: "cashier", Outlet: "books", PasswordHash: hash, CreatedBy: "boss@example.org"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	createCleo(t, st)
 	dev.Wake()
 
 	// serve collects and acknowledges; the new user reaches the device in config 2.

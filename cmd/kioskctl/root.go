@@ -195,7 +195,8 @@ func (a *app) initCmd() *cobra.Command {
 		Use:   "init",
 		Short: "Create the hub key and the central store in --dir",
 		Long: `init creates the hub's Ed25519 key (hub.key, mode 0600) and its central store
-(hub.db) in the hub directory, and prints the hub's public key for the [hub] section of
+(hub.db) in the hub directory, with the query API's token (api.token, 0600) that the
+commands asking a running serve send, and prints the hub's public key for the [hub] section of
 every kioskd.toml. It refuses a directory that already holds a hub key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -77,45 +77,28 @@ the device's config topic. It then follows the devices' state topics and reports
 --timeout, which device applied which version, and which refused it and why. A device
 that is offline applies its config when it connects (the config stays retained).
 
+While serve runs, push asks it (its query API, with api.token) to sign and publish over its
+own MQTT connection: the broker knows the hub by one name, and a second connection under
+it would disconnect serve. Only when no serve answers does push connect itself (--broker).
+
 Exit status 0 when every device applied its config, 1 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			conn, err := bf.options()
-			if err != nil {
-				return err
-			}
 			h, err := a.open()
 			if err != nil {
 				return err
 			}
-			signed, err := h.SignConfigs(outlet, !all)
-			if err != nil {
-				return err
+			sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			res, served, perr := h.PushThroughServe(sig, outlet, all, timeout)
+			if !served {
+				res, perr = a.pushOwn(sig, h, bf, outlet, all, timeout)
 			}
-			if len(signed) == 0 {
+			if res == nil && perr == nil {
 				fmt.Fprintln(a.stdout, "nothing to push: every device has its current config (use --all to push again)")
 				return nil
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			published, applied := 0, 0
-			seen := map[string]mqtt.Pushed{}
-			prog := newProgress(a.stderr)
-			res, perr := h.PushSigned(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
-				old := seen[p.Device]
-				seen[p.Device] = p
-				if p.Published && !old.Published {
-					published++
-				}
-				if p.Applied >= p.Version && old.Applied < p.Version {
-					applied++
-				}
-				prog.update(fmt.Sprintf("pushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied))
-			}}, signed)
-			prog.done()
-			if res == nil && perr != nil {
+			if res == nil {
 				return perr
 			}
 			w := a.table()
@@ -151,6 +134,36 @@ Exit status 0 when every device applied its config, 1 otherwise.`,
 	return cmd
 }
 
+// pushOwn is push when no serve runs: signed here and published on a connection of its
+// own (with serve running that connection would take serve's name at the broker).
+func (a *app) pushOwn(sig context.Context, h *hub.Hub, bf brokerFlags, outlet string, all bool, timeout time.Duration) ([]mqtt.Pushed, error) {
+	conn, err := bf.options()
+	if err != nil {
+		return nil, err
+	}
+	signed, err := h.SignConfigs(outlet, !all)
+	if err != nil || len(signed) == 0 {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(sig, timeout)
+	defer cancel()
+	published, applied := 0, 0
+	seen := map[string]mqtt.Pushed{}
+	prog := newProgress(a.stderr)
+	defer prog.done()
+	return h.PushSigned(ctx, mqtt.PushOptions{Conn: conn, Logger: a.logger(), Progress: func(p mqtt.Pushed) {
+		old := seen[p.Device]
+		seen[p.Device] = p
+		if p.Published && !old.Published {
+			published++
+		}
+		if p.Applied >= p.Version && old.Applied < p.Version {
+			applied++
+		}
+		prog.update(fmt.Sprintf("pushed %d/%d, published %d, applied %d", len(seen), len(signed), published, applied))
+	}}, signed)
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "yes"
@@ -173,8 +186,8 @@ the catalogue (and, with --auto-push, the outlet's devices get new configs); voi
 tickets void; chain breaks and gaps are alarms (see status); sales of email outlets are
 emailed to the buyer through the SMTP relay (STARTTLS and AUTH PLAIN) with retries.
 report, verify and status keep working while serve runs: they ask its loopback API,
-with the token of api.token in the hub directory (0600, made by the first serve; a
-request without it is refused). --http on an address that is not loopback is refused
+with the token of api.token in the hub directory (0600, made by init, or by the first
+serve of a hub made before; a request without it is refused). --http on an address that is not loopback is refused
 unless --api-cert and --api-key serve the API over TLS (for gate scanners, which send the
 same token); its verify and check-in answers leave the buyer's email out.
 
