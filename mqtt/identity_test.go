@@ -107,16 +107,16 @@ func TestMosquittoCollectorPush(t *testing.T) {
 	}
 	defer l.Close()
 	hubConn := conn("hub")
-	col, err := NewCollector(CollectorOptions{Conn: hubConn, Sink: l, Logger: hubLog})
+	col, err := NewCollector(CollectorOptions{Key: testHubKey, Keys: testKeys, Conn: hubConn, Sink: l, Logger: hubLog})
 	if err != nil {
 		t.Fatal(err)
 	}
 	col.Start()
 	defer col.Halt()
-	hubPub, hubKey := newKey(t)
+	hubPub, hubKey := testHub(t)
 	st := openStore(t, filepath.Join(t.TempDir(), "k2.db"), "k2", true)
 	defer st.Close()
-	dev, err := NewDevice(DeviceOptions{Conn: conn("k2"), Store: st, HubKey: hubPub, Logger: testLogger()})
+	dev, err := NewDevice(DeviceOptions{Conn: conn("k2"), Store: st, Key: deviceKey(st.Device()), HubKey: hubPub, Logger: testLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestPushWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: conn("k1"), Store: st, HubKey: hubKey, Logger: quiet,
+	dev, err := mqtt.NewDevice(mqtt.DeviceOptions{Conn: conn("k1"), Store: st, Key: priv, HubKey: hubKey, Logger: quiet,
 		StateEvery: 200 * time.Millisecond, AckTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
