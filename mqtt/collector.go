@@ -106,6 +106,8 @@ type Collector struct {
 	ctr     uint64                // the last counter of an ack or hub state
 	epoch   uint64                // the counter when the client was made: its will's
 	pushes  map[*pushJob]struct{} // pushes over this connection, following the states
+	up      chan struct{}         // closed while the client is connected
+	isUp    bool
 
 	keys    map[string]cachedKey // the decoder's cache of Keys
 	refused map[string]*refused  // the decoder's refusals by device
@@ -176,6 +178,7 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		keys:    map[string]cachedKey{},
 		refused: map[string]*refused{},
 		pushes:  map[*pushJob]struct{}{},
+		up:      make(chan struct{}),
 		sig:     make(chan struct{}, 1),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -189,6 +192,7 @@ func NewCollector(opt CollectorOptions) (*Collector, error) {
 		willTopic: topics.HubState(),
 		will:      will.Sign(opt.Key).Encode(),
 		onConnect: h.onConnect,
+		onLost:    h.onLost,
 		log:       h.log,
 	})
 	if err != nil {
@@ -254,7 +258,29 @@ func (h *Collector) signal() {
 	}
 }
 
+// onLost notes that the client is not connected (for pushes: connected).
+func (h *Collector) onLost(error) {
+	h.mu.Lock()
+	if h.isUp {
+		h.up, h.isUp = make(chan struct{}), false
+	}
+	h.mu.Unlock()
+}
+
+// connected returns a channel closed once the client is connected (now, or when it is).
+func (h *Collector) connected() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.up
+}
+
 func (h *Collector) onConnect(c paho.Client) {
+	h.mu.Lock()
+	if !h.isUp {
+		close(h.up)
+		h.isUp = true
+	}
+	h.mu.Unlock()
 	subs := map[string]byte{
 		h.topics.All(KindJournal): 1,
 		h.topics.All(KindState):   1,

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sort"
 	"sync"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
@@ -136,8 +137,10 @@ func Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, e
 // Push is the package's Push over the collector's own connection (Conn and ClientID of opt
 // are not used): the configs are published by the collector's client, and the device states
 // it receives, starting with the last it holds, say who applied them. So a serving hub
-// pushes without a second connection under its name. When the collector is not connected
-// nothing is published, the results are nil and the error is ErrNotConnected.
+// pushes without a second connection under its name. A collector not connected yet (or
+// reconnecting) is waited for up to its ConnectTimeout (default 10s) within ctx; when it
+// does not connect nothing is published, the results are nil and the error is
+// ErrNotConnected.
 func (h *Collector) Push(ctx context.Context, opt PushOptions, envelopes [][]byte) ([]Pushed, error) {
 	opt.ClientID = h.opt.ID
 	if opt.Logger == nil {
@@ -147,8 +150,14 @@ func (h *Collector) Push(ctx context.Context, opt PushOptions, envelopes [][]byt
 	if err != nil {
 		return nil, err
 	}
-	if !h.client.IsConnectionOpen() {
+	wait := time.NewTimer(durationOr(h.opt.Conn.ConnectTimeout, 10*time.Second))
+	defer wait.Stop()
+	select {
+	case <-h.connected():
+	case <-wait.C:
 		return nil, connectError(h.opt.Conn.URL, errors.New("the collector is not connected"))
+	case <-ctx.Done():
+		return nil, connectError(h.opt.Conn.URL, ctx.Err())
 	}
 	// Watch from now, seeded with the states held now: a state handled after this is seen
 	// by the watcher (handleState stores it and then calls the watchers it finds).
