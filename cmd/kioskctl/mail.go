@@ -37,7 +37,8 @@ func (a *app) mailCmd() *cobra.Command {
 		Short: "List the email outbox: each sale's email, its state, attempts, last error, next try",
 		Long: `list shows every email of the outbox (one per email sale), by device and sale:
 STATE (pending: to be sent at NEXT TRY; sent: the relay, or --mail-dir, took it; failed:
-given up after 12 refused attempts, kioskctl resend SALE tries again; cancelled: the sale
+retried until serve's --mail-retry-horizon (72h) or the address does not parse, then given
+up, kioskctl resend SALE tries again; cancelled: the sale
 was voided first), ATTEMPTS refused since it was queued or resent, SENT how many times it
 went out (a resent email counts each time), and the last error.
 
