@@ -46,8 +46,10 @@ func TestQueryAPINeedsTheToken(t *testing.T) {
 		t.Fatalf("token file mode %v", fi.Mode().Perm())
 	}
 	for _, auth := range []string{"", "Bearer wrong", "Bearer ", "Basic " + strings.Repeat("x", 64)} {
-		for _, path := range []string{"/status", "/report", "/verify?code=x"} {
-			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		for _, path := range []string{"GET /status", "GET /report", "GET /verify?code=x", "POST /checkin", "POST /push"} {
+			method, target, _ := strings.Cut(path, " ")
+			req, _ := http.NewRequest(method, "http://"+addr+target, strings.NewReader("code=x&gate=g&all=true"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			if auth != "" {
 				req.Header.Set("Authorization", auth)
 			}
@@ -58,12 +60,11 @@ func TestQueryAPINeedsTheToken(t *testing.T) {
 				t.Errorf("%s with %q: %s", path, auth, resp.Status)
 			}
 		}
-		resp, err := http.Post("http://"+addr+"/checkin", "application/x-www-form-urlencoded", strings.NewReader("code=x&gate=g"))
-		must(t, err)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("checkin without the token: %s", resp.Status)
-		}
+	}
+	// kioskctl push's ask, with the token: served, and nothing to push.
+	res, served, err := h.PushThroughServe(ctx, "", true, 5*time.Second)
+	if !served || res != nil || err != nil {
+		t.Fatalf("push through serve: served %v, %+v, %v", served, res, err)
 	}
 	q, err := h.Query()
 	must(t, err)
