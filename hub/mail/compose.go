@@ -203,7 +203,7 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 		ctype string
 		data  []byte
 	}{{"text/plain; charset=utf-8", text.Bytes()}, {"text/html; charset=utf-8", html.Bytes()}} {
-		pw, err := aw.CreatePart(textproto.MIMEHeader{"Content-Type": {p.ctype}, "Content-Transfer-Encoding": {"base64"}})
+		pw, err := createPart(aw, textproto.MIMEHeader{"Content-Type": {p.ctype}, "Content-Transfer-Encoding": {"base64"}})
 		if err != nil {
 			return nil, err
 		}
@@ -212,13 +212,13 @@ func Compose(m TicketMail, from string, at time.Time) ([]byte, error) {
 	if err := aw.Close(); err != nil {
 		return nil, err
 	}
-	pw, err := rel.CreatePart(textproto.MIMEHeader{"Content-Type": {"multipart/alternative; boundary=" + aw.Boundary()}})
+	pw, err := createPart(rel, textproto.MIMEHeader{"Content-Type": {"multipart/alternative; boundary=" + aw.Boundary()}})
 	if err != nil {
 		return nil, err
 	}
 	pw.Write(alt.Bytes())
 	for _, t := range tickets {
-		pw, err := rel.CreatePart(textproto.MIMEHeader{
+		pw, err := createPart(rel, textproto.MIMEHeader{
 			"Content-Type":              {"image/png"},
 			"Content-Transfer-Encoding": {"base64"},
 			"Content-ID":                {"<" + t.CID + ">"},
@@ -327,13 +327,38 @@ func hasControl(s string) bool { return strings.IndexFunc(s, isControl) >= 0 }
 // writeHeader writes one header field, refusing a value that is not one line of printable
 // ASCII: whatever composed it, nothing reaches the relay as a header of its own.
 func writeHeader(w *bytes.Buffer, k, v string) error {
+	if err := checkHeader(k, v); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: %s\r\n", k, v)
+	return nil
+}
+
+// checkHeader refuses a header value that is not one line of printable ASCII (tab allowed)
+// or that is empty.
+func checkHeader(k, v string) error {
+	if v == "" {
+		return fmt.Errorf("hub: mail: header %s: empty", k)
+	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; (c < ' ' || c > '~') && c != '\t' {
 			return fmt.Errorf("hub: mail: header %s: byte %#x refused", k, c)
 		}
 	}
-	fmt.Fprintf(w, "%s: %s\r\n", k, v)
 	return nil
+}
+
+// createPart starts a MIME part after checking its header as writeHeader does the
+// message's.
+func createPart(w *multipart.Writer, h textproto.MIMEHeader) (io.Writer, error) {
+	for k, vs := range h {
+		for _, v := range vs {
+			if err := checkHeader(k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return w.CreatePart(h)
 }
 
 // writeBase64 writes data base64-encoded in lines of 76 characters.
