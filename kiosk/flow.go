@@ -41,9 +41,9 @@ type Status struct {
 	Unsynced   uint64        // journal entries the hub has not acknowledged
 	Printer    escpos.Status // the printer's last answer
 	PrinterErr error         // the printer did not answer (Printer is then unknown)
-	// Problem is a short text of what keeps the kiosk from the hub (the broker refused its
-	// password, a config was refused), shown on the idle screen; "" when none.
-	Problem string
+	// Problem is what keeps the kiosk from the hub (the broker refused its password, a
+	// config was refused), shown on the idle screen in the outlet's language; zero when none.
+	Problem Problem
 }
 
 // Flow is the kiosk's screen flow: a state machine that takes keys and the time and

@@ -104,6 +104,24 @@ func playTour(t *testing.T, delivery catalog.Delivery, loc catalog.Locale, rows,
 	}
 }
 
+// goldenScreens compares got with testdata/screens/name (rewrites it with -update), and
+// names the first line that differs.
+func goldenScreens(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "screens", name)
+	want, compare := testkit.Golden(t, path, []byte(got), *updateScreens)
+	if !compare || got == string(want) {
+		return
+	}
+	gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := range min(len(gl), len(wl)) {
+		if gl[i] != wl[i] {
+			t.Fatalf("%s differs at line %d:\n got %q\nwant %q\n(run with -update if the change is meant)", path, i+1, gl[i], wl[i])
+		}
+	}
+	t.Fatalf("%s: %d lines, want %d", path, len(gl), len(wl))
+}
+
 func TestGoldenScreens(t *testing.T) {
 	sizes := []struct {
 		rows, cols int
@@ -121,20 +139,7 @@ func TestGoldenScreens(t *testing.T) {
 				playTour(t, catalog.DeliveryPrint, loc, sz.rows, sz.cols, false, goldenTour, &b)
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, false, goldenEmail, &b)
 				playTour(t, catalog.DeliveryEmail, loc, sz.rows, sz.cols, true, goldenKeypad, &b)
-				path := filepath.Join("testdata", "screens", name)
-				want, compare := testkit.Golden(t, path, []byte(b.String()), *updateScreens)
-				if !compare {
-					return
-				}
-				if got := b.String(); got != string(want) {
-					gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-					for i := range min(len(gl), len(wl)) {
-						if gl[i] != wl[i] {
-							t.Fatalf("%s differs at line %d:\n got %q\nwant %q\n(run with -update if the change is meant)", path, i+1, gl[i], wl[i])
-						}
-					}
-					t.Fatalf("%s: %d lines, want %d", path, len(gl), len(wl))
-				}
+				goldenScreens(t, name, b.String())
 			})
 		}
 	}

@@ -160,14 +160,38 @@ func (f *Flow) render() Screen {
 
 // renderIdle draws the idle screen: the outlet's name with the link glyph, the printer's
 // state, the unsent entries, and how to log in.
-// problemLines lays out Status.Problem ("Broker: not authorised") in cols: one row when it
-// fits, else the part up to ": " on a row and the reason below it.
-func problemLines(p string, cols int) []string {
-	head, reason, ok := strings.Cut(p, ": ")
-	if len([]rune(p)) <= cols || !ok {
-		return wrap(p, cols)
+// problemLines lays out p in l ("Broker: not authorised") in cols: one row when it fits,
+// else the kind on a row and the reason below it.
+func (l lang) problemLines(p Problem, cols int) []string {
+	head, reason := l.problem(p)
+	if one := l.problemText(p); utf8.RuneCountInString(one) <= cols || head == "" {
+		return wrap(one, cols)
 	}
 	return append(wrap(head+":", cols), wrap(reason, cols)...)
+}
+
+// problemRows lays out p on a display of 2 rows: on the second, below top (the outlet's
+// name, "" without a config), when it fits there beside right (the unsent count); else the
+// kind takes top's place beside the glyph and the reason the second row.
+func (l lang) problemRows(p Problem, top, glyph, right string, cols int) Screen {
+	room := cols
+	if right != "" {
+		room -= utf8.RuneCountInString(right) + 1
+	}
+	if one := l.problemText(p); utf8.RuneCountInString(one) <= room {
+		return Screen{pair(top, glyph, cols), pair(one, right, cols)}
+	}
+	head, reason := l.problem(p)
+	return Screen{pair(head, glyph, cols), pair(reason, right, cols)}
+}
+
+// problemText says p in l on one line: "Broker: not authorised".
+func (l lang) problemText(p Problem) string {
+	head, reason := l.problem(p)
+	if head == "" {
+		return reason
+	}
+	return head + ": " + reason
 }
 
 func (f *Flow) renderIdle() Screen {
@@ -182,13 +206,13 @@ func (f *Flow) renderIdle() Screen {
 	}
 	cfg, err := f.k.Config()
 	if err != nil {
+		if p := f.status.Problem; p.Kind != ProblemNone && rows == 2 {
+			return l.problemRows(p, "", string(glyph), "", cols) // what is wrong says more than "not configured"
+		}
 		out := Screen{pair("", string(glyph), cols)}
 		text := wrap(l.tr(mNoConfig), cols)
-		if p := f.status.Problem; p != "" {
-			text = append(text, problemLines(p, cols)...)
-			if rows == 2 {
-				text = problemLines(p, cols) // one row: what is wrong says more than "not configured"
-			}
+		if p := f.status.Problem; p.Kind != ProblemNone {
+			text = append(text, l.problemLines(p, cols)...)
 		}
 		for _, s := range text {
 			out = append(out, fit(s, cols))
@@ -207,22 +231,22 @@ func (f *Flow) renderIdle() Screen {
 		}
 	}
 	if rows == 2 {
-		left := printer
-		if f.status.Problem != "" {
-			left = f.status.Problem
-		}
-		if left == "" {
-			left = l.tr(mIdleLogin)
-		}
 		right := ""
 		if f.status.Unsynced > 0 {
 			right = strconv.FormatUint(f.status.Unsynced, 10)
 		}
+		if p := f.status.Problem; p.Kind != ProblemNone {
+			return l.problemRows(p, cfg.Outlet.Name, string(glyph), right, cols)
+		}
+		left := printer
+		if left == "" {
+			left = l.tr(mIdleLogin)
+		}
 		return append(out, pair(left, right, cols))
 	}
 	var lines []string
-	if f.status.Problem != "" {
-		lines = append(lines, problemLines(f.status.Problem, cols)...)
+	if f.status.Problem.Kind != ProblemNone {
+		lines = append(lines, l.problemLines(f.status.Problem, cols)...)
 	}
 	if printer != "" {
 		lines = append(lines, l.tr(mPrinter, printer))

@@ -60,7 +60,7 @@ type Device struct {
 	refused atomic.Uint64 // version of the config last refused (0: unknown or none)
 
 	failMu   sync.Mutex // guards failure, warned, warnedAt
-	failure  string     // Reason's short words for the last failed connection attempt; "" once connected
+	failure  string     // Reason's code for the last failed connection attempt; "" once connected
 	warned   string     // the failure last logged at warn, and when
 	warnedAt time.Time
 
@@ -245,13 +245,14 @@ const failureWarnEvery = 10 * time.Minute
 // onFailed records why a connection attempt failed and logs it: at warn when the reason is
 // new or failureWarnEvery has passed, at debug otherwise (paho retries every few seconds).
 func (d *Device) onFailed(err error) {
-	short, detail := Reason(err)
+	code, detail := Reason(err)
+	short := FailureWords(code)
 	now := clock.Or(d.opt.Clock).Now()
 	d.failMu.Lock()
-	d.failure = short
-	warn := short != d.warned || now.Sub(d.warnedAt) >= failureWarnEvery
+	d.failure = code
+	warn := code != d.warned || now.Sub(d.warnedAt) >= failureWarnEvery
 	if warn {
-		d.warned, d.warnedAt = short, now
+		d.warned, d.warnedAt = code, now
 	}
 	d.failMu.Unlock()
 	level := slog.LevelDebug
@@ -261,8 +262,9 @@ func (d *Device) onFailed(err error) {
 	d.log.Log(context.Background(), level, "mqtt connect failed", "broker", d.opt.Conn.URL, "reason", short, "err", detail)
 }
 
-// Problem says in a few words (Reason's) why the device is not connected to the broker:
-// the last connection attempt's failure; "" while connected or before an attempt failed.
+// Problem says why the device is not connected to the broker: Reason's code (one of
+// Failures) for the last connection attempt's failure; "" while connected or before an
+// attempt failed.
 func (d *Device) Problem() string {
 	d.failMu.Lock()
 	defer d.failMu.Unlock()
@@ -567,6 +569,10 @@ const (
 	RefusedStale          = "stale" // rollback or replay: version not above the applied one
 	RefusedStore          = "store"
 )
+
+// Refusals lists every refusal reason.
+var Refusals = []string{RefusedTooLarge, RefusedMalformed, RefusedUnknownVersion, RefusedBadSignature,
+	RefusedWrongDevice, RefusedInvalid, RefusedStale, RefusedStore}
 
 // refusal names why a config was refused.
 func refusal(err error) string {

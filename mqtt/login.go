@@ -37,25 +37,63 @@ func Login(ctx context.Context, o Options, clientID string) error {
 	return nil
 }
 
-// Reason says why connecting to the broker failed: short is a few words for a small display
-// ("not authorised", "bad user or password", "TLS error", "unreachable", "no answer"; at
-// most 20 characters, a display's row),
-// detail a sentence for a log or a terminal.
-func Reason(err error) (short, detail string) {
+// Connection failures: Reason's code for why connecting to the broker failed, a closed set
+// (a display translates it; logs say FailureWords).
+const (
+	FailNotAuthorised  = "not_authorised"
+	FailBadCredentials = "bad_credentials"
+	FailIDRejected     = "id_rejected"
+	FailUnavailable    = "unavailable"
+	FailBadProtocol    = "bad_protocol"
+	FailTLS            = "tls"
+	FailTimeout        = "timeout"
+	FailUnreachable    = "unreachable"
+	FailOther          = "not_connected"
+)
+
+// failureWords are the failures' short English words, at most 20 characters (a display's row).
+var failureWords = map[string]string{
+	FailNotAuthorised:  "not authorised",
+	FailBadCredentials: "bad user or password",
+	FailIDRejected:     "client id rejected",
+	FailUnavailable:    "broker unavailable",
+	FailBadProtocol:    "protocol refused",
+	FailTLS:            "TLS error",
+	FailTimeout:        "no answer",
+	FailUnreachable:    "unreachable",
+	FailOther:          "not connected",
+}
+
+// Failures lists every code Reason returns.
+var Failures = []string{FailNotAuthorised, FailBadCredentials, FailIDRejected, FailUnavailable,
+	FailBadProtocol, FailTLS, FailTimeout, FailUnreachable, FailOther}
+
+// FailureWords says failure code in a few English words ("not authorised", "TLS error"), for
+// logs and terminals; an unknown code is returned as it is.
+func FailureWords(code string) string {
+	if w, ok := failureWords[code]; ok {
+		return w
+	}
+	return code
+}
+
+// Reason says why connecting to the broker failed: code is one of Failures (FailureWords
+// puts it in a few words), detail a sentence for a log or a terminal.
+func Reason(err error) (code, detail string) {
 	refusals := []struct {
-		err   error
-		code  byte
-		short string
+		err  error
+		code byte
+		fail string
 	}{
-		{packets.ErrorRefusedNotAuthorised, packets.ErrRefusedNotAuthorised, "not authorised"},
-		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword, "bad user or password"},
-		{packets.ErrorRefusedIDRejected, packets.ErrRefusedIDRejected, "client id rejected"},
-		{packets.ErrorRefusedServerUnavailable, packets.ErrRefusedServerUnavailable, "broker unavailable"},
-		{packets.ErrorRefusedBadProtocolVersion, packets.ErrRefusedBadProtocolVersion, "protocol refused"},
+		{packets.ErrorRefusedNotAuthorised, packets.ErrRefusedNotAuthorised, FailNotAuthorised},
+		{packets.ErrorRefusedBadUsernameOrPassword, packets.ErrRefusedBadUsernameOrPassword, FailBadCredentials},
+		{packets.ErrorRefusedIDRejected, packets.ErrRefusedIDRejected, FailIDRejected},
+		{packets.ErrorRefusedServerUnavailable, packets.ErrRefusedServerUnavailable, FailUnavailable},
+		{packets.ErrorRefusedBadProtocolVersion, packets.ErrRefusedBadProtocolVersion, FailBadProtocol},
 	}
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {
-			return r.short, fmt.Sprintf("the broker refused the connection: %s (CONNACK code %d)", strings.ToLower(r.err.Error()), r.code)
+			return r.fail, fmt.Sprintf("the broker refused the connection: %s (CONNACK code %d)", strings.ToLower(r.err.Error()), r.code)
 		}
 	}
 	var (
@@ -70,11 +108,11 @@ func Reason(err error) (short, detail string) {
 	switch {
 	case errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &host) || errors.As(err, &invalid) ||
 		errors.As(err, &header) || errors.As(err, &alert) || strings.Contains(err.Error(), "tls: "):
-		return "TLS error", fmt.Sprintf("TLS: %v", err)
+		return FailTLS, fmt.Sprintf("TLS: %v", err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return "no answer", "no answer from the broker in time"
+		return FailTimeout, "no answer from the broker in time"
 	case errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED):
-		return "unreachable", fmt.Sprintf("broker unreachable: %v", err)
+		return FailUnreachable, fmt.Sprintf("broker unreachable: %v", err)
 	}
-	return "not connected", err.Error()
+	return FailOther, err.Error()
 }

@@ -255,8 +255,8 @@ func doCheck(cfg *appliance.Config, stdout interface{ Write([]byte) (int, error)
 		// A login as the device would take over the running kioskd's session.
 		line("note", "broker", "%s: not logged in while kioskd runs; its log and idle screen say the broker's answer", cfg.MQTT.URL)
 	} else if err := appliance.LoginBroker(cfg, 10*time.Second); err != nil {
-		short, detail := mqtt.Reason(err)
-		say(false, "broker", "%s: %s; %s", cfg.MQTT.URL, short, detail)
+		code, detail := mqtt.Reason(err)
+		say(false, "broker", "%s: %s; %s", cfg.MQTT.URL, mqtt.FailureWords(code), detail)
 	} else {
 		who := cfg.MQTT.Username
 		if who == "" {

@@ -303,22 +303,22 @@ loop:
 	return runErr
 }
 
-// problem says in a few words what keeps the kiosk from working with the hub, for the idle
-// screen: the broker's refusal (or why it cannot be reached), else a config the hub sent
-// that was refused; "" when nothing is known to be wrong.
-func (a *Daemon) problem() string {
+// problem says what keeps the kiosk from working with the hub, for the idle screen (which
+// puts it in words): the broker's refusal (or why it cannot be reached), else a config the
+// hub sent that was refused; zero when nothing is known to be wrong.
+func (a *Daemon) problem() kiosk.Problem {
 	if a.link != nil {
 		if broker, _ := a.link.Online(); !broker {
-			if p := a.link.Problem(); p != "" {
-				return "Broker: " + p
+			if code := a.link.Problem(); code != "" {
+				return kiosk.Problem{Kind: kiosk.ProblemBroker, Reason: code}
 			}
 		}
 	}
 	if reason := a.st.ConfigError(); reason != "" {
 		code, _, _ := strings.Cut(reason, ":") // mqtt's refusal code, then the error
-		return "Config refused: " + strings.ReplaceAll(code, "_", " ")
+		return kiosk.Problem{Kind: kiosk.ProblemConfig, Reason: code}
 	}
-	return ""
+	return kiosk.Problem{}
 }
 
 // pollStatus checks the printer and the link every StatusEvery and sends what it found.
