@@ -44,7 +44,30 @@ func ledgerHub(t *testing.T, conn Options, dir string, registered ...string) (*C
 	}
 	h.Start()
 	t.Cleanup(func() { h.Halt(); l.Close() })
+	waitSubscribed(t, conn)
 	return h, l
+}
+
+// waitSubscribed returns once the collector's journal subscription is in place: it
+// publishes its online state after subscribing, and the broker handles one client's
+// packets in order. A batch published before that would be lost (no session), and the
+// tests that count refusals would see none.
+func waitSubscribed(t *testing.T, conn Options) {
+	t.Helper()
+	tp, _ := NewTopics("")
+	online := make(chan struct{})
+	var once sync.Once
+	spy := rawClient(t, conn, "spy-subscribed", map[string]paho.MessageHandler{tp.HubState(): func(_ paho.Client, m paho.Message) {
+		if s, err := DecodeHubState(m.Payload()); err == nil && s.Status == Online {
+			once.Do(func() { close(online) })
+		}
+	}})
+	defer spy.Disconnect(0)
+	select {
+	case <-online:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the collector never said it is online")
+	}
 }
 
 // acks collects the acks published on a device's ack topic.
