@@ -76,6 +76,21 @@ func TestForgedJournalRefusedByServe(t *testing.T) {
 		acks []mqtt.Ack
 	)
 	topic := func(device, kind string) string { return mqtt.DefaultPrefix + "/devices/" + device + "/" + kind }
+	// Serve's query API answers before its collector has subscribed; a batch published
+	// before then is lost (no session). The collector publishes its online state after
+	// subscribing, and the broker keeps one client's packets in order.
+	online := make(chan struct{})
+	var onlineOnce sync.Once
+	c.Subscribe(mqtt.DefaultPrefix+"/hub/state", 1, func(_ paho.Client, m paho.Message) {
+		if s, err := mqtt.DecodeHubState(m.Payload()); err == nil && s.Status == mqtt.Online {
+			onlineOnce.Do(func() { close(online) })
+		}
+	}).WaitTimeout(20 * time.Second)
+	select {
+	case <-online:
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve never said it is online")
+	}
 	c.Subscribe(topic("k1", "ack"), 1, func(_ paho.Client, m paho.Message) {
 		if a, err := mqtt.DecodeAck(m.Payload()); err == nil {
 			mu.Lock()
